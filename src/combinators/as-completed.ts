@@ -1,0 +1,69 @@
+import { err, type Result } from 'neverthrow'
+import { CancelledError, InvalidOptionsError, type UnexpectedError } from '../errors.js'
+import { type GroupOptions, prepareGroup, runGroup } from '../internal/group.js'
+import type { ErrUnion, Inputs, KeyOf, OkUnion } from '../types.js'
+import type { AllOptions } from './all.js'
+
+/** One settled input, as `asCompleted` yields it. */
+export type Completed<T, E, K extends string = never> = [K] extends [never]
+  ? { readonly index: number; readonly result: Result<T, E> }
+  : { readonly index: number; readonly key: K; readonly result: Result<T, E> }
+
+/** The error side of each result `asCompleted` yields for `inputs`. */
+export type CompletedError<I extends Inputs> = ErrUnion<I> | UnexpectedError | CancelledError | InvalidOptionsError
+
+/**
+ * Yields each input's Result in completion order, every input exactly once. Tasks start on the
+ * first `next()`. Breaking out of the loop aborts the tasks still running; an aborted `signal`
+ * yields the still-pending inputs as `err(CancelledError)`, and invalid options yield every
+ * input as `err(InvalidOptionsError)` without starting any.
+ */
+export async function* asCompleted<const I extends Inputs>(
+  inputs: I,
+  opts?: AllOptions,
+): AsyncGenerator<Completed<OkUnion<I>, CompletedError<I>, KeyOf<I>>, void, undefined> {
+  type Item = Completed<OkUnion<I>, CompletedError<I>, KeyOf<I>>
+  const o: GroupOptions = opts ?? {}
+  const listed = prepareGroup(inputs, o)
+  const keys = listed instanceof InvalidOptionsError ? undefined : listed.keys
+  const item = (index: number, result: Result<OkUnion<I>, CompletedError<I>>) =>
+    (keys ? { index, key: keys[index], result } : { index, result }) as Item
+  if (listed instanceof InvalidOptionsError) {
+    const n = Array.isArray(inputs) ? inputs.length : 0
+    if (n === 0) yield item(-1, err(listed))
+    for (let i = 0; i < n; i++) yield item(i, err(listed))
+    return
+  }
+  const n = listed.values.length
+  const ready: (Item | undefined)[] = []
+  const seen: boolean[] = new Array(n).fill(false)
+  let wake: (() => void) | undefined
+  const push = (i: number, result: Result<OkUnion<I>, CompletedError<I>>) => {
+    seen[i] = true
+    ready.push(item(i, result))
+    wake?.()
+    wake = undefined
+  }
+  const stop = runGroup<OkUnion<I>, ErrUnion<I>>(
+    listed.values,
+    o,
+    (i, r) => {
+      push(i, r)
+      return undefined
+    },
+    (e) => {
+      for (let i = 0; i < n; i++) if (!seen[i]) push(i, err(e))
+    },
+  )
+  try {
+    let head = 0
+    while (head < n) {
+      if (head === ready.length) await new Promise<void>((r) => (wake = r))
+      const next = ready[head] as Item
+      ready[head++] = undefined // let items the consumer has had be collected
+      yield next
+    }
+  } finally {
+    stop(new CancelledError('the consumer stopped iterating'))
+  }
+}

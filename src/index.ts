@@ -1,0 +1,45 @@
+// okflow — typed, Result-based async work on neverthrow. Everything here returns a Result.
+export { err, errAsync, ok, okAsync, Result, ResultAsync } from 'neverthrow'
+export { type AllError, type AllOptions, allAsync } from './combinators/all.js'
+export { type AllSettledError, allSettledAsync, type SettledError } from './combinators/all-settled.js'
+export { type AnyError, anyAsync } from './combinators/any.js'
+export { asCompleted, type Completed, type CompletedError } from './combinators/as-completed.js'
+export { type HedgeError, type HedgeOptions, hedge } from './combinators/hedge.js'
+export { partition } from './combinators/partition.js'
+export { type RaceError, type RaceOptions, raceAsync } from './combinators/race.js'
+export {
+  type AttemptContext,
+  type AttemptError,
+  type Backoff,
+  backoffDelay,
+  type RetryError,
+  type RetryOptions,
+  type RetryTask,
+  retry,
+} from './combinators/retry.js'
+export { type Selected, type SelectOptions, selectAsync } from './combinators/select.js'
+export { type TimeoutOptions, type WithTimeoutError, withTimeout } from './combinators/timeout.js'
+export {
+  AllFailedError,
+  CancelledError,
+  InvalidOptionsError,
+  type OkflowError,
+  QueueFullError,
+  TaskFailedError,
+  TimeoutError,
+  UnexpectedError,
+  WorkerCrashedError,
+} from './errors.js'
+export type {
+  AnyInput,
+  ErrOf,
+  ErrUnion,
+  Input,
+  Inputs,
+  OkOf,
+  OkUnion,
+  OkValues,
+  Resultish,
+  Task,
+  TaskContext,
+} from './types.js'

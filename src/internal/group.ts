@@ -1,0 +1,108 @@
+import type { Result } from 'neverthrow'
+import { CancelledError, type InvalidOptionsError, type UnexpectedError } from '../errors.js'
+import type { AnyInput, Inputs } from '../types.js'
+import { cancelledBy, onAbort } from './abort.js'
+import { checkConcurrency, checkSignal, firstError } from './options.js'
+import { type Listed, listInputs } from './shape.js'
+import { observe, start } from './start.js'
+
+export interface GroupOptions {
+  /** Most lazy tasks running at once (already-running inputs are not counted). */
+  concurrency?: number | undefined
+  /** Aborting it stops the group: pending tasks are aborted and `onCancel` is called. */
+  signal?: AbortSignal | undefined
+}
+
+/** Return `true` once the outcome is decided: the group stops and aborts what is still pending. */
+export type OnSettle<T, E> = (index: number, result: Result<T, E | UnexpectedError>) => boolean | undefined
+
+/** Stops a group from outside, aborting pending tasks with `reason`. */
+export type Stop = (reason?: unknown) => void
+
+/**
+ * The shared engine of every many-input combinator. Already-running inputs are observed at once
+ * (so a rejection is never left unhandled); lazy tasks start in input order, at most
+ * `concurrency` at a time, each with its own AbortController so that only the losers are
+ * aborted, never a winner whose value may still hold a live stream. `onSettle` sees results in
+ * completion order, and nothing after the group stops.
+ */
+export function runGroup<T, E>(
+  inputs: readonly AnyInput[],
+  opts: GroupOptions,
+  onSettle: OnSettle<T, E>,
+  onCancel: (error: CancelledError) => void,
+): Stop {
+  const n = inputs.length
+  const limit = opts.concurrency ?? Number.POSITIVE_INFINITY
+  const signal = opts.signal
+  const controllers: (AbortController | undefined)[] = []
+  const queue: number[] = []
+  let head = 0
+  let running = 0
+  let settled = 0
+  let stopped = false
+  let pumping = true
+  let detach: (() => void) | undefined
+
+  const stop: Stop = (reason) => {
+    if (stopped) return
+    stopped = true
+    detach?.()
+    let lost: unknown = reason
+    for (let i = 0; i < controllers.length; i++) {
+      const c = controllers[i]
+      if (c === undefined) continue
+      controllers[i] = undefined
+      lost ??= new CancelledError('another input decided the outcome')
+      c.abort(lost)
+    }
+  }
+  const finish = (i: number, result: Result<T, E | UnexpectedError>): void => {
+    if (stopped) return
+    if (controllers[i] !== undefined) {
+      controllers[i] = undefined
+      running--
+    }
+    settled++
+    if (onSettle(i, result) === true || settled === n) stop()
+    else if (!pumping) pump()
+  }
+  // Iterative on purpose: tasks that settle synchronously must not recurse once per input.
+  const pump = (): void => {
+    pumping = true
+    while (!stopped && running < limit && head < queue.length) {
+      const i = queue[head++] as number
+      const c = new AbortController()
+      controllers[i] = c
+      running++
+      start<T, E>(inputs[i] as AnyInput, { signal: c.signal }, (r) => finish(i, r))
+    }
+    pumping = false
+  }
+
+  if (signal) {
+    if (signal.aborted) {
+      stopped = true
+      onCancel(cancelledBy(signal))
+      return stop
+    }
+    detach = onAbort(signal, () => {
+      stop(signal.reason)
+      onCancel(cancelledBy(signal))
+    })
+  }
+  for (let i = 0; i < n && !stopped; i++) {
+    const input = inputs[i]
+    if (typeof input === 'function') queue.push(i)
+    else observe<T, E>(input, (r) => finish(i, r))
+  }
+  pump()
+  return stop
+}
+
+/** Flattens the inputs and checks `{ concurrency, signal }`: the prelude of every group combinator. */
+export function prepareGroup(inputs: Inputs, opts: GroupOptions): Listed | InvalidOptionsError {
+  const listed = listInputs(inputs)
+  if (!('values' in listed)) return listed
+  return firstError(checkConcurrency('concurrency', opts.concurrency), checkSignal('signal', opts.signal)) ?? listed
+}

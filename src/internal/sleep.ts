@@ -1,0 +1,20 @@
+import { err, ok, type Result } from 'neverthrow'
+import type { CancelledError } from '../errors.js'
+import { cancelledBy, onAbort } from './abort.js'
+
+/** Waits `ms`; an abort ends the wait at once with CancelledError. Leaves no timer or listener. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<Result<void, CancelledError>> {
+  if (signal?.aborted) return Promise.resolve(err(cancelledBy(signal)))
+  return new Promise((resolve) => {
+    const detach = signal
+      ? onAbort(signal, () => {
+          clearTimeout(timer)
+          resolve(err(cancelledBy(signal)))
+        })
+      : undefined
+    const timer = setTimeout(() => {
+      detach?.()
+      resolve(ok(undefined))
+    }, ms)
+  })
+}

@@ -1,0 +1,47 @@
+import type { Result } from 'neverthrow'
+
+/** What okflow hands to every lazy task it starts. */
+export interface TaskContext {
+  /** Aborted when the task's result is no longer wanted (a loser, a timeout, a cancelled run). */
+  readonly signal: AbortSignal
+}
+
+/** Anything that settles to a Result: a `Result`, a `ResultAsync`, or a promise of a Result. */
+export type Resultish<T, E> = Result<T, E> | PromiseLike<Result<T, E>>
+
+/**
+ * A lazy task: okflow calls it when it is time to start, so it can bound concurrency and
+ * abort `ctx.signal` when the result is no longer wanted.
+ */
+export type Task<T, E, C extends TaskContext = TaskContext> = (ctx: C) => Resultish<T, E>
+
+/** One input to a combinator: already running (`Result`, `ResultAsync`, promise) or a lazy task. */
+export type Input<T, E> = Resultish<T, E> | Task<T, E>
+
+/** The widest input, used as a constraint. */
+export type AnyInput = Input<unknown, unknown>
+
+/** The Result an input settles to. */
+type SettledOf<I> = I extends (ctx: never) => infer R ? Awaited<R> : Awaited<I>
+
+/** Ok type of an input (distributes over the union of Ok/Err). */
+export type OkOf<I> = SettledOf<I> extends infer R ? (R extends Result<infer T, unknown> ? T : never) : never
+/** Err type of an input. */
+export type ErrOf<I> = SettledOf<I> extends infer R ? (R extends Result<unknown, infer E> ? E : never) : never
+
+/** Inputs to a combinator: a tuple, an array or a record of inputs. */
+export type Inputs = readonly AnyInput[] | { readonly [key: string]: AnyInput }
+
+/** The member inputs of a tuple/array/record of inputs. */
+export type InputOf<I extends Inputs> = I extends readonly AnyInput[] ? I[number] : I[keyof I]
+
+/** Ok values of a tuple/array/record, keeping its shape. */
+export type OkValues<I extends Inputs> = { -readonly [K in keyof I]: OkOf<I[K]> }
+
+/** Union of the Ok types of every input. */
+export type OkUnion<I extends Inputs> = OkOf<InputOf<I>>
+/** Union of the Err types of every input. */
+export type ErrUnion<I extends Inputs> = ErrOf<InputOf<I>>
+
+/** Position of an input: `index` always, `key` too for record inputs. */
+export type KeyOf<I extends Inputs> = I extends readonly AnyInput[] ? never : Extract<keyof I, string>
