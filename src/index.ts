@@ -40,6 +40,8 @@ export type {
   OkUnion,
   OkValues,
   Resultish,
+  ResultLike,
+  ResultPromiseLike,
   Task,
   TaskContext,
 } from './types.js'

@@ -1,4 +1,4 @@
-import type { Result } from 'neverthrow'
+import type { Result, ResultAsync } from 'neverthrow'
 
 /** What okflow hands to every lazy task it starts. */
 export interface TaskContext {
@@ -6,8 +6,12 @@ export interface TaskContext {
   readonly signal: AbortSignal
 }
 
-/** Anything that settles to a Result: a `Result`, a `ResultAsync`, or a promise of a Result. */
-export type Resultish<T, E> = Result<T, E> | PromiseLike<Result<T, E>>
+/**
+ * Anything that settles to a Result: a `Result`, a `ResultAsync`, or a promise of a Result.
+ * (`ResultAsync` is listed on its own: its `then` takes no `null`, so strict TypeScript does not
+ * count it as a `PromiseLike`.)
+ */
+export type Resultish<T, E> = Result<T, E> | ResultAsync<T, E> | PromiseLike<Result<T, E>>
 
 /**
  * A lazy task: okflow calls it when it is time to start, so it can bound concurrency and
@@ -18,8 +22,23 @@ export type Task<T, E, C extends TaskContext = TaskContext> = (ctx: C) => Result
 /** One input to a combinator: already running (`Result`, `ResultAsync`, promise) or a lazy task. */
 export type Input<T, E> = Resultish<T, E> | Task<T, E>
 
-/** The widest input, used as a constraint. */
-export type AnyInput = Input<unknown, unknown>
+/**
+ * Structural stand-ins for "some Result" and "some promise of a Result", used only as
+ * constraints. They name no type parameters on purpose: with a `Result<unknown, unknown>`
+ * constraint TypeScript infers the error type of an `ok(1)` or `okAsync(1)` written inside a
+ * task as `unknown` (from the contextual return type), which would swallow every error union.
+ */
+export interface ResultLike {
+  isOk(): boolean
+  isErr(): boolean
+}
+/** A thenable that settles to a Result (a `ResultAsync` or a `Promise<Result>`). */
+export interface ResultPromiseLike {
+  then<A>(onfulfilled: (result: ResultLike) => A): unknown
+}
+
+/** The widest input, used as a constraint: a Result, a promise of one, or a task returning either. */
+export type AnyInput = ResultLike | ResultPromiseLike | ((ctx: TaskContext) => ResultLike | ResultPromiseLike)
 
 /** The Result an input settles to. */
 type SettledOf<I> = I extends (ctx: never) => infer R ? Awaited<R> : Awaited<I>

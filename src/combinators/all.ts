@@ -35,7 +35,7 @@ export function allAsync<const I extends Inputs>(inputs: I, opts?: AllOptions): 
       if (n === 0) return resolve(ok(reshape(values, keys) as OkValues<I>))
       runGroup<unknown, AllError<I>>(
         list,
-        o,
+        { concurrency: o.concurrency, signal: o.signal, rejectionDecides: true },
         (i, r) => {
           if (r.isErr()) {
             resolve(err(r.error))

@@ -30,7 +30,7 @@ export function raceAsync<const I extends Inputs>(
       }
       runGroup<OkUnion<I>, ErrUnion<I>>(
         listed.values,
-        o,
+        { signal: o.signal, rejectionDecides: true },
         (_, r) => {
           resolve(r)
           return true

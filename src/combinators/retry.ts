@@ -5,7 +5,7 @@ import { checkFunction, checkInteger, checkMs, checkSignal, firstError } from '.
 import { runOnePromise } from '../internal/run.js'
 import { sleep } from '../internal/sleep.js'
 import { fromThrow } from '../internal/start.js'
-import type { ErrOf, OkOf, Resultish, TaskContext } from '../types.js'
+import type { ErrOf, OkOf, ResultLike, ResultPromiseLike, TaskContext } from '../types.js'
 
 /** Context of one attempt: its signal and its number (1 for the first call). */
 export interface AttemptContext extends TaskContext {
@@ -40,7 +40,8 @@ export interface RetryOptions<E> {
   onRetry?: ((info: { attempt: number; error: E; delayMs: number }) => void) | undefined
 }
 
-export type RetryTask = (ctx: AttemptContext) => Resultish<unknown, unknown>
+/** A task that retry and hedge call once per attempt. */
+export type RetryTask = (ctx: AttemptContext) => ResultLike | ResultPromiseLike
 
 /** Errors an attempt of `task` can end with (what `retryIf` sees). */
 export type AttemptError<F> = ErrOf<F> | UnexpectedError | TimeoutError

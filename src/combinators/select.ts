@@ -2,7 +2,7 @@ import { err, ok, type Result, ResultAsync } from 'neverthrow'
 import { type CancelledError, InvalidOptionsError, type UnexpectedError } from '../errors.js'
 import { cancelledBy, neverAborted, onAbort } from '../internal/abort.js'
 import { checkSignal } from '../internal/options.js'
-import { start } from '../internal/start.js'
+import { release, start } from '../internal/start.js'
 import type { AnyInput, ErrUnion, OkUnion } from '../types.js'
 
 /** What `selectAsync` returns: the first input to settle, and the others, still running. */
@@ -43,11 +43,17 @@ export function selectAsync<const I extends readonly AnyInput[]>(
       const bad = Array.isArray(inputs)
         ? checkSignal('signal', signal)
         : new InvalidOptionsError('inputs', inputs, 'an array of inputs')
-      if (bad) return resolve(err(bad))
+      if (bad) {
+        if (Array.isArray(inputs)) release(inputs)
+        return resolve(err(bad))
+      }
       if (inputs.length === 0) {
         return resolve(err(new InvalidOptionsError('inputs', inputs, 'at least one input to select from')))
       }
-      if (signal?.aborted) return resolve(err(cancelledBy(signal)))
+      if (signal?.aborted) {
+        release(inputs)
+        return resolve(err(cancelledBy(signal)))
+      }
       let decided = false
       const detach = signal ? onAbort(signal, () => decide(err(cancelledBy(signal)))) : undefined
       const decide = (r: Result<Selected<T, E>, CancelledError>) => {

@@ -2,6 +2,7 @@ import { err, ResultAsync } from 'neverthrow'
 import type { CancelledError, InvalidOptionsError, TimeoutError, UnexpectedError } from '../errors.js'
 import { checkMs, checkSignal, firstError } from '../internal/options.js'
 import { runOnePromise } from '../internal/run.js'
+import { release } from '../internal/start.js'
 import type { AnyInput, ErrOf, OkOf } from '../types.js'
 
 export interface TimeoutOptions {
@@ -24,7 +25,10 @@ export function withTimeout<I extends AnyInput>(
   opts?: TimeoutOptions,
 ): ResultAsync<OkOf<I>, WithTimeoutError<I>> {
   const bad = firstError(checkMs('ms', ms, false), checkSignal('signal', opts?.signal))
-  if (bad) return new ResultAsync(Promise.resolve(err(bad)))
+  if (bad) {
+    release([input])
+    return new ResultAsync(Promise.resolve(err(bad)))
+  }
   return new ResultAsync(
     runOnePromise<OkOf<I>, ErrOf<I>>(input, { timeoutMs: ms, signal: opts?.signal, label: opts?.label }),
   )

@@ -1,12 +1,18 @@
 import type { Result } from 'neverthrow'
 import { CancelledError, type InvalidOptionsError, type UnexpectedError } from '../errors.js'
 import type { AnyInput, Inputs } from '../types.js'
-import { cancelledBy, onAbort } from './abort.js'
+import { cancelledBy, LazyContext, onAbort } from './abort.js'
 import { checkConcurrency, checkSignal, firstError } from './options.js'
 import { type Listed, listInputs } from './shape.js'
-import { observe, start } from './start.js'
+import { fromThrow, observeAt, release, startAt } from './start.js'
 
 export interface GroupOptions {
+  /**
+   * Set by combinators for which any rejection decides the outcome whatever its position
+   * (allAsync, raceAsync): rejections then share one handler instead of one closure per input,
+   * which is measurably faster on large inputs.
+   */
+  rejectionDecides?: boolean | undefined
   /** Most lazy tasks running at once (already-running inputs are not counted). */
   concurrency?: number | undefined
   /** Aborting it stops the group: pending tasks are aborted and `onCancel` is called. */
@@ -35,7 +41,7 @@ export function runGroup<T, E>(
   const n = inputs.length
   const limit = opts.concurrency ?? Number.POSITIVE_INFINITY
   const signal = opts.signal
-  const controllers: (AbortController | undefined)[] = []
+  const controllers: (LazyContext | undefined)[] = []
   const queue: number[] = []
   let head = 0
   let running = 0
@@ -59,23 +65,25 @@ export function runGroup<T, E>(
   }
   const finish = (i: number, result: Result<T, E | UnexpectedError>): void => {
     if (stopped) return
-    if (controllers[i] !== undefined) {
-      controllers[i] = undefined
-      running--
-    }
     settled++
     if (onSettle(i, result) === true || settled === n) stop()
-    else if (!pumping) pump()
+    else if (!pumping && head < queue.length) pump()
+  }
+  const finishTask = (i: number, result: Result<T, E | UnexpectedError>): void => {
+    if (stopped) return
+    controllers[i] = undefined
+    running--
+    finish(i, result)
   }
   // Iterative on purpose: tasks that settle synchronously must not recurse once per input.
   const pump = (): void => {
     pumping = true
     while (!stopped && running < limit && head < queue.length) {
       const i = queue[head++] as number
-      const c = new AbortController()
+      const c = new LazyContext()
       controllers[i] = c
       running++
-      start<T, E>(inputs[i] as AnyInput, { signal: c.signal }, (r) => finish(i, r))
+      startAt<T, E>(inputs[i] as AnyInput, c, i, finishTask)
     }
     pumping = false
   }
@@ -83,6 +91,7 @@ export function runGroup<T, E>(
   if (signal) {
     if (signal.aborted) {
       stopped = true
+      release(inputs)
       onCancel(cancelledBy(signal))
       return stop
     }
@@ -91,10 +100,12 @@ export function runGroup<T, E>(
       onCancel(cancelledBy(signal))
     })
   }
-  for (let i = 0; i < n && !stopped; i++) {
+  const onReject = opts.rejectionDecides ? (e: unknown) => finish(-1, fromThrow(e)) : undefined
+  // Every already-running input is observed even after an early decision, so none is left unhandled.
+  for (let i = 0; i < n; i++) {
     const input = inputs[i]
-    if (typeof input === 'function') queue.push(i)
-    else observe<T, E>(input, (r) => finish(i, r))
+    if (typeof input !== 'function') observeAt<T, E>(input, i, finish, onReject)
+    else if (!stopped) queue.push(i)
   }
   pump()
   return stop
@@ -104,5 +115,7 @@ export function runGroup<T, E>(
 export function prepareGroup(inputs: Inputs, opts: GroupOptions): Listed | InvalidOptionsError {
   const listed = listInputs(inputs)
   if (!('values' in listed)) return listed
-  return firstError(checkConcurrency('concurrency', opts.concurrency), checkSignal('signal', opts.signal)) ?? listed
+  const bad = firstError(checkConcurrency('concurrency', opts.concurrency), checkSignal('signal', opts.signal))
+  if (bad) release(listed.values)
+  return bad ?? listed
 }

@@ -1,8 +1,8 @@
 import { err, type Result } from 'neverthrow'
 import { type CancelledError, TimeoutError, type UnexpectedError } from '../errors.js'
-import type { AnyInput, Resultish, TaskContext } from '../types.js'
-import { cancelledBy, onAbort } from './abort.js'
-import { start } from './start.js'
+import type { AnyInput, ResultLike, ResultPromiseLike, TaskContext } from '../types.js'
+import { cancelledBy, LazyContext, onAbort } from './abort.js'
+import { release, start } from './start.js'
 
 export interface RunOptions<C extends object = object> {
   /** Cancels the run: it settles at once with CancelledError and the task is aborted. */
@@ -16,7 +16,7 @@ export interface RunOptions<C extends object = object> {
 }
 
 /** An input, or a task that wants more context than `signal` (given through `context`). */
-export type RunInput = AnyInput | ((ctx: never) => Resultish<unknown, unknown>)
+export type RunInput = AnyInput | ((ctx: never) => ResultLike | ResultPromiseLike)
 
 export type RunResult<T, E> = Result<T, E | UnexpectedError | TimeoutError | CancelledError>
 
@@ -29,6 +29,7 @@ export type RunResult<T, E> = Result<T, E | UnexpectedError | TimeoutError | Can
 export function runOne<T, E>(input: RunInput, opts: RunOptions, settle: (result: RunResult<T, E>) => void): void {
   const { signal, timeoutMs, label } = opts
   if (signal?.aborted) {
+    release([input])
     settle(err(cancelledBy(signal)))
     return
   }
@@ -39,7 +40,7 @@ export function runOne<T, E>(input: RunInput, opts: RunOptions, settle: (result:
     return
   }
 
-  const controller = lazy ? new AbortController() : undefined
+  const controller = lazy ? new LazyContext() : undefined
   let done = false
   let timer: ReturnType<typeof setTimeout> | undefined
   let detach: (() => void) | undefined
@@ -63,8 +64,8 @@ export function runOne<T, E>(input: RunInput, opts: RunOptions, settle: (result:
       finish(err(e), e)
     }, timeoutMs)
   }
-  const ctx = controller ? ({ ...opts.context, signal: controller.signal } as TaskContext) : undefined
-  start<T, E>(input as AnyInput, ctx, finish)
+  if (controller && opts.context) Object.assign(controller, opts.context)
+  start<T, E>(input as AnyInput, controller as TaskContext | undefined, finish)
 }
 
 /** runOne as a promise that always resolves. */

@@ -1,6 +1,6 @@
-import { err, type Result, ResultAsync } from 'neverthrow'
+import { Err, err, Ok, type Result, ResultAsync } from 'neverthrow'
 import { formatValue, UnexpectedError } from '../errors.js'
-import type { AnyInput, TaskContext } from '../types.js'
+import type { AnyInput, ResultPromiseLike, TaskContext } from '../types.js'
 
 /**
  * The one place where user code is started and its outcome turned into a Result:
@@ -9,9 +9,12 @@ import type { AnyInput, TaskContext } from '../types.js'
  */
 
 export type Settle<T, E> = (result: Result<T, E | UnexpectedError>) => void
+/** Like Settle, with the input's position: lets a group pass one function for all its inputs. */
+export type Sink<T, E> = (index: number, result: Result<T, E | UnexpectedError>) => void
 
 // Duck-typed rather than `instanceof Ok`: a user's neverthrow may be another copy (ESM vs CJS).
 export function isResult(value: unknown): value is Result<unknown, unknown> {
+  if (value instanceof Ok || value instanceof Err) return true // the fast, common case
   return (
     typeof value === 'object' &&
     value !== null &&
@@ -32,42 +35,56 @@ export function fromThrow(cause: unknown): Result<never, UnexpectedError> {
   return err(cause instanceof UnexpectedError ? cause : UnexpectedError.from(cause))
 }
 
-function fromValue<T, E>(value: unknown): Result<T, E | UnexpectedError> {
-  return isResult(value)
-    ? (value as Result<T, E>)
-    : err(new UnexpectedError(`Expected a Result, got ${formatValue(value)}`))
+function notAResult(value: unknown): Result<never, UnexpectedError> {
+  return err(new UnexpectedError(`Expected a Result, got ${formatValue(value)}`))
 }
 
 /**
- * Calls `settle` exactly once with the Result `value` settles to: synchronously for a plain
- * Result, after one `.then` for a promise (one hop, like Promise.all, keeps this fast).
+ * Calls `sink(index, result)` exactly once with the Result `value` settles to: synchronously
+ * for a plain Result, after one `.then` for a promise. This is the hot path of every
+ * combinator, hence the index-passing sink (no closure per input beyond the two `.then` needs)
+ * and the cheap `instanceof` checks first.
  */
-export function observe<T, E>(value: unknown, settle: Settle<T, E>): void {
-  if (isResult(value) || !isThenable(value)) {
-    settle(fromValue(value))
-    return
-  }
+export function observeAt<T, E>(
+  value: unknown,
+  index: number,
+  sink: Sink<T, E>,
+  onReject: (cause: unknown) => void = (e) => sink(index, fromThrow(e)),
+): void {
   // Native promises and ResultAsync are trusted thenables; anything else is adopted by a real
   // Promise first, which guards against thenables that throw or call back twice.
-  const p = value instanceof Promise || value instanceof ResultAsync ? value : Promise.resolve(value)
-  p.then(
-    (v) => settle(fromValue(v)),
-    (e) => settle(fromThrow(e)),
-  )
+  let p: ResultPromiseLike
+  if (value instanceof Promise || value instanceof ResultAsync) p = value as ResultPromiseLike
+  else if (isResult(value)) return sink(index, value as Result<T, E>)
+  else if (isThenable(value)) p = Promise.resolve(value) as ResultPromiseLike
+  else return sink(index, notAResult(value))
+  ;(p as Promise<unknown>).then((v) => sink(index, isResult(v) ? (v as Result<T, E>) : notAResult(v)), onReject)
 }
 
-/** Starts an input: calls a lazy task with `ctx`, or observes an already-running one. */
-export function start<T, E>(input: AnyInput, ctx: TaskContext | undefined, settle: Settle<T, E>): void {
-  if (typeof input !== 'function') {
-    observe(input, settle)
-    return
-  }
+/** Calls lazy task `input` with `ctx` (a throw becomes UnexpectedError), or observes a running input. */
+export function startAt<T, E>(input: AnyInput, ctx: TaskContext | undefined, index: number, sink: Sink<T, E>): void {
+  if (typeof input !== 'function') return observeAt(input, index, sink)
   let out: unknown
   try {
     out = input(ctx as TaskContext)
   } catch (e) {
-    settle(fromThrow(e))
-    return
+    return sink(index, fromThrow(e))
   }
-  observe(out, settle)
+  observeAt(out, index, sink)
+}
+
+/** `startAt` for a single input. */
+export function start<T, E>(input: AnyInput, ctx: TaskContext | undefined, settle: Settle<T, E>): void {
+  startAt<T, E>(input, ctx, 0, (_, r) => settle(r))
+}
+
+const ignore = (): void => {}
+
+/**
+ * For already-running inputs okflow will not wait for (bad options, an aborted signal): attach a
+ * handler anyway, so that a later rejection is not reported as an unhandled rejection.
+ * Lazy tasks are left alone: they were never started.
+ */
+export function release(inputs: readonly unknown[]): void {
+  for (const input of inputs) if (typeof input !== 'function') observeAt(input, 0, ignore)
 }

@@ -1,0 +1,118 @@
+import { err, ok, okAsync, ResultAsync } from 'neverthrow'
+import { describe, expect, it } from 'vitest'
+import { allAsync, CancelledError, InvalidOptionsError, UnexpectedError } from '../../src/index.js'
+import { expectNoLeaks, later, probe } from '../helpers.js'
+
+describe('allAsync', () => {
+  it('collects every kind of input in input order', async () => {
+    const r = await allAsync([ok(1), okAsync('two'), Promise.resolve(ok(3)), () => ok(4), async () => ok(5)])
+    expect(r._unsafeUnwrap()).toEqual([1, 'two', 3, 4, 5])
+  })
+
+  it('keeps the shape of a record', async () => {
+    const r = await allAsync({ user: () => later(10, ok({ id: 1 })), posts: okAsync(['p']) })
+    expect(r._unsafeUnwrap()).toEqual({ user: { id: 1 }, posts: ['p'] })
+  })
+
+  it('returns ok([]) and ok({}) for empty inputs', async () => {
+    expect((await allAsync([]))._unsafeUnwrap()).toEqual([])
+    expect((await allAsync({}))._unsafeUnwrap()).toEqual({})
+  })
+
+  it('returns the first err at once, without waiting for slower inputs, and aborts pending tasks', async () => {
+    const slow = probe(5_000, ok('slow'))
+    const queued = probe(10, ok('queued'))
+    const t0 = Date.now()
+    const r = await expectNoLeaks(() =>
+      allAsync([slow, () => later(5, err('boom' as const)), queued], { concurrency: 2 }),
+    )
+    expect(r._unsafeUnwrapErr()).toBe('boom')
+    expect(Date.now() - t0).toBeLessThan(2_000) // would be 5 s if it waited for `slow`
+    expect(slow.state.aborted).toBe(true)
+    expect(slow.state.reason).toBeInstanceOf(CancelledError)
+    // The third task had no free slot before the err, so it never started.
+    expect(queued.state.started).toBe(0)
+  })
+
+  it('does not abort tasks that already succeeded', async () => {
+    const winner = probe(1, ok('fast'))
+    await allAsync([winner, () => later(20, err('late'))])
+    expect(winner.state.aborted).toBe(false)
+  })
+
+  it('turns sync throws, rejections and non-Results into UnexpectedError with the cause', async () => {
+    const boom = new Error('sync boom')
+    const thrown = await allAsync([
+      () => {
+        throw boom
+      },
+    ])
+    expect(thrown._unsafeUnwrapErr()).toBeInstanceOf(UnexpectedError)
+    expect((thrown._unsafeUnwrapErr() as UnexpectedError).cause).toBe(boom)
+    const rejected = await allAsync([Promise.reject(new Error('nope'))])
+    expect((rejected._unsafeUnwrapErr() as UnexpectedError).message).toContain('nope')
+    const notResult = await allAsync([() => 42 as never])
+    expect((notResult._unsafeUnwrapErr() as UnexpectedError).message).toContain('Expected a Result, got 42')
+  })
+
+  it('respects concurrency for lazy tasks', async () => {
+    let running = 0
+    let peak = 0
+    const task = (i: number) => async () => {
+      running++
+      peak = Math.max(peak, running)
+      await later(2, ok(null))
+      running--
+      return ok(i)
+    }
+    const r = await allAsync(
+      Array.from({ length: 20 }, (_, i) => task(i)),
+      { concurrency: 3 },
+    )
+    expect(r._unsafeUnwrap()).toEqual(Array.from({ length: 20 }, (_, i) => i))
+    expect(peak).toBe(3)
+  })
+
+  it('handles many synchronous tasks without growing the stack', async () => {
+    const tasks = Array.from({ length: 100_000 }, (_, i) => () => ok(i))
+    const r = await allAsync(tasks, { concurrency: 1 })
+    expect(r._unsafeUnwrap()).toHaveLength(100_000)
+  })
+
+  it('returns CancelledError for an already-aborted signal without starting tasks', async () => {
+    const t = probe(1, ok(1))
+    const r = await allAsync([t], { signal: AbortSignal.abort('stop') })
+    expect(r._unsafeUnwrapErr()).toBeInstanceOf(CancelledError)
+    expect((r._unsafeUnwrapErr() as CancelledError).reason).toBe('stop')
+    expect(t.state.started).toBe(0)
+  })
+
+  it('aborts running tasks when the signal aborts mid-way, with the signal reason', async () => {
+    const c = new AbortController()
+    const t = probe(5_000, ok(1))
+    setTimeout(() => c.abort('user left'), 5)
+    const r = await allAsync([t, new ResultAsync(later(50, ok(2)))], { signal: c.signal })
+    expect(r._unsafeUnwrapErr()).toBeInstanceOf(CancelledError)
+    expect(t.state.reason).toBe('user left')
+  })
+
+  it.each([
+    [0, 'concurrency'],
+    [-1, 'concurrency'],
+    [Number.NaN, 'concurrency'],
+    [1.5, 'concurrency'],
+  ])('concurrency %s → InvalidOptionsError naming the option', async (value, option) => {
+    const t = probe(1, ok(1))
+    const r = await allAsync([t], { concurrency: value })
+    const e = r._unsafeUnwrapErr()
+    expect(e).toBeInstanceOf(InvalidOptionsError)
+    expect(e).toMatchObject({ option, value })
+    expect((e as InvalidOptionsError).message).toContain(Object.is(value, Number.NaN) ? 'NaN' : String(value))
+    expect(t.state.started).toBe(0)
+  })
+
+  it('rejects a non-signal and a non-collection without throwing', async () => {
+    expect((await allAsync([ok(1)], { signal: 'x' as never }))._unsafeUnwrapErr()).toMatchObject({ option: 'signal' })
+    expect((await allAsync(null as never))._unsafeUnwrapErr()).toMatchObject({ option: 'inputs' })
+  })
+})

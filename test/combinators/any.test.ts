@@ -1,0 +1,45 @@
+import { err, ok } from 'neverthrow'
+import { describe, expect, it } from 'vitest'
+import { AllFailedError, anyAsync, CancelledError, InvalidOptionsError } from '../../src/index.js'
+import { expectNoLeaks, later, probe } from '../helpers.js'
+
+describe('anyAsync', () => {
+  it('returns the first success and aborts the losers', async () => {
+    const slow = probe(5_000, ok('slow'))
+    const failing = probe(1, err('down'))
+    const r = await expectNoLeaks(() => anyAsync([failing, slow, () => later(10, ok('fast'))]))
+    expect(r._unsafeUnwrap()).toBe('fast')
+    expect(slow.state.aborted).toBe(true)
+    expect(failing.state.aborted).toBe(false) // it had already settled
+  })
+
+  it('collects all errors in input order when every input fails', async () => {
+    const r = await anyAsync([() => later(20, err('a')), () => later(1, err('b')), err('c')])
+    const e = r._unsafeUnwrapErr()
+    expect(e).toBeInstanceOf(AllFailedError)
+    expect((e as AllFailedError<string>).errors).toEqual(['a', 'b', 'c'])
+  })
+
+  it('returns AllFailedError([]) for no inputs instead of hanging', async () => {
+    const e = (await anyAsync([]))._unsafeUnwrapErr()
+    expect(e).toBeInstanceOf(AllFailedError)
+    expect((e as AllFailedError<never>).errors).toEqual([])
+  })
+
+  it('tries inputs one after another with concurrency 1 (fallback chain)', async () => {
+    const third = probe(1, ok('third'))
+    const r = await anyAsync([() => later(1, err('x')), () => later(1, ok('second')), third], { concurrency: 1 })
+    expect(r._unsafeUnwrap()).toBe('second')
+    expect(third.state.started).toBe(0)
+  })
+
+  it('works on records', async () => {
+    const r = await anyAsync({ primary: () => later(10, err('down')), mirror: () => later(1, ok('mirror')) })
+    expect(r._unsafeUnwrap()).toBe('mirror')
+  })
+
+  it('honours an already-aborted signal and bad options', async () => {
+    expect((await anyAsync([ok(1)], { signal: AbortSignal.abort() }))._unsafeUnwrapErr()).toBeInstanceOf(CancelledError)
+    expect((await anyAsync([ok(1)], { concurrency: 0 }))._unsafeUnwrapErr()).toBeInstanceOf(InvalidOptionsError)
+  })
+})

@@ -1,0 +1,17 @@
+import { err, ok, type Result } from 'neverthrow'
+import { describe, expect, expectTypeOf, it } from 'vitest'
+import { partition } from '../../src/index.js'
+
+describe('partition', () => {
+  it('splits values and errors, each in input order', () => {
+    const rs: Result<number, string>[] = [ok(1), err('a'), ok(2), err('b')]
+    const [values, errors] = partition(rs)
+    expect(values).toEqual([1, 2])
+    expect(errors).toEqual(['a', 'b'])
+    expectTypeOf(values).toEqualTypeOf<number[]>()
+    expectTypeOf(errors).toEqualTypeOf<string[]>()
+  })
+  it('handles empty input', () => {
+    expect(partition([])).toEqual([[], []])
+  })
+})

@@ -1,0 +1,150 @@
+import { err, ok } from 'neverthrow'
+import { describe, expect, it } from 'vitest'
+import {
+  backoffDelay,
+  CancelledError,
+  InvalidOptionsError,
+  retry,
+  TimeoutError,
+  UnexpectedError,
+} from '../../src/index.js'
+import { expectNoLeaks, later, timers } from '../helpers.js'
+
+describe('retry', () => {
+  it('makes at most `attempts` calls and returns the last error', async () => {
+    const seen: number[] = []
+    const r = await retry(
+      ({ attempt }) => {
+        seen.push(attempt)
+        return err(`fail ${attempt}`)
+      },
+      { attempts: 3 },
+    )
+    expect(r._unsafeUnwrapErr()).toBe('fail 3')
+    expect(seen).toEqual([1, 2, 3])
+  })
+
+  it('stops at the first success', async () => {
+    let calls = 0
+    const r = await retry(() => (++calls < 2 ? err('flaky') : ok(calls)), { attempts: 5 })
+    expect([r._unsafeUnwrap(), calls]).toEqual([2, 2])
+  })
+
+  it('retryIf can refuse to retry an error', async () => {
+    let calls = 0
+    const r = await retry(
+      () => {
+        calls++
+        return err({ code: 404 })
+      },
+      { attempts: 5, retryIf: (e) => !('code' in e && e.code === 404) },
+    )
+    expect(r._unsafeUnwrapErr()).toEqual({ code: 404 })
+    expect(calls).toBe(1)
+  })
+
+  it('sleeps per backoff between attempts, never after the last one', async () => {
+    const delays: number[] = []
+    const t0 = Date.now()
+    const r = await expectNoLeaks(() =>
+      retry(() => err('no'), {
+        attempts: 3,
+        backoff: { initialMs: 20, factor: 2 },
+        onRetry: ({ delayMs }) => delays.push(delayMs),
+      }),
+    )
+    expect(r.isErr()).toBe(true)
+    expect(delays).toEqual([20, 40])
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(55)
+  })
+
+  it('an abort during a backoff sleep returns CancelledError, not the last error, and clears the timer', async () => {
+    const c = new AbortController()
+    const before = timers()
+    const pending = retry(() => err('no'), { attempts: 3, backoff: { initialMs: 10_000 }, signal: c.signal })
+    await later(5, ok(null))
+    c.abort('shutdown')
+    const r = await pending
+    expect(r._unsafeUnwrapErr()).toBeInstanceOf(CancelledError)
+    expect((r._unsafeUnwrapErr() as CancelledError).reason).toBe('shutdown')
+    expect(timers()).toBe(before)
+  })
+
+  it('an abort during an attempt aborts it', async () => {
+    const c = new AbortController()
+    let aborted = false
+    setTimeout(() => c.abort(), 5)
+    const r = await retry(
+      ({ signal }) => {
+        signal.addEventListener('abort', () => {
+          aborted = true
+        })
+        return later(5_000, ok(1), signal)
+      },
+      { attempts: 3, signal: c.signal },
+    )
+    expect(r._unsafeUnwrapErr()).toBeInstanceOf(CancelledError)
+    expect(aborted).toBe(true)
+  })
+
+  it('per-attempt timeouts are retried as TimeoutError', async () => {
+    let calls = 0
+    const r = await expectNoLeaks(() =>
+      retry(({ signal }) => later(++calls === 1 ? 5_000 : 1, ok(calls), signal), { attempts: 2, timeoutMs: 10 }),
+    )
+    expect(r._unsafeUnwrap()).toBe(2)
+    const all = await retry(({ signal }) => later(5_000, ok(1), signal), { attempts: 2, timeoutMs: 5 })
+    expect(all._unsafeUnwrapErr()).toBeInstanceOf(TimeoutError)
+  })
+
+  it('a throwing task or retryIf gives UnexpectedError', async () => {
+    const r = await retry(
+      () => {
+        throw new Error('kaput')
+      },
+      { attempts: 2 },
+    )
+    expect(r._unsafeUnwrapErr()).toBeInstanceOf(UnexpectedError)
+    const r2 = await retry(() => err('x'), {
+      attempts: 2,
+      retryIf: () => {
+        throw new Error('bad predicate')
+      },
+    })
+    expect((r2._unsafeUnwrapErr() as UnexpectedError).cause).toEqual(new Error('bad predicate'))
+  })
+
+  it.each([
+    [{ attempts: 0 }, 'attempts'],
+    [{ attempts: 1.5 }, 'attempts'],
+    [{ attempts: Number.NaN }, 'attempts'],
+    [{ attempts: 2, backoff: { initialMs: -1 } }, 'backoff.initialMs'],
+    [{ attempts: 2, backoff: { factor: 0.5 } }, 'backoff.factor'],
+    [{ attempts: 2, backoff: { jitter: 2 } }, 'backoff.jitter'],
+    [{ attempts: 2, timeoutMs: -5 }, 'timeoutMs'],
+  ])('%o → InvalidOptionsError(%s)', async (opts, option) => {
+    let calls = 0
+    const r = await retry(() => {
+      calls++
+      return ok(1)
+    }, opts)
+    expect(r._unsafeUnwrapErr()).toBeInstanceOf(InvalidOptionsError)
+    expect(r._unsafeUnwrapErr()).toMatchObject({ option })
+    expect(calls).toBe(0)
+  })
+})
+
+describe('backoffDelay', () => {
+  it('grows exponentially up to maxMs', () => {
+    const b = { initialMs: 100, factor: 3, maxMs: 1_000 }
+    expect([1, 2, 3, 4].map((n) => backoffDelay(b, n))).toEqual([100, 300, 900, 1_000])
+  })
+  it('full jitter draws from 0 to the delay; a fraction randomises that share', () => {
+    expect(backoffDelay({ initialMs: 100, jitter: true }, 1, () => 0.25)).toBe(25)
+    expect(backoffDelay({ initialMs: 100, jitter: 0.5 }, 1, () => 1)).toBe(50)
+    expect(backoffDelay({ initialMs: 100, jitter: 0.5 }, 1, () => 0)).toBe(100)
+  })
+  it('no backoff means no delay', () => {
+    expect(backoffDelay(undefined, 3)).toBe(0)
+  })
+})

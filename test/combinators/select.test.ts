@@ -1,0 +1,45 @@
+import { err, ok, type ResultAsync } from 'neverthrow'
+import { describe, expect, it } from 'vitest'
+import { CancelledError, InvalidOptionsError, selectAsync } from '../../src/index.js'
+import { later, probe } from '../helpers.js'
+
+describe('selectAsync', () => {
+  it('returns the first to settle and leaves the others running', async () => {
+    const slow = probe(30, ok('slow'))
+    const r = (await selectAsync([slow, () => later(1, ok('fast'))]))._unsafeUnwrap()
+    expect(r.index).toBe(1)
+    expect(r.result._unsafeUnwrap()).toBe('fast')
+    expect(r.rest).toHaveLength(1)
+    expect(slow.state.aborted).toBe(false)
+    expect((await r.rest[0])?._unsafeUnwrap()).toBe('slow')
+  })
+
+  it('supports a select loop where nothing starts twice', async () => {
+    const tasks = [probe(30, ok('a')), probe(10, err('b')), probe(20, ok('c'))]
+    let pending: ResultAsync<string, string>[] | typeof tasks = tasks
+    const seen: string[] = []
+    while (pending.length > 0) {
+      const { result, rest } = (await selectAsync(pending))._unsafeUnwrap()
+      seen.push(result.isOk() ? result.value : `err:${result.error}`)
+      pending = rest as ResultAsync<string, string>[]
+    }
+    expect(seen).toEqual(['err:b', 'c', 'a'])
+    expect(tasks.map((t) => t.state.started)).toEqual([1, 1, 1])
+  })
+
+  it('an empty select is an InvalidOptionsError', async () => {
+    expect((await selectAsync([]))._unsafeUnwrapErr()).toBeInstanceOf(InvalidOptionsError)
+  })
+
+  it('sync results win in input order', async () => {
+    const r = (await selectAsync([() => later(5, ok(0)), ok(1), ok(2)]))._unsafeUnwrap()
+    expect(r.index).toBe(1)
+    expect(r.rest).toHaveLength(2)
+  })
+
+  it('an aborted signal cancels the wait', async () => {
+    expect((await selectAsync([ok(1)], { signal: AbortSignal.abort() }))._unsafeUnwrapErr()).toBeInstanceOf(
+      CancelledError,
+    )
+  })
+})

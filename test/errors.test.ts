@@ -1,0 +1,76 @@
+import { match } from 'ts-pattern'
+import { describe, expect, it } from 'vitest'
+import {
+  AllFailedError,
+  CancelledError,
+  InvalidOptionsError,
+  type OkflowError,
+  QueueFullError,
+  TaskFailedError,
+  TimeoutError,
+  UnexpectedError,
+  WorkerCrashedError,
+} from '../src/index.js'
+
+// Exhaustive: adding an error class to OkflowError without a branch here fails to compile.
+const describeError = (e: OkflowError): string =>
+  match(e)
+    .with({ _tag: 'UnexpectedError' }, (x) => `unexpected: ${String((x.cause as Error)?.message)}`)
+    .with({ _tag: 'TimeoutError' }, (x) => `timeout ${x.ms} ${x.label ?? ''}`.trim())
+    .with({ _tag: 'CancelledError' }, (x) => `cancelled: ${String(x.reason)}`)
+    .with({ _tag: 'AllFailedError' }, (x) => `all ${x.errors.length} failed`)
+    .with({ _tag: 'InvalidOptionsError' }, (x) => `bad ${x.option}`)
+    .with({ _tag: 'QueueFullError' }, (x) => `queue full at ${x.maxQueue}`)
+    .with({ _tag: 'WorkerCrashedError' }, (x) => `crashed ${x.exitCode}`)
+    .with({ _tag: 'TaskFailedError' }, (x) => `remote ${x.remoteName}: ${x.message}`)
+    .exhaustive()
+
+describe('errors', () => {
+  it('match exhaustively on _tag with ts-pattern', () => {
+    expect(
+      [
+        UnexpectedError.from(new Error('boom')),
+        new TimeoutError(50, 'fetch'),
+        new CancelledError('user'),
+        new AllFailedError(['a', 'b']),
+        new InvalidOptionsError('concurrency', 0, 'an integer >= 1'),
+        new QueueFullError(8),
+        new WorkerCrashedError('died', { exitCode: 3 }),
+        new TaskFailedError('RangeError', 'too big', 'RangeError: too big\n    at x'),
+      ].map(describeError),
+    ).toEqual([
+      'unexpected: boom',
+      'timeout 50 fetch',
+      'cancelled: user',
+      'all 2 failed',
+      'bad concurrency',
+      'queue full at 8',
+      'crashed 3',
+      'remote RangeError: too big',
+    ])
+  })
+
+  it('keep name equal to _tag, are Errors, and keep the cause', () => {
+    const cause = new Error('root')
+    const e = UnexpectedError.from(cause)
+    expect(e).toBeInstanceOf(Error)
+    expect([e.name, e._tag, e.cause]).toEqual(['UnexpectedError', 'UnexpectedError', cause])
+    expect(String(new TimeoutError(5))).toBe('TimeoutError: Timed out after 5 ms')
+    expect('label' in new TimeoutError(5)).toBe(false)
+  })
+
+  it('InvalidOptionsError shows the value as written in code', () => {
+    const msg = (v: unknown) => new InvalidOptionsError('x', v, 'y').message
+    expect([Number.NaN, -1, 0, 'abc', undefined, null, -0, 10n, []].map(msg)).toEqual([
+      'Invalid option "x": NaN (expected y)',
+      'Invalid option "x": -1 (expected y)',
+      'Invalid option "x": 0 (expected y)',
+      'Invalid option "x": "abc" (expected y)',
+      'Invalid option "x": undefined (expected y)',
+      'Invalid option "x": null (expected y)',
+      'Invalid option "x": -0 (expected y)',
+      'Invalid option "x": 10n (expected y)',
+      'Invalid option "x": [] (expected y)',
+    ])
+  })
+})
