@@ -20,6 +20,7 @@ export type {
   ItemRetry,
   MapStreamOptions,
   ProcessOptions,
+  ResultLike,
   SettledBatch,
 } from './batch/types.js'
 export { type AllError, type AllOptions, allAsync } from './combinators/all.js'
