@@ -10,7 +10,7 @@ export type {
   BatchProgress,
   BatchResult,
   BatchStats,
-  CheckpointErr,
+  CheckpointReturn,
   Collected,
   ItemContext,
   ItemErr,

@@ -5,11 +5,11 @@ import { fromThrow } from '../internal/start.js'
 import { type ItemResult, itemRunner } from './item.js'
 import { checkStreamOptions } from './options.js'
 import { type Items, openSource, type Source } from './source.js'
-import type { ItemErr, ItemFn, ItemOk, MapStreamOptions } from './types.js'
+import type { ItemErr, ItemFn, ItemOk, MapStreamOptions, ResultLike } from './types.js'
 import { Window } from './window.js'
 
 /** Errors a `mapStream` result can hold: the item's own, plus the stream's. */
-export type MapStreamError<F> = ItemErr<F> | CancelledError | InvalidOptionsError
+export type MapStreamError<R> = ItemErr<R> | CancelledError | InvalidOptionsError
 
 /**
  * Maps items of an array, Iterable or AsyncIterable through `fn` with `concurrency` items in
@@ -29,12 +29,12 @@ export type MapStreamError<F> = ItemErr<F> | CancelledError | InvalidOptionsErro
  *   await write(r.value)
  * }
  */
-export async function* mapStream<I, F extends ItemFn<I>>(
+export async function* mapStream<I, R extends ResultLike>(
   items: Items<I>,
-  fn: F,
-  opts: MapStreamOptions<ItemErr<F>>,
-): AsyncGenerator<Result<ItemOk<F>, MapStreamError<F>>, void, undefined> {
-  type Out = Result<ItemOk<F>, MapStreamError<F>>
+  fn: ItemFn<I, R>,
+  opts: MapStreamOptions<ItemErr<R>>,
+): AsyncGenerator<Result<ItemOk<R>, MapStreamError<R>>, void, undefined> {
+  type Out = Result<ItemOk<R>, MapStreamError<R>>
   const bad = checkStreamOptions(items, fn, opts)
   if (bad) {
     yield err(bad)
@@ -55,7 +55,7 @@ export async function* mapStream<I, F extends ItemFn<I>>(
 
   const ordered = opts.ordered !== false
   const controller = new AbortController()
-  const run = itemRunner<I, ItemOk<F>, ItemErr<F>>(fn as ItemFn<I>, opts, controller.signal)
+  const run = itemRunner<I, ItemOk<R>, ItemErr<R>>(fn as ItemFn<I>, opts, controller.signal)
   // Ordered: results wait here by index until their turn. Unordered: a FIFO in completion order.
   const byIndex = new Map<number, Out>()
   const queue: Out[] = []
@@ -72,7 +72,7 @@ export async function* mapStream<I, F extends ItemFn<I>>(
     wake = undefined
     w?.()
   }
-  const put = (index: number, r: ItemResult<ItemOk<F>, ItemErr<F>>): void => {
+  const put = (index: number, r: ItemResult<ItemOk<R>, ItemErr<R>>): void => {
     if (stopped) return
     settled++
     if (ordered) byIndex.set(index, r as Out)

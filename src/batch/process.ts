@@ -9,13 +9,16 @@ import { Progress } from './progress.js'
 import { type Items, openSource, type Source } from './source.js'
 import type {
   BatchError,
+  BatchMode,
   BatchResult,
   BatchStats,
+  CheckpointReturn,
   ItemErr,
   ItemError,
   ItemFn,
   ItemOk,
   ProcessOptions,
+  ResultLike,
   SettledBatch,
 } from './types.js'
 import { Window } from './window.js'
@@ -51,16 +54,18 @@ const DEFAULT_PROGRESS_MS = 100
  */
 export function processInBatches<
   I,
-  F extends ItemFn<I>,
-  const Opts extends ProcessOptions<ItemErr<F>> = ProcessOptions<ItemErr<F>>,
+  R extends ResultLike,
+  M extends BatchMode = 'fail-fast',
+  C extends boolean = true,
+  A extends CheckpointReturn = void,
 >(
   items: Items<I>,
-  fn: F,
-  opts: Opts,
-): ResultAsync<BatchResult<ItemOk<F>, ItemErr<F>, Opts>, BatchError<ItemErr<F>, Opts>> {
-  type R = Result<BatchResult<ItemOk<F>, ItemErr<F>, Opts>, BatchError<ItemErr<F>, Opts>>
+  fn: ItemFn<I, R>,
+  opts: ProcessOptions<ItemErr<R>, M, C, A>,
+): ResultAsync<BatchResult<ItemOk<R>, ItemErr<R>, M, C>, BatchError<ItemErr<R>, M, A>> {
+  type Out = Result<BatchResult<ItemOk<R>, ItemErr<R>, M, C>, BatchError<ItemErr<R>, M, A>>
   return new ResultAsync(
-    new Promise<R>((resolve) => {
+    new Promise<Out>((resolve) => {
       runJob(items, fn as ItemFn<I>, opts as ProcessOptions, resolve as (r: Result<unknown, unknown>) => void)
     }),
   )

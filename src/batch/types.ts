@@ -17,13 +17,13 @@ export interface ItemContext extends TaskContext {
  */
 export type ResultLike = Resultish<unknown, unknown> | ResultAsync<unknown, unknown>
 
-/** The per-item function of a batch job or stream: any input form (Result, ResultAsync, promise). */
-export type ItemFn<I> = (item: I, index: number, ctx: ItemContext) => ResultLike
+/** The per-item function of a batch job or stream; `R` is what it returns (any Result form). */
+export type ItemFn<I, R extends ResultLike = ResultLike> = (item: I, index: number, ctx: ItemContext) => R
 
-/** Ok type of the items `fn` produces. */
-export type ItemOk<F> = F extends (...args: never[]) => infer R ? OkOf<R> : never
-/** Errors one item can end with: those of `fn`, plus a throw/rejection and a per-item timeout. */
-export type ItemErr<F> = (F extends (...args: never[]) => infer R ? ErrOf<R> : never) | UnexpectedError | TimeoutError
+/** Ok type of the items, from `R`, the return type of `fn`. */
+export type ItemOk<R> = OkOf<R>
+/** Errors one item can end with: those of `fn` (returning `R`), plus a throw/rejection and a timeout. */
+export type ItemErr<R> = ErrOf<R> | UnexpectedError | TimeoutError
 
 /** Per-item retry: the options of the `retry` combinator, without `signal` (the job's is used). */
 export interface ItemRetry<E> {
@@ -89,22 +89,33 @@ export interface SettledBatch<O, E> {
 /** `fail-fast` (default): the first item error stops the job. `settle`: every item runs. */
 export type BatchMode = 'fail-fast' | 'settle'
 
-/** Options of `processInBatches`. */
-export interface ProcessOptions<E = unknown> {
+/** What `afterBatch` may return: nothing, a Result, or a promise of either. */
+export type CheckpointReturn = void | ResultLike | PromiseLike<void>
+
+/**
+ * Options of `processInBatches`. `E`: an item's error type (what `retryIf` sees); `M`, `C`, `A`
+ * capture `mode`, `collect` and the return type of `afterBatch`, which shape the result type.
+ */
+export interface ProcessOptions<
+  E = unknown,
+  M extends BatchMode = BatchMode,
+  C extends boolean = boolean,
+  A extends CheckpointReturn = CheckpointReturn,
+> {
   /** Most items in flight at once (sliding window; also how far the source is read ahead). */
   concurrency: number
   /** Items per checkpoint for `afterBatch` (default 100). Batches are no barrier to concurrency. */
   batchSize?: number | undefined
   /** What an item error does (default `'fail-fast'`). */
-  mode?: BatchMode | undefined
+  mode?: M | undefined
   /** Time limit of one item, its retries and backoff included; the item is aborted on timeout. */
   timeoutMs?: number | undefined
   /** Calls `fn` again for a failed item. */
   retry?: ItemRetry<E> | undefined
   /** Aborting it stops the job: `err(CancelledError)`, running items aborted, source closed. */
   signal?: AbortSignal | undefined
-  /** `false` keeps no outputs (side-effect jobs run in constant memory). Default true. */
-  collect?: boolean | undefined
+  /** `false` keeps no outputs (side-effect jobs run in constant memory); outputs are then `undefined`. Default true. */
+  collect?: C | undefined
   /** Number of items of an iterable source, for `total` and `etaMs` in progress reports. */
   total?: number | undefined
   /** Reports progress at most this often (default 100 ms), and once more at the end. */
@@ -114,39 +125,32 @@ export interface ProcessOptions<E = unknown> {
   /**
    * A checkpoint, called in batch order once every item of the batch and of all earlier ones
    * has finished. May return void, a Result or a promise of one: an err (or a throw) stops the
-   * job with that error. Calls never overlap.
+   * job with that error. Calls never overlap, and the job ends after the last one.
    */
-  afterBatch?: ((checkpoint: BatchCheckpoint) => void | ResultLike | PromiseLike<void>) | undefined
+  afterBatch?: ((checkpoint: BatchCheckpoint) => A) | undefined
 }
 
-/** Errors the `afterBatch` of options `Opts` can return. */
-export type CheckpointErr<Opts> = Opts extends { afterBatch?: infer A }
-  ? A extends (...args: never[]) => infer R
-    ? ErrOf<R>
-    : never
-  : never
-
-type ModeOf<Opts> = Opts extends { mode?: infer M } ? (unknown extends M ? 'fail-fast' : M) : 'fail-fast'
-type CollectOf<Opts> = Opts extends { collect?: infer C } ? (unknown extends C ? true : C) : true
-
 /** Outputs as kept: `O[]`, or `undefined` with `collect: false`. */
-export type Collected<O, Opts> = [Exclude<CollectOf<Opts>, undefined>] extends [false]
+export type Collected<O, C extends boolean> = [C] extends [false]
   ? undefined
-  : [Exclude<CollectOf<Opts>, undefined>] extends [true] | [never]
+  : [C] extends [true]
     ? O[]
     : O[] | undefined
 
-/** The ok value of `processInBatches` for options `Opts`. */
-export type BatchResult<O, E, Opts = object> = [Exclude<ModeOf<Opts>, undefined>] extends ['settle']
-  ? SettledBatch<Collected<O, Opts>, E>
-  : [Exclude<ModeOf<Opts>, undefined>] extends ['fail-fast'] | [never]
-    ? Collected<O, Opts>
-    : Collected<O, Opts> | SettledBatch<Collected<O, Opts>, E>
+/** The ok value of `processInBatches` for mode `M` and `collect: C`. */
+export type BatchResult<O, E, M extends BatchMode = 'fail-fast', C extends boolean = true> = [M] extends ['settle']
+  ? SettledBatch<Collected<O, C>, E>
+  : [M] extends ['fail-fast']
+    ? Collected<O, C>
+    : Collected<O, C> | SettledBatch<Collected<O, C>, E>
 
-/** Errors the whole job can return: a failed item (fail-fast), a checkpoint err, library errors. */
-export type BatchError<E, Opts = object> =
-  | ([Exclude<ModeOf<Opts>, undefined>] extends ['settle'] ? never : ItemError<E>)
-  | CheckpointErr<Opts>
+/**
+ * Errors the whole job can return: the first failed item as `{ index, error }` (fail-fast only),
+ * an err of `afterBatch` (returning `A`), and library errors.
+ */
+export type BatchError<E, M extends BatchMode = 'fail-fast', A = void> =
+  | ([M] extends ['settle'] ? never : ItemError<E>)
+  | ErrOf<A>
   | UnexpectedError
   | CancelledError
   | InvalidOptionsError
