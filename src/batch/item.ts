@@ -26,6 +26,9 @@ export interface ItemOptions {
 export function itemRunner<I, T, E>(fn: ItemFn<I>, opts: ItemOptions, jobSignal: AbortSignal): RunItem<I, T, E> {
   const { timeoutMs, retry } = opts
   const timed = timeoutMs !== undefined && timeoutMs !== Number.POSITIVE_INFINITY
+  // Every running item may listen on the job signal (ours in runOne and retry sleeps, the user's
+  // via fetch(url, { signal })): more than Node's default of 10 listeners is expected, not a leak.
+  setMaxListeners(0, jobSignal)
   if (!timed && retry === undefined) {
     const ctx: ItemContext = { signal: jobSignal, attempt: 1 }
     return (item, index, settle) => {
@@ -39,9 +42,6 @@ export function itemRunner<I, T, E>(fn: ItemFn<I>, opts: ItemOptions, jobSignal:
       observe<T, E>(out, settle)
     }
   }
-  // Each running item listens on the job signal (runOne, retry sleeps): more than Node's default
-  // of 10 listeners is expected here, not a leak.
-  setMaxListeners(0, jobSignal)
   if (retry === undefined) {
     return (item, index, settle) =>
       runOne<T, E>(

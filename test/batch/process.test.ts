@@ -601,3 +601,22 @@ describe('processInBatches: hygiene', () => {
     expect(unhandled.count()).toBe(0)
   })
 })
+
+describe('processInBatches: many listeners on ctx.signal', () => {
+  it('does not warn when more than 10 running items listen on their signal', async () => {
+    const warnings: string[] = []
+    const onWarning = (w: Error) => warnings.push(w.name)
+    process.on('warning', onWarning)
+    await processInBatches(
+      range(40),
+      async (x, _i, { signal }) => {
+        await delay(2, signal) // adds an abort listener, as fetch(url, { signal }) does
+        return ok(x)
+      },
+      { concurrency: 20 },
+    )
+    await flush()
+    process.off('warning', onWarning)
+    expect(warnings).not.toContain('MaxListenersExceededWarning')
+  })
+})
