@@ -1,5 +1,28 @@
 // okflow — typed, Result-based async work on neverthrow. Everything here returns a Result.
 export { err, errAsync, ok, okAsync, Result, ResultAsync } from 'neverthrow'
+export { type MapStreamError, mapStream } from './batch/map-stream.js'
+export { processInBatches } from './batch/process.js'
+export type { Items } from './batch/source.js'
+export type {
+  BatchCheckpoint,
+  BatchError,
+  BatchMode,
+  BatchProgress,
+  BatchResult,
+  BatchStats,
+  CheckpointReturn,
+  Collected,
+  ItemContext,
+  ItemErr,
+  ItemError,
+  ItemFn,
+  ItemOk,
+  ItemRetry,
+  MapStreamOptions,
+  ProcessOptions,
+  ResultLike,
+  SettledBatch,
+} from './batch/types.js'
 export { type AllError, type AllOptions, allAsync } from './combinators/all.js'
 export { type AllSettledError, allSettledAsync, type SettledError } from './combinators/all-settled.js'
 export { type AnyError, anyAsync } from './combinators/any.js'

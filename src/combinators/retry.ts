@@ -103,7 +103,8 @@ export function retry<F extends RetryTask>(
   return new ResultAsync(retryLoop<OkOf<F>, ErrOf<F>>(task, opts as RetryOptions<unknown>))
 }
 
-async function retryLoop<T, E>(
+/** The retry loop itself (options already checked); never rejects. Batch jobs call it per item. */
+export async function retryLoop<T, E>(
   task: RetryTask,
   opts: RetryOptions<unknown>,
 ): Promise<Result<T, E | UnexpectedError | TimeoutError | CancelledError>> {

@@ -1,0 +1,227 @@
+import { err, ok, type Result, ResultAsync } from 'neverthrow'
+import { CancelledError, type InvalidOptionsError, type UnexpectedError } from '../errors.js'
+import { cancelledBy, onAbort } from '../internal/abort.js'
+import { fromThrow } from '../internal/start.js'
+import { type CheckpointFn, Checkpoints } from './checkpoints.js'
+import { type ItemResult, itemRunner, type RunItem } from './item.js'
+import { checkProcessOptions } from './options.js'
+import { Progress } from './progress.js'
+import { type Items, openSource, type Source } from './source.js'
+import type {
+  BatchError,
+  BatchMode,
+  BatchResult,
+  BatchStats,
+  CheckpointReturn,
+  ItemErr,
+  ItemError,
+  ItemFn,
+  ItemOk,
+  ProcessOptions,
+  ResultLike,
+  SettledBatch,
+} from './types.js'
+import { Window } from './window.js'
+
+const DEFAULT_BATCH_SIZE = 100
+const DEFAULT_PROGRESS_MS = 100
+
+/**
+ * Runs `fn` over every item of an array, Iterable or AsyncIterable with a sliding window of
+ * `concurrency` items, pulling the source lazily: it is never read more than `concurrency` items
+ * ahead of completion, so a 10M-row async generator runs in constant memory (with
+ * `collect: false`). Never throws or rejects.
+ *
+ * - `mode: 'fail-fast'` (default): `ok(outputs)` in input order, or the first failed item as
+ *   `err({ index, error })`; running items are aborted and the source is closed.
+ * - `mode: 'settle'`: `ok({ values, errors, stats })`; `values` holds the outputs of the items that
+ *   succeeded and `errors` the failed ones as `{ index, error }`, both in input order.
+ * - `collect: false`: outputs are not kept; the outputs (or `values`) are `undefined`.
+ * - `afterBatch({ batch, done })`: a checkpoint per `batchSize` items, in batch order (see
+ *   {@link ProcessOptions.afterBatch}); an err from it stops the job and is returned as is.
+ * - `signal` aborted → `err(CancelledError)`; the source's iterator throws → `err(UnexpectedError)`;
+ *   bad options → `err(InvalidOptionsError)`. The source's `return()` is called whenever the job
+ *   stops before reading it to the end.
+ *
+ * @example
+ * const r = await processInBatches(readRows('users.csv'), (row, i, { signal }) => saveUser(row, signal), {
+ *   concurrency: 16,
+ *   batchSize: 1000,
+ *   collect: false,
+ *   afterBatch: ({ batch, done }) => saveCursor(batch, done),
+ *   onProgress: ({ done, ratePerSec }) => console.log(done, ratePerSec),
+ * })
+ */
+export function processInBatches<
+  I,
+  R extends ResultLike,
+  M extends BatchMode = 'fail-fast',
+  C extends boolean = true,
+  A extends CheckpointReturn = void,
+>(
+  items: Items<I>,
+  fn: ItemFn<I, R>,
+  opts: ProcessOptions<ItemErr<R>, M, C, A>,
+): ResultAsync<BatchResult<ItemOk<R>, ItemErr<R>, M, C>, BatchError<ItemErr<R>, M, A>> {
+  type Out = Result<BatchResult<ItemOk<R>, ItemErr<R>, M, C>, BatchError<ItemErr<R>, M, A>>
+  return new ResultAsync(
+    new Promise<Out>((resolve) => {
+      runJob(items, fn as ItemFn<I>, opts as ProcessOptions, resolve as (r: Result<unknown, unknown>) => void)
+    }),
+  )
+}
+
+function runJob<I>(
+  items: Items<I>,
+  fn: ItemFn<I>,
+  opts: ProcessOptions,
+  resolve: (r: Result<unknown, unknown>) => void,
+) {
+  const bad: InvalidOptionsError | undefined = checkProcessOptions(items, fn, opts)
+  if (bad) return resolve(err(bad))
+  const { signal, onProgress, afterBatch } = opts
+  if (signal?.aborted) return resolve(err(cancelledBy(signal)))
+  let source: Source<I>
+  try {
+    source = openSource(items)
+  } catch (e) {
+    return resolve(fromThrow(e))
+  }
+  new Job(source, fn, opts, resolve).start(signal, onProgress, afterBatch)
+}
+
+/** One run of processInBatches: counts, outputs, and the single place the job ends. */
+class Job<I> {
+  private readonly t0 = performance.now()
+  private readonly failFast: boolean
+  private readonly collect: boolean
+  private readonly values: unknown[] = []
+  private readonly errors: ItemError<unknown>[] = []
+  private readonly controller = new AbortController()
+  private readonly window: Window<I>
+  private readonly run: RunItem<I, unknown, unknown>
+  private progress: Progress | undefined
+  private checkpoints: Checkpoints | undefined
+  private detach: (() => void) | undefined
+  private done = 0
+  private failed = 0
+  private ended = false
+  private over = false
+
+  constructor(
+    private readonly source: Source<I>,
+    fn: ItemFn<I>,
+    private readonly opts: ProcessOptions,
+    private readonly resolve: (r: Result<unknown, unknown>) => void,
+  ) {
+    this.failFast = opts.mode !== 'settle'
+    this.collect = opts.collect !== false
+    this.run = itemRunner<I, unknown, unknown>(fn, opts, this.controller.signal)
+    this.window = new Window<I>(source, opts.concurrency, {
+      start: (item, index) => this.run(item, index, (r) => this.settle(index, r)),
+      end: (error) => this.sourceEnded(error),
+    })
+  }
+
+  start(
+    signal: AbortSignal | undefined,
+    onProgress: ProcessOptions['onProgress'],
+    afterBatch: ProcessOptions['afterBatch'],
+  ): void {
+    if (onProgress) {
+      const total = this.source.size ?? this.opts.total
+      this.progress = new Progress(onProgress, this.opts.progressIntervalMs ?? DEFAULT_PROGRESS_MS, total, this.t0)
+    }
+    if (afterBatch) {
+      this.checkpoints = new Checkpoints(
+        this.opts.batchSize ?? DEFAULT_BATCH_SIZE,
+        afterBatch as CheckpointFn,
+        () => this.done,
+        (error) => this.stop(err(error)),
+        () => this.maybeFinish(),
+      )
+    }
+    if (signal) this.detach = onAbort(signal, () => this.stop(err(cancelledBy(signal))))
+    this.window.pump()
+  }
+
+  private settle(index: number, r: ItemResult<unknown, unknown>): void {
+    if (this.over) return
+    this.done++
+    if (r.isErr()) {
+      this.failed++
+      if (this.failFast) {
+        this.stop(err({ index, error: r.error }))
+        return
+      }
+      this.errors.push({ index, error: r.error })
+    } else if (this.collect) {
+      this.values[index] = r.value
+    }
+    if (this.progress) {
+      try {
+        this.progress.tick(this.done, this.failed)
+      } catch (e) {
+        this.stop(fromThrow(e))
+        return
+      }
+    }
+    this.checkpoints?.itemDone(index)
+    if (this.over) return
+    this.window.release()
+    this.maybeFinish()
+  }
+
+  private sourceEnded(error: UnexpectedError | undefined): void {
+    if (error) {
+      this.stop(err(error))
+      return
+    }
+    this.ended = true
+    this.checkpoints?.sourceEnded(this.window.pulled)
+    this.maybeFinish()
+  }
+
+  private maybeFinish(): void {
+    if (this.over || !this.ended || this.done !== this.window.pulled) return
+    if (this.checkpoints && !this.checkpoints.settled) return
+    this.stop(ok(this.output()))
+  }
+
+  private output(): unknown {
+    const values = this.collect ? this.values : undefined
+    if (this.failFast) return values
+    const stats: BatchStats = {
+      total: this.done,
+      succeeded: this.done - this.failed,
+      failed: this.failed,
+      durationMs: performance.now() - this.t0,
+    }
+    const errors = this.errors.sort((a, b) => a.index - b.index)
+    // Failed items left holes in `values`; filter() skips holes (but keeps ok(undefined) outputs).
+    const dense = values && this.failed > 0 ? values.filter(() => true) : values
+    return { values: dense, errors, stats } satisfies SettledBatch<unknown, unknown>
+  }
+
+  /** Ends the job exactly once: stops pulling, closes the source, aborts what still runs. */
+  private stop(result: Result<unknown, unknown>): void {
+    if (this.over) return
+    this.over = true
+    this.window.stop()
+    this.checkpoints?.stop()
+    this.detach?.()
+    if (this.done < this.window.pulled) {
+      const reason = result.isErr() && result.error instanceof CancelledError ? result.error : undefined
+      this.controller.abort(reason ?? new CancelledError('the batch job stopped'))
+    }
+    let out = result
+    if (this.progress) {
+      try {
+        this.progress.final(this.done, this.failed)
+      } catch (e) {
+        if (out.isOk()) out = fromThrow(e)
+      }
+    }
+    this.resolve(out)
+  }
+}
