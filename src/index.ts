@@ -18,9 +18,9 @@ export type {
   ItemFn,
   ItemOk,
   ItemRetry,
+  ItemReturn,
   MapStreamOptions,
   ProcessOptions,
-  ResultLike,
   SettledBatch,
 } from './batch/types.js'
 export { type AllError, type AllOptions, allAsync } from './combinators/all.js'

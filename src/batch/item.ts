@@ -3,14 +3,14 @@ import type { Result } from 'neverthrow'
 import { type RetryOptions, retryLoop } from '../combinators/retry.js'
 import type { CancelledError, TimeoutError, UnexpectedError } from '../errors.js'
 import { runOne } from '../internal/run.js'
-import { fromThrow, observe } from '../internal/start.js'
+import { fromThrow, observeAt } from '../internal/start.js'
 import type { ItemContext, ItemFn, ItemRetry } from './types.js'
 
 /** What one item settles to (CancelledError only once the job itself is stopping). */
 export type ItemResult<T, E> = Result<T, E | UnexpectedError | TimeoutError | CancelledError>
 
-/** Starts `fn` for one item and calls `settle` exactly once with its Result. */
-export type RunItem<I, T, E> = (item: I, index: number, settle: (result: ItemResult<T, E>) => void) => void
+/** Starts `fn` for one item and calls `sink(index, result)` exactly once with its Result. */
+export type RunItem<I, T, E> = (item: I, index: number, sink: (index: number, result: ItemResult<T, E>) => void) => void
 
 export interface ItemOptions {
   timeoutMs?: number | undefined
@@ -31,31 +31,39 @@ export function itemRunner<I, T, E>(fn: ItemFn<I>, opts: ItemOptions, jobSignal:
   setMaxListeners(0, jobSignal)
   if (!timed && retry === undefined) {
     const ctx: ItemContext = { signal: jobSignal, attempt: 1 }
-    return (item, index, settle) => {
+    return (item, index, sink) => {
       let out: unknown
       try {
         out = fn(item, index, ctx)
       } catch (e) {
-        settle(fromThrow(e))
+        sink(index, fromThrow(e))
         return
       }
-      observe<T, E>(out, settle)
+      observeAt<T, E>(out, index, sink)
     }
   }
   if (retry === undefined) {
-    return (item, index, settle) =>
+    return (item, index, sink) =>
       runOne<T, E>(
         (ctx: ItemContext) => fn(item, index, ctx),
         { signal: jobSignal, timeoutMs, context: { attempt: 1 } },
-        settle,
+        (r) => sink(index, r),
       )
   }
   const loop = (item: I, index: number, signal: AbortSignal): Promise<ItemResult<T, E>> =>
     retryLoop<T, E>((ctx) => fn(item, index, ctx), { ...retry, signal } as RetryOptions<unknown>)
   if (!timed) {
-    return (item, index, settle) => loop(item, index, jobSignal).then(settle, (e: unknown) => settle(fromThrow(e)))
+    return (item, index, sink) =>
+      loop(item, index, jobSignal).then(
+        (r) => sink(index, r),
+        (e: unknown) => sink(index, fromThrow(e)),
+      )
   }
   // The item's deadline covers every attempt and backoff sleep: runOne aborts the retry loop.
-  return (item, index, settle) =>
-    runOne<T, E>((ctx: ItemContext) => loop(item, index, ctx.signal), { signal: jobSignal, timeoutMs }, settle)
+  return (item, index, sink) =>
+    runOne<T, E>(
+      (ctx: ItemContext) => loop(item, index, ctx.signal),
+      { signal: jobSignal, timeoutMs },
+      (r) => sink(index, r),
+    )
 }

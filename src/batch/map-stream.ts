@@ -5,7 +5,7 @@ import { fromThrow } from '../internal/start.js'
 import { type ItemResult, itemRunner } from './item.js'
 import { checkStreamOptions } from './options.js'
 import { type Items, openSource, type Source } from './source.js'
-import type { ItemErr, ItemFn, ItemOk, MapStreamOptions, ResultLike } from './types.js'
+import type { ItemErr, ItemFn, ItemOk, ItemReturn, MapStreamOptions } from './types.js'
 import { Window } from './window.js'
 
 /** Errors a `mapStream` result can hold: the item's own, plus the stream's. */
@@ -29,7 +29,7 @@ export type MapStreamError<R> = ItemErr<R> | CancelledError | InvalidOptionsErro
  *   await write(r.value)
  * }
  */
-export async function* mapStream<I, R extends ResultLike>(
+export async function* mapStream<I, R extends ItemReturn>(
   items: Items<I>,
   fn: ItemFn<I, R>,
   opts: MapStreamOptions<ItemErr<R>>,
@@ -89,7 +89,7 @@ export async function* mapStream<I, R extends ResultLike>(
     return r
   }
   const window = new Window<I>(source, opts.concurrency, {
-    start: (item, index) => run(item, index, (r) => put(index, r)),
+    start: (item, index) => run(item, index, put),
     end: (error) => {
       ended = true
       sourceError = error

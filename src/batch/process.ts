@@ -17,8 +17,8 @@ import type {
   ItemError,
   ItemFn,
   ItemOk,
+  ItemReturn,
   ProcessOptions,
-  ResultLike,
   SettledBatch,
 } from './types.js'
 import { Window } from './window.js'
@@ -54,7 +54,7 @@ const DEFAULT_PROGRESS_MS = 100
  */
 export function processInBatches<
   I,
-  R extends ResultLike,
+  R extends ItemReturn,
   M extends BatchMode = 'fail-fast',
   C extends boolean = true,
   A extends CheckpointReturn = void,
@@ -118,7 +118,7 @@ class Job<I> {
     this.collect = opts.collect !== false
     this.run = itemRunner<I, unknown, unknown>(fn, opts, this.controller.signal)
     this.window = new Window<I>(source, opts.concurrency, {
-      start: (item, index) => this.run(item, index, (r) => this.settle(index, r)),
+      start: (item, index) => this.run(item, index, this.settleItem),
       end: (error) => this.sourceEnded(error),
     })
   }
@@ -144,6 +144,9 @@ class Job<I> {
     if (signal) this.detach = onAbort(signal, () => this.stop(err(cancelledBy(signal))))
     this.window.pump()
   }
+
+  /** Bound once, handed to every item: no closure per item on the hot path. */
+  private readonly settleItem = (index: number, r: ItemResult<unknown, unknown>): void => this.settle(index, r)
 
   private settle(index: number, r: ItemResult<unknown, unknown>): void {
     if (this.over) return

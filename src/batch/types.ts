@@ -1,7 +1,6 @@
-import type { ResultAsync } from 'neverthrow'
 import type { Backoff } from '../combinators/retry.js'
 import type { CancelledError, InvalidOptionsError, TimeoutError, UnexpectedError } from '../errors.js'
-import type { ErrOf, OkOf, Resultish, TaskContext } from '../types.js'
+import type { ErrOf, OkOf, ResultLike, ResultPromiseLike, TaskContext } from '../types.js'
 
 /** What `fn` receives beside the item and its index. */
 export interface ItemContext extends TaskContext {
@@ -12,13 +11,13 @@ export interface ItemContext extends TaskContext {
 }
 
 /**
- * What `fn` and `afterBatch` may return. `ResultAsync` is listed on its own because TypeScript
- * does not treat `ResultAsync<T, unknown>` as a `PromiseLike<Result>` (its `then` takes no `null`).
+ * What `fn` and `afterBatch` may return: any Result form. Structural (see `ResultLike` in
+ * types.ts) so an `ok(...)` written inside `fn` keeps its error type `never`, not `unknown`.
  */
-export type ResultLike = Resultish<unknown, unknown> | ResultAsync<unknown, unknown>
+export type ItemReturn = ResultLike | ResultPromiseLike
 
 /** The per-item function of a batch job or stream; `R` is what it returns (any Result form). */
-export type ItemFn<I, R extends ResultLike = ResultLike> = (item: I, index: number, ctx: ItemContext) => R
+export type ItemFn<I, R extends ItemReturn = ItemReturn> = (item: I, index: number, ctx: ItemContext) => R
 
 /** Ok type of the items, from `R`, the return type of `fn`. */
 export type ItemOk<R> = OkOf<R>
@@ -90,7 +89,7 @@ export interface SettledBatch<O, E> {
 export type BatchMode = 'fail-fast' | 'settle'
 
 /** What `afterBatch` may return: nothing, a Result, or a promise of either. */
-export type CheckpointReturn = void | ResultLike | PromiseLike<void>
+export type CheckpointReturn = void | ItemReturn | PromiseLike<void>
 
 /**
  * Options of `processInBatches`. `E`: an item's error type (what `retryIf` sees); `M`, `C`, `A`

@@ -1,0 +1,40 @@
+/** What a workflow step is: a plain step, a parallel group, a child of a group, a sleep or an offload. */
+export type StepKind = 'step' | 'all' | 'any' | 'race' | 'child' | 'sleep' | 'offload'
+
+interface Base {
+  /** Id of this run (the `runId` option, or a random UUID). */
+  readonly runId: string
+  /** The workflow's name. */
+  readonly workflow: string
+  /** Epoch milliseconds, with sub-millisecond precision. */
+  readonly ts: number
+}
+
+interface StepBase extends Base {
+  /** Shared by a step's `step_start` and its ending event. */
+  readonly stepId: string
+  readonly name: string
+  readonly kind: StepKind
+  /** The group a child step belongs to. */
+  readonly parentId?: string
+  /** 1 for the first attempt. */
+  readonly attempt: number
+  /** True when the outcome came from a durable store instead of running the step. */
+  readonly replayed?: boolean
+}
+
+export type WorkflowEvent =
+  | (Base & { readonly type: 'workflow_start' })
+  | (StepBase & { readonly type: 'step_start' })
+  | (StepBase & { readonly type: 'step_retry'; readonly error: unknown; readonly delayMs: number })
+  | (StepBase & { readonly type: 'step_success'; readonly durationMs: number })
+  | (StepBase & { readonly type: 'step_error'; readonly durationMs: number; readonly error: unknown })
+  | (StepBase & { readonly type: 'step_timeout'; readonly durationMs: number; readonly ms: number })
+  | (Base & { readonly type: 'workflow_success'; readonly durationMs: number })
+  | (Base & { readonly type: 'workflow_error'; readonly durationMs: number; readonly error: unknown })
+  | (Base & { readonly type: 'workflow_cancelled'; readonly durationMs: number; readonly error: unknown })
+
+export type WorkflowEventType = WorkflowEvent['type']
+
+/** Current time as epoch ms with sub-ms precision (timelines of fast steps need it). */
+export const now = (): number => performance.timeOrigin + performance.now()

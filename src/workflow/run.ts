@@ -1,0 +1,140 @@
+import type { Result } from 'neverthrow'
+import { CancelledError, TimeoutError } from '../errors.js'
+import { now, type StepKind, type WorkflowEvent } from './events.js'
+
+/**
+ * What a step throws to end the workflow with its err. It is an Error so that a stray
+ * `catch (e)` that logs it says what happened; the workflow does not depend on it arriving:
+ * the first step error is recorded on the run, so swallowing this changes nothing.
+ */
+export class WorkflowExit extends Error {
+  override readonly name = 'WorkflowExit'
+  readonly error: unknown
+  constructor(error: unknown, step: string) {
+    super(`okflow: step "${step}" failed, ending the workflow (let this propagate; catching it does not stop the exit)`)
+    this.error = error
+  }
+}
+
+interface Open {
+  readonly name: string
+  readonly kind: StepKind
+  readonly parentId: string | undefined
+  readonly start: number
+  attempt: number
+}
+
+export interface StepMeta {
+  readonly name: string
+  readonly kind: StepKind
+  readonly parentId?: string | undefined
+}
+
+/**
+ * The state of one workflow run: ids, open steps, the first error, and the event stream.
+ * Guarantees the event contract: `step_start` and its end share a stepId, children end before
+ * their group, every open step is closed before the terminal event, and nothing follows it.
+ */
+export class Run {
+  private seq = 0
+  private readonly open = new Map<string, Open>()
+  private ended = false
+  /** The first step error: it decides the workflow's result even if the user catches the exit. */
+  exit: { error: unknown } | undefined
+  readonly started = now()
+
+  constructor(
+    readonly runId: string,
+    readonly workflow: string,
+    private readonly onEvent: ((event: WorkflowEvent) => void) | undefined,
+    /** Aborted when the run ends: every step runs under it. */
+    readonly signal: AbortSignal,
+  ) {}
+
+  emit(event: WorkflowEvent): void {
+    if (this.ended || !this.onEvent) return
+    try {
+      this.onEvent(event)
+    } catch {
+      // A failing listener must not change the outcome of the work it observes.
+    }
+  }
+
+  private base() {
+    return { runId: this.runId, workflow: this.workflow, ts: now() }
+  }
+
+  /** Refuses new steps once the run has exited or ended (a caught exit must not run more work). */
+  check(name: string): void {
+    if (this.exit) throw new WorkflowExit(this.exit.error, name)
+    if (this.ended) throw new WorkflowExit(new CancelledError('the workflow has already ended'), name)
+  }
+
+  begin(meta: StepMeta): string {
+    const stepId = `s${++this.seq}`
+    this.open.set(stepId, { ...meta, parentId: meta.parentId, start: now(), attempt: 1 })
+    this.emit({ type: 'step_start', ...this.stepFields(stepId) })
+    return stepId
+  }
+
+  retrying(stepId: string, error: unknown, delayMs: number): void {
+    const o = this.open.get(stepId)
+    if (!o) return
+    this.emit({ type: 'step_retry', ...this.stepFields(stepId), error, delayMs })
+    o.attempt++
+  }
+
+  /** Ends a step with its result; returns false if it had already been closed. */
+  end(stepId: string, result: Result<unknown, unknown>): boolean {
+    const o = this.open.get(stepId)
+    if (!o) return false
+    this.closeChildren(stepId)
+    const fields = this.stepFields(stepId)
+    const durationMs = fields.ts - o.start
+    this.open.delete(stepId)
+    if (result.isOk()) this.emit({ type: 'step_success', ...fields, durationMs })
+    else if (result.error instanceof TimeoutError) {
+      this.emit({ type: 'step_timeout', ...fields, durationMs, ms: result.error.ms })
+    } else this.emit({ type: 'step_error', ...fields, durationMs, error: result.error })
+    return true
+  }
+
+  private closeChildren(parentId: string): void {
+    for (const [id, o] of this.open) {
+      if (o.parentId === parentId) this.end(id, { isOk: () => false, error: cancelledStep() } as never)
+    }
+  }
+
+  private stepFields(stepId: string) {
+    const o = this.open.get(stepId) as Open
+    return {
+      ...this.base(),
+      stepId,
+      name: o.name,
+      kind: o.kind,
+      attempt: o.attempt,
+      ...(o.parentId === undefined ? {} : { parentId: o.parentId }),
+    }
+  }
+
+  start(): void {
+    this.emit({ type: 'workflow_start', ...this.base() })
+  }
+
+  /** Closes every open step as cancelled, then emits the terminal event. Nothing is emitted after. */
+  finish(result: Result<unknown, unknown>): void {
+    for (const id of [...this.open.keys()]) {
+      if (this.open.has(id)) this.end(id, { isOk: () => false, error: cancelledStep() } as never)
+    }
+    const durationMs = now() - this.started
+    if (result.isOk()) this.emit({ type: 'workflow_success', ...this.base(), durationMs })
+    else if (result.error instanceof CancelledError) {
+      this.emit({ type: 'workflow_cancelled', ...this.base(), durationMs, error: result.error })
+    } else this.emit({ type: 'workflow_error', ...this.base(), durationMs, error: result.error })
+    this.ended = true
+  }
+}
+
+function cancelledStep(): CancelledError {
+  return new CancelledError('the workflow ended while this step was running')
+}
