@@ -114,12 +114,14 @@ describe('timeout and abort', () => {
   test('timeout of a running task recycles its thread', async () => {
     const pool = makePool({ maxThreads: 1 })
     const before = await threadOf(pool)
-    const r = await pool.run('spin', 60_000, { timeoutMs: 30 })
+    // A task waiting behind the stuck one still runs once the thread is replaced.
+    const [r, behind] = await Promise.all([pool.run('spin', 60_000, { timeoutMs: 30 }), pool.run('double', 8)])
     expect(r._unsafeUnwrapErr()).toMatchObject({ _tag: 'TimeoutError', ms: 30, label: 'spin' })
+    expect(behind._unsafeUnwrap()).toBe(16)
     // The spinning thread would block for a minute: a new thread answers instead.
     const after = await threadOf(pool)
     expect(after).not.toBe(before)
-    expect(pool.metrics()).toMatchObject({ timedOut: 1, cancelled: 0, failed: 0, running: 0 })
+    expect(pool.metrics()).toMatchObject({ timedOut: 1, cancelled: 0, failed: 0, completed: 3, running: 0 })
   })
 
   test('abort of a running task recycles its thread', async () => {
