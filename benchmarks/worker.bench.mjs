@@ -40,14 +40,27 @@ await compareOnce(
   { rounds: 15, warmup: 2 },
 )
 
-const chunks = Array.from({ length: 64 }, () => randomBytes(1 << 20))
+// The chunks live in one SharedArrayBuffer, so a task receives a view, not a 1 MiB copy: this
+// machine hashes at ~1.5 GB/s, so copying each chunk to a thread would cost as much as hashing it.
+// Target: >= 1.8x speed-up on 2 cores. On the 2-vCPU machine this was written on, two raw
+// worker_threads hashing at once only reach ~1.1-1.3x the throughput of one (the vCPUs share a
+// core), so the ratio printed here is bounded by the hardware, not by the pool.
+const MiB = 1 << 20
+const shared = new Uint8Array(new SharedArrayBuffer(64 * MiB))
+shared.set(randomBytes(64 * MiB))
+const chunks = Array.from({ length: 64 }, (_, i) => shared.subarray(i * MiB, (i + 1) * MiB))
+const digests = (rs) => rs.map((r) => r._unsafeUnwrap())
+const expected = chunks.map((c) => createHash('sha256').update(c).digest('hex'))
+if (digests(await Promise.all(chunks.map((c) => okflow.run('sha256', c)))).join() !== expected.join()) {
+  throw new Error('pool digests differ from the main thread')
+}
 await compareOnce(
-  `SHA-256 of 64 × 1 MiB (pool: ${THREADS} threads, chunks copied to the threads)`,
+  `SHA-256 of 64 × 1 MiB (pool: ${THREADS} threads, chunks in a SharedArrayBuffer)`,
   [
     { name: 'main thread', fn: () => chunks.map((c) => createHash('sha256').update(c).digest('hex')) },
     { name: 'okflow pool', fn: () => Promise.all(chunks.map((c) => okflow.run('sha256', c))) },
   ],
-  { rounds: 5, warmup: 1 },
+  { rounds: 9, warmup: 2 },
 )
 
 await Promise.all([piscina.close(), tinypool.destroy(), wpool.terminate(), okflow.close()])
