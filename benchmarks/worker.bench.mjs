@@ -1,0 +1,66 @@
+// Worker pool: okflow's overhead over raw piscina on trivial tasks, and the speed-up on CPU work.
+// Run `npm run build` first (imports ../dist/worker.js).
+import { createHash, randomBytes } from 'node:crypto'
+import { Piscina } from 'piscina'
+import { Tinypool } from 'tinypool'
+import workerpool from 'workerpool'
+import { createWorkerPool } from '../dist/worker.js'
+import { compareOnce } from './harness.mjs'
+
+const here = (f) => new URL(f, import.meta.url)
+const THREADS = 2
+const N = 2000
+
+const piscina = new Piscina({ filename: here('./workers/noop.mjs').href, minThreads: THREADS, maxThreads: THREADS })
+const tinypool = new Tinypool({ filename: here('./workers/noop.mjs').href, minThreads: THREADS, maxThreads: THREADS })
+const wpool = workerpool.pool(here('./workers/workerpool-noop.cjs').pathname, {
+  minWorkers: THREADS,
+  maxWorkers: THREADS,
+  workerType: 'thread',
+})
+const okflow = createWorkerPool(here('./workers/okflow-tasks.mjs'), {
+  minThreads: THREADS,
+  maxThreads: THREADS,
+})._unsafeUnwrap()
+
+const many = (run) => () => {
+  const all = new Array(N)
+  for (let i = 0; i < N; i++) all[i] = run(i)
+  return Promise.all(all)
+}
+
+await compareOnce(
+  `${N} trivial tasks on ${THREADS} threads`,
+  [
+    { name: 'piscina (raw)', fn: many((i) => piscina.run(i)) },
+    { name: 'okflow pool', fn: many((i) => okflow.run('noop', i)) },
+    { name: 'workerpool', fn: many((i) => wpool.exec('noop', [i])) },
+    { name: 'tinypool', fn: many((i) => tinypool.run(i)) },
+  ],
+  { rounds: 15, warmup: 2 },
+)
+
+// The chunks live in one SharedArrayBuffer, so a task receives a view, not a 1 MiB copy: this
+// machine hashes at ~1.5 GB/s, so copying each chunk to a thread would cost as much as hashing it.
+// Target: >= 1.8x speed-up on 2 cores. On the 2-vCPU machine this was written on, two raw
+// worker_threads hashing at once only reach ~1.1-1.3x the throughput of one (the vCPUs share a
+// core), so the ratio printed here is bounded by the hardware, not by the pool.
+const MiB = 1 << 20
+const shared = new Uint8Array(new SharedArrayBuffer(64 * MiB))
+shared.set(randomBytes(64 * MiB))
+const chunks = Array.from({ length: 64 }, (_, i) => shared.subarray(i * MiB, (i + 1) * MiB))
+const digests = (rs) => rs.map((r) => r._unsafeUnwrap())
+const expected = chunks.map((c) => createHash('sha256').update(c).digest('hex'))
+if (digests(await Promise.all(chunks.map((c) => okflow.run('sha256', c)))).join() !== expected.join()) {
+  throw new Error('pool digests differ from the main thread')
+}
+await compareOnce(
+  `SHA-256 of 64 × 1 MiB (pool: ${THREADS} threads, chunks in a SharedArrayBuffer)`,
+  [
+    { name: 'main thread', fn: () => chunks.map((c) => createHash('sha256').update(c).digest('hex')) },
+    { name: 'okflow pool', fn: () => Promise.all(chunks.map((c) => okflow.run('sha256', c))) },
+  ],
+  { rounds: 9, warmup: 2 },
+)
+
+await Promise.all([piscina.close(), tinypool.destroy(), wpool.terminate(), okflow.close()])

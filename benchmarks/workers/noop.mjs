@@ -1,0 +1,2 @@
+// The same trivial task for piscina and tinypool (both call the default export).
+export default (n) => n

@@ -1,0 +1,2 @@
+// The same trivial task for workerpool.
+require('workerpool').worker({ noop: (n) => n })
