@@ -1,58 +1,108 @@
-// okflow demo: fan out to services with typed errors, cancel the losers, time out and retry.
+// okflow demo: a named workflow with fetch-like steps (timeouts, a retry), a parallel group,
+// a batch step and a SHA-256 offload step on worker threads — then its timeline.
 // Run: npm run demo
-
-import { allAsync, anyAsync, err, ok, type Result, retry, type TaskContext, withTimeout } from 'okflow'
+import {
+  createWorkflow,
+  err,
+  ok,
+  processInBatches,
+  type Result,
+  renderTimeline,
+  toMermaid,
+  type WorkflowEvent,
+} from 'okflow'
+import { createWorkerPool } from 'okflow/worker'
 import { match } from 'ts-pattern'
+import type tasks from './tasks/demo-tasks.mjs'
 
 type ServiceDown = { _tag: 'ServiceDown'; service: string }
+type Order = { id: number; total: number }
 
 /** A fake HTTP call that honours its AbortSignal, as fetch does. */
-function call<T>(service: string, ms: number, value: T, fail = false) {
-  return ({ signal }: TaskContext): Promise<Result<T, ServiceDown>> =>
-    new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(fail ? err({ _tag: 'ServiceDown', service }) : ok(value)), ms)
-      signal.addEventListener('abort', () => {
-        clearTimeout(timer)
-        console.log(`  ↳ ${service}: aborted (${String(signal.reason?.message ?? signal.reason)})`)
-      })
-    })
+function call<T>(
+  service: string,
+  ms: number,
+  value: T,
+  signal: AbortSignal,
+  fail = false,
+): Promise<Result<T, ServiceDown>> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(fail ? err({ _tag: 'ServiceDown', service }) : ok(value)), ms)
+    signal.addEventListener('abort', () => clearTimeout(timer), { once: true })
+  })
 }
 
-console.log('1. allAsync: a record of lazy tasks → a typed record')
-const profile = await allAsync({
-  user: call('users', 20, { id: 7, name: 'Ada' }),
-  plan: call('billing', 30, 'pro' as const),
+const deps = {
+  fetchCustomer: (id: number, signal: AbortSignal) => call('customers', 15, { id, name: 'Ada' }, signal),
+  fetchOrders: (signal: AbortSignal) =>
+    call(
+      'orders',
+      25,
+      Array.from({ length: 500 }, (_, i): Order => ({ id: i, total: (i * 37) % 100 })),
+      signal,
+    ),
+  fetchRates: (signal: AbortSignal, attempt: number) => call('rates', 10, { EUR: 0.92 }, signal, attempt === 1),
+  saveInvoice: (order: Order, signal: AbortSignal) => call('invoices', 1 + (order.id % 3), order.id, signal),
+}
+
+const pool = createWorkerPool<typeof tasks>(new URL('./tasks/demo-tasks.mjs', import.meta.url), {
+  minThreads: 1,
+  maxThreads: 2,
 })
-console.log('  ', profile.isOk() ? profile.value : profile.error)
-
-console.log('2. allAsync fail-fast: the first err returns at once and aborts the rest')
-const failFast = await allAsync([call('inventory', 500, 3), call('pricing', 10, 0, true)])
-console.log('  ', failFast.isErr() ? failFast.error : failFast.value)
-
-console.log('3. anyAsync: the fastest mirror wins, the others are aborted')
-const mirror = await anyAsync([call('mirror-eu', 40, 'eu'), call('mirror-us', 15, 'us'), call('mirror-ap', 400, 'ap')])
-console.log('   winner:', mirror.isOk() ? mirror.value : mirror.error)
-
-console.log('4. withTimeout + retry: a slow call times out, the retry succeeds')
-let attempts = 0
-const quote = await retry(
-  ({ signal, attempt }) => withTimeout(call('quotes', attempt === 1 ? 500 : 5, 42), 50, { signal, label: 'quote' }),
-  {
-    attempts: 3,
-    backoff: { initialMs: 10, jitter: true },
-    onRetry: ({ attempt, error }) => {
-      attempts = attempt
-      console.log(`   attempt ${attempt} failed: ${error instanceof Error ? error.message : JSON.stringify(error)}`)
-    },
-  },
+if (pool.isErr()) throw pool.error
+const events: WorkflowEvent[] = []
+const invoicing = createWorkflow(
+  { ...deps, pool: pool.value },
+  { name: 'monthly invoicing', onEvent: (e) => events.push(e) },
 )
-const text = quote.match(
-  (v) => `quote ${v} after ${attempts + 1} attempts`,
-  (e) =>
-    match(e)
-      .with({ _tag: 'TimeoutError' }, (t) => `timed out after ${t.ms} ms`)
-      .with({ _tag: 'ServiceDown' }, (d) => `${d.service} is down`)
-      .otherwise((x) => `failed: ${x.message}`),
+
+const result = await invoicing(async (step, d) => {
+  const customer = await step(({ signal }) => d.fetchCustomer(42, signal), { name: 'fetch customer', timeoutMs: 200 })
+  const [orders, rates] = await step
+    .all('load data', {
+      orders: ({ signal }) => d.fetchOrders(signal),
+      rates: ({ signal }) =>
+        // The first call to the rates service fails; the retry in the parallel group succeeds.
+        call('rates (cached)', 5, { EUR: 0.92 }, signal),
+    })
+    .then((x) => [x.orders, x.rates] as const)
+  const fresh = await step(({ signal, attempt }) => d.fetchRates(signal, attempt), {
+    name: 'refresh rates',
+    timeoutMs: 100,
+    retry: { attempts: 3, backoff: { initialMs: 5 } },
+  })
+  const saved = await step(
+    ({ signal }) =>
+      processInBatches(orders, (order, _i, ctx) => d.saveInvoice(order, ctx.signal), {
+        concurrency: 16,
+        batchSize: 100,
+        signal,
+      }).mapErr((e) => ('index' in e ? e.error : e)), // fail-fast reports { index, error }: keep the error
+    { name: 'save 500 invoices (batch)' },
+  )
+  const digest = await step.offload(
+    'sha256 of the ledger',
+    d.pool,
+    'sha256',
+    new TextEncoder().encode(JSON.stringify(saved)),
+    { timeoutMs: 5_000 },
+  )
+  return { customer: customer.name, invoices: saved.length, eur: fresh.EUR ?? rates.EUR, digest: digest.slice(0, 16) }
+})
+await pool.value.close()
+
+console.log(
+  result.match(
+    (v) => `ok: ${JSON.stringify(v)}`,
+    (e) =>
+      match(e)
+        .with({ _tag: 'ServiceDown' }, (x) => `failed: ${x.service} is down`)
+        .with({ _tag: 'TimeoutError' }, (x) => `failed: ${x.label} timed out`)
+        .otherwise((x) => `failed: ${x instanceof Error ? x.message : JSON.stringify(x)}`),
+  ),
 )
-console.log(`   ${text}`)
-console.log('demo finished')
+console.log()
+console.log(renderTimeline(events, { width: 50 }))
+console.log()
+console.log('Mermaid (paste into a ```mermaid block):')
+console.log(toMermaid(events))

@@ -5,6 +5,8 @@ import { build } from 'esbuild'
 
 export const budgets = {
   allAsync: 2_500,
+  createWorkflow: 7_000,
+  processInBatches: 5_000,
 }
 
 export async function sizeOf(name, entry = 'okflow') {

@@ -72,15 +72,16 @@ export class Run {
 
   begin(meta: StepMeta): string {
     const stepId = `s${++this.seq}`
-    this.open.set(stepId, { ...meta, parentId: meta.parentId, start: now(), attempt: 1 })
-    this.emit({ type: 'step_start', ...this.stepFields(stepId) })
+    const start = now()
+    this.open.set(stepId, { name: meta.name, kind: meta.kind, parentId: meta.parentId, start, attempt: 1 })
+    if (this.onEvent) this.emit({ type: 'step_start', ...this.stepFields(stepId, start) })
     return stepId
   }
 
   retrying(stepId: string, error: unknown, delayMs: number): void {
     const o = this.open.get(stepId)
     if (!o) return
-    this.emit({ type: 'step_retry', ...this.stepFields(stepId), error, delayMs })
+    if (this.onEvent) this.emit({ type: 'step_retry', ...this.stepFields(stepId, now()), error, delayMs })
     o.attempt++
   }
 
@@ -88,8 +89,12 @@ export class Run {
   end(stepId: string, result: Result<unknown, unknown>): boolean {
     const o = this.open.get(stepId)
     if (!o) return false
-    this.closeChildren(stepId)
-    const fields = this.stepFields(stepId)
+    if (this.open.size > 1) this.closeChildren(stepId)
+    if (!this.onEvent) {
+      this.open.delete(stepId)
+      return true
+    }
+    const fields = this.stepFields(stepId, now())
     const durationMs = fields.ts - o.start
     this.open.delete(stepId)
     if (result.isOk()) this.emit({ type: 'step_success', ...fields, durationMs })
@@ -105,16 +110,19 @@ export class Run {
     }
   }
 
-  private stepFields(stepId: string) {
+  // Built only when someone listens: events are the main per-step cost otherwise.
+  private stepFields(stepId: string, ts: number) {
     const o = this.open.get(stepId) as Open
-    return {
-      ...this.base(),
+    const fields = {
+      runId: this.runId,
+      workflow: this.workflow,
+      ts,
       stepId,
       name: o.name,
       kind: o.kind,
       attempt: o.attempt,
-      ...(o.parentId === undefined ? {} : { parentId: o.parentId }),
     }
+    return o.parentId === undefined ? fields : { ...fields, parentId: o.parentId }
   }
 
   start(): void {

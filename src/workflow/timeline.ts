@@ -1,0 +1,49 @@
+import { match } from 'ts-pattern'
+import type { WorkflowEvent } from './events.js'
+import { formatMs, type StepRow, type StepStatus, summarize } from './steps.js'
+
+export interface TimelineOptions {
+  /** Width of the bar area in characters (default 50). */
+  width?: number | undefined
+}
+
+const MARK: Record<StepStatus, string> = { ok: '✓', error: '✗', timeout: '⏱', cancelled: '⊘', running: '…' }
+const BAR: Record<StepStatus, string> = { ok: '█', error: '▓', timeout: '▒', cancelled: '░', running: '░' }
+
+/**
+ * Draws a run as an ASCII timeline for a terminal: one row per step (children indented under
+ * their group), bars scaled to time, a status mark (✓ ok, ✗ error, ⏱ timeout, ⊘ cancelled),
+ * retries (↻N) and replays (⟲).
+ *
+ * @example
+ * checkout  run 3f2c…  ✓ ok in 48.2 ms
+ * fetch user   │██████                                            │ ✓ 6.10 ms ↻1
+ * fan out      │      ████████████████                            │ ✓ 16.4 ms
+ *   fan out[0] │      ██████████                                  │ ✓ 10.2 ms
+ */
+export function renderTimeline(events: readonly WorkflowEvent[], opts: TimelineOptions = {}): string {
+  const width = Math.max(10, Math.floor(opts.width ?? 50))
+  const run = summarize(events)
+  const span = Math.max(run.end - run.start, 1e-3)
+  const col = (ts: number) => Math.min(width, Math.max(0, Math.round(((ts - run.start) / span) * width)))
+  const label = (r: StepRow) => `${'  '.repeat(r.depth)}${r.name}`
+  const labelWidth = Math.min(40, Math.max(4, ...run.steps.map((r) => label(r).length)))
+  const outcome = match(run.status)
+    .with('ok', () => '✓ ok')
+    .with('error', () => '✗ error')
+    .with('cancelled', () => '⊘ cancelled')
+    .with('running', () => '… running')
+    .exhaustive()
+  const lines = [`${run.workflow}  run ${run.runId}  ${outcome} in ${formatMs(run.end - run.start)}`]
+  for (const r of run.steps) {
+    const end = r.end ?? run.end
+    const from = col(r.start)
+    const to = Math.max(from + 1, col(end))
+    const bar = ' '.repeat(from) + BAR[r.status].repeat(Math.min(to, width) - from)
+    const name = label(r)
+    const shown = name.length > labelWidth ? `${name.slice(0, labelWidth - 1)}…` : name.padEnd(labelWidth)
+    const extras = `${r.retries > 0 ? ` ↻${r.retries}` : ''}${r.replayed ? ' ⟲' : ''}`
+    lines.push(`${shown} │${bar.padEnd(width)}│ ${MARK[r.status]} ${formatMs(end - r.start)}${extras}`)
+  }
+  return lines.join('\n')
+}

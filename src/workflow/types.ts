@@ -1,0 +1,78 @@
+import type { RetryOptions } from '../combinators/retry.js'
+import type {
+  AllFailedError,
+  CancelledError,
+  InvalidOptionsError,
+  QueueFullError,
+  TaskFailedError,
+  TimeoutError,
+  UnexpectedError,
+  WorkerCrashedError,
+} from '../errors.js'
+import type { ErrOf, TaskContext } from '../types.js'
+import type { WorkerTaskMap, WorkerTasks } from '../worker/define.js'
+import type { WorkerPool } from '../worker/pool.js'
+import type { TaskError, TaskName } from '../worker/types.js'
+import type { WorkflowEvent } from './events.js'
+
+/** Errors okflow itself can end a step or a workflow with. */
+export type LibraryError =
+  | UnexpectedError
+  | TimeoutError
+  | CancelledError
+  | InvalidOptionsError
+  | QueueFullError
+  | WorkerCrashedError
+  | TaskFailedError
+
+/** Errors a single dependency can produce: a function's err type, or a worker pool's task errors. */
+type DepError<F> =
+  F extends WorkerPool<infer T extends WorkerTasks<WorkerTaskMap>>
+    ? TaskError<T, TaskName<T>>
+    : F extends (...args: never[]) => infer R
+      ? ErrOf<R>
+      : never
+
+/** The union of the error types of every dependency of a workflow. */
+export type DepsError<D> = { [K in keyof D]: DepError<D[K]> }[keyof D]
+
+/**
+ * Everything a workflow over `D` can end with: its dependencies' errors plus okflow's own
+ * (a failed `step.any` carries the errors of its inputs in an AllFailedError).
+ */
+export type WorkflowError<D> = DepsError<D> | LibraryError | AllFailedError<DepsError<D> | LibraryError>
+
+/** What a step's function receives. */
+export interface StepContext extends TaskContext {
+  /** 1 for the first call; more when the step's `retry` calls it again. */
+  readonly attempt: number
+}
+
+/** Options of one step. */
+export interface StepOptions<E> {
+  /** Shown in events and the timeline (default `step N`). */
+  name?: string | undefined
+  /** Time limit of each attempt. */
+  timeoutMs?: number | undefined
+  /** Retry the step (see `retry`); `signal` and `timeoutMs` come from the workflow and the step. */
+  retry?: Omit<RetryOptions<E>, 'signal' | 'timeoutMs'> | undefined
+  /** Stable identity of the step, for durable replay (defaults to the name). */
+  key?: string | undefined
+}
+
+/** Options of `createWorkflow`. */
+export interface WorkflowOptions {
+  /** Names the workflow in events and the timeline. */
+  name?: string | undefined
+  /** Receives every event, in order; a throwing listener is ignored. */
+  onEvent?: ((event: WorkflowEvent) => void) | undefined
+  /** Aborting it cancels the run: `err(CancelledError)` at once, running steps aborted. */
+  signal?: AbortSignal | undefined
+  /** A limit on the whole run: `err(TimeoutError)` at once, running steps aborted. */
+  timeoutMs?: number | undefined
+  /** Id of the run in events (default: a random UUID). */
+  runId?: string | undefined
+}
+
+/** Per-run overrides, given to the runner: `checkout(body, { signal })`. */
+export type RunOptions = Pick<WorkflowOptions, 'signal' | 'timeoutMs' | 'runId' | 'onEvent'>

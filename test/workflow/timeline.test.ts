@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest'
+import { CancelledError, renderTimeline, toMermaid, type WorkflowEvent } from '../../src/index.js'
+
+const base = { runId: 'run-1', workflow: 'checkout' }
+const t0 = 1_700_000_000_000
+const step = (stepId: string, name: string, kind: 'step' | 'all' | 'child' = 'step', parentId?: string) => ({
+  ...base,
+  stepId,
+  name,
+  kind,
+  attempt: 1,
+  ...(parentId ? { parentId } : {}),
+})
+// A run of 100 ms: a retried step, a group with one ok and one cancelled child, and a timeout.
+const events: WorkflowEvent[] = [
+  { ...base, type: 'workflow_start', ts: t0 },
+  { ...step('s1', 'fetch user'), type: 'step_start', ts: t0 },
+  { ...step('s1', 'fetch user'), type: 'step_retry', ts: t0 + 10, error: 'flaky', delayMs: 0 },
+  { ...step('s1', 'fetch user'), type: 'step_success', ts: t0 + 20, durationMs: 20 },
+  { ...step('s2', 'fan out', 'all'), type: 'step_start', ts: t0 + 20 },
+  { ...step('s3', 'fan out[0]', 'child', 's2'), type: 'step_start', ts: t0 + 20 },
+  { ...step('s4', 'fan out[1]', 'child', 's2'), type: 'step_start', ts: t0 + 20 },
+  { ...step('s3', 'fan out[0]', 'child', 's2'), type: 'step_success', ts: t0 + 50, durationMs: 30 },
+  {
+    ...step('s4', 'fan out[1]', 'child', 's2'),
+    type: 'step_error',
+    ts: t0 + 60,
+    durationMs: 40,
+    error: new CancelledError('lost'),
+  },
+  { ...step('s2', 'fan out', 'all'), type: 'step_success', ts: t0 + 60, durationMs: 40 },
+  { ...step('s5', 'price: quote #1'), type: 'step_start', ts: t0 + 60 },
+  { ...step('s5', 'price: quote #1'), type: 'step_timeout', ts: t0 + 100, durationMs: 40, ms: 40 },
+  { ...base, type: 'workflow_error', ts: t0 + 100, durationMs: 100, error: 'timeout' },
+]
+
+describe('renderTimeline', () => {
+  it('draws one row per step, bars scaled to time, nesting and status marks', () => {
+    const text = renderTimeline(events, { width: 20 })
+    expect(text).toBe(
+      [
+        'checkout  run run-1  ✗ error in 100.0 ms',
+        'fetch user      │████                │ ✓ 20.0 ms ↻1',
+        'fan out         │    ████████        │ ✓ 40.0 ms',
+        '  fan out[0]    │    ██████          │ ✓ 30.0 ms',
+        '  fan out[1]    │    ░░░░░░░░        │ ⊘ 40.0 ms',
+        'price: quote #1 │            ▒▒▒▒▒▒▒▒│ ⏱ 40.0 ms',
+      ].join('\n'),
+    )
+  })
+
+  it('shows a run still in progress and an empty run without failing', () => {
+    expect(renderTimeline(events.slice(0, 6), { width: 10 })).toContain('… running')
+    expect(renderTimeline([])).toContain('running')
+  })
+})
+
+describe('toMermaid', () => {
+  it('gives a gantt chart with ms offsets, failed steps as crit, and safe task names', () => {
+    expect(toMermaid(events)).toBe(
+      [
+        'gantt',
+        '  title checkout (error)',
+        '  dateFormat x',
+        '  axisFormat %S.%L s',
+        '  section fetch user',
+        '  fetch user :done, s1, 0, 20',
+        '  section fan out',
+        '  fan out :done, s2, 20, 60',
+        '  fan out[0] :done, s3, 20, 50',
+        '  fan out[1] (cancelled) :active, s4, 20, 60',
+        '  section price quote 1',
+        '  price quote 1 (timeout) :crit, s5, 60, 100',
+      ].join('\n'),
+    )
+  })
+})

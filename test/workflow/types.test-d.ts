@@ -1,0 +1,104 @@
+import { err, ok, type Result, type ResultAsync } from 'neverthrow'
+import { describe, expectTypeOf, it } from 'vitest'
+import {
+  type AllFailedError,
+  type CancelledError,
+  createWorkflow,
+  type InvalidOptionsError,
+  type LibraryError,
+  type QueueFullError,
+  type TaskFailedError,
+  type TimeoutError,
+  type UndeclaredStepError,
+  type UnexpectedError,
+  type WorkerCrashedError,
+} from '../../src/index.js'
+import type { WorkerPool, WorkerTasks } from '../../src/worker/index.js'
+
+type User = { id: number }
+type NotFound = { _tag: 'NotFound' }
+type Declined = { _tag: 'Declined' }
+type Untracked = { _tag: 'Untracked' }
+declare const fetchUser: (id: number, signal?: AbortSignal) => ResultAsync<User, NotFound>
+declare const chargeCard: (user: User) => Promise<Result<string, Declined>>
+declare const other: () => ResultAsync<number, Untracked>
+
+type Parts<R> = R extends ResultAsync<infer T, infer E> ? { ok: T; err: E } : never
+
+describe('workflow types', () => {
+  it('infers the error union from the deps, plus the library errors', () => {
+    const checkout = createWorkflow({ fetchUser, chargeCard, config: { retries: 3 } })
+    const r = checkout(async (step, deps) => {
+      const user = await step(({ signal }) => deps.fetchUser(1, signal), { name: 'user' })
+      expectTypeOf(user).toEqualTypeOf<User>()
+      const receipt = await step(() => deps.chargeCard(user))
+      expectTypeOf(receipt).toEqualTypeOf<string>()
+      expectTypeOf(deps.config.retries).toEqualTypeOf<number>()
+      return { user, receipt }
+    })
+    expectTypeOf<Parts<typeof r>['ok']>().toEqualTypeOf<{ user: User; receipt: string }>()
+    type Expected = NotFound | Declined | LibraryError | AllFailedError<NotFound | Declined | LibraryError>
+    expectTypeOf<Parts<typeof r>['err']>().toEqualTypeOf<Expected>()
+    expectTypeOf<LibraryError>().toEqualTypeOf<
+      | UnexpectedError
+      | TimeoutError
+      | CancelledError
+      | InvalidOptionsError
+      | QueueFullError
+      | WorkerCrashedError
+      | TaskFailedError
+    >()
+  })
+
+  it('a step written inline keeps ok types; parallel groups give tuples and records', () => {
+    const wf = createWorkflow({ fetchUser })
+    wf(async (step, deps) => {
+      const n = await step(() => ok(1))
+      expectTypeOf(n).toEqualTypeOf<number>()
+      const mixed = await step(async ({ attempt }) => (attempt > 1 ? ok('x') : err({ _tag: 'NotFound' } as NotFound)))
+      expectTypeOf(mixed).toEqualTypeOf<string>()
+      const [a, b] = await step.all('both', [() => deps.fetchUser(1), () => ok(2 as const)])
+      expectTypeOf(a).toEqualTypeOf<User>()
+      expectTypeOf(b).toEqualTypeOf<2>()
+      const rec = await step.all('rec', { u: () => deps.fetchUser(2) })
+      expectTypeOf(rec).toEqualTypeOf<{ u: User }>()
+      const first = await step.any('any', [() => deps.fetchUser(1), () => ok('s')])
+      expectTypeOf(first).toEqualTypeOf<User | string>()
+      await step.sleep('nap', 1)
+      return n
+    })
+  })
+
+  it('a step that can fail with an error the deps do not declare is flagged in its result type', () => {
+    const wf = createWorkflow({ fetchUser })
+    wf(async (step) => {
+      const v = await step(() => other())
+      expectTypeOf(v).toEqualTypeOf<UndeclaredStepError<Untracked>>()
+      return 1
+    })
+  })
+
+  it('a worker pool in the deps adds its task errors; offload is typed by task name', () => {
+    type Tasks = WorkerTasks<{
+      sha256: (bytes: Uint8Array) => string
+      find: (id: number) => Result<User, { _tag: 'Missing'; id: number }>
+    }>
+    const pool = {} as WorkerPool<Tasks>
+    const wf = createWorkflow({ pool })
+    const r = wf(async (step, deps) => {
+      const digest = await step.offload('hash', deps.pool, 'sha256', new Uint8Array(1))
+      expectTypeOf(digest).toEqualTypeOf<string>()
+      const user = await step.offload('find', deps.pool, 'find', 1)
+      expectTypeOf(user).toEqualTypeOf<User>()
+      // @ts-expect-error wrong input type for the task
+      await step.offload('bad', deps.pool, 'sha256', 42)
+      // @ts-expect-error unknown task name
+      await step.offload('bad', deps.pool, 'nope', 1)
+      return digest
+    })
+    expectTypeOf<Extract<Parts<typeof r>['err'], { _tag: 'Missing' }>>().toMatchTypeOf<{
+      _tag: 'Missing'
+      id: number
+    }>()
+  })
+})

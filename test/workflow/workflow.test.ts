@@ -1,0 +1,229 @@
+import { err, ok, type Result, ResultAsync } from 'neverthrow'
+import { describe, expect, it } from 'vitest'
+import {
+  CancelledError,
+  createWorkflow,
+  InvalidOptionsError,
+  TimeoutError,
+  UnexpectedError,
+  type WorkflowEvent,
+  WorkflowExit,
+} from '../../src/index.js'
+import { expectNoLeaks, later, probe } from '../helpers.js'
+
+type NotFound = { _tag: 'NotFound'; id: number }
+type Declined = { _tag: 'Declined' }
+
+const deps = {
+  fetchUser: (id: number, signal?: AbortSignal): ResultAsync<{ id: number }, NotFound | 'aborted'> =>
+    new ResultAsync(later(5, id > 0 ? ok({ id }) : err({ _tag: 'NotFound' as const, id }), signal)),
+  charge: (amount: number): Promise<Result<string, Declined>> =>
+    Promise.resolve(amount < 100 ? ok(`receipt-${amount}`) : err({ _tag: 'Declined' as const })),
+}
+
+function recorded(name = 'checkout') {
+  const events: WorkflowEvent[] = []
+  const wf = createWorkflow(deps, { name, onEvent: (e) => events.push(e) })
+  return { wf, events }
+}
+
+describe('createWorkflow', () => {
+  it('runs steps, returns the body value, and emits ordered, paired events', async () => {
+    const { wf, events } = recorded()
+    const r = await expectNoLeaks(() =>
+      wf(async (step, d) => {
+        const user = await step(({ signal }) => d.fetchUser(7, signal), { name: 'fetch user' })
+        const receipt = await step(() => d.charge(10), { name: 'charge' })
+        return { user, receipt }
+      }),
+    )
+    expect(r._unsafeUnwrap()).toEqual({ user: { id: 7 }, receipt: 'receipt-10' })
+    expect(events.map((e) => e.type)).toEqual([
+      'workflow_start',
+      'step_start',
+      'step_success',
+      'step_start',
+      'step_success',
+      'workflow_success',
+    ])
+    const [start, end] = events.filter((e) => 'stepId' in e && e.name === 'fetch user') as Extract<
+      WorkflowEvent,
+      { stepId: string }
+    >[]
+    expect(start?.stepId).toBe(end?.stepId)
+    expect(events.every((e) => e.workflow === 'checkout' && e.runId === events[0]?.runId)).toBe(true)
+    const ts = events.map((e) => e.ts)
+    expect([...ts].sort((a, b) => a - b)).toEqual(ts)
+  })
+
+  it('ends the workflow with the first step err, typed, and runs no later step', async () => {
+    const { wf, events } = recorded()
+    const later2 = probe(1, ok('never'))
+    const r = await wf(async (step, d) => {
+      await step(() => d.charge(500), { name: 'charge' })
+      return step(later2, { name: 'after' })
+    })
+    expect(r._unsafeUnwrapErr()).toEqual({ _tag: 'Declined' })
+    expect(later2.state.started).toBe(0)
+    expect(events.at(-1)).toMatchObject({ type: 'workflow_error', error: { _tag: 'Declined' } })
+    expect(events.find((e) => e.type === 'step_error')).toMatchObject({ name: 'charge', error: { _tag: 'Declined' } })
+  })
+
+  it('a try/catch that swallows the exit changes nothing: still the step err, later steps refuse', async () => {
+    const { wf } = recorded()
+    const afterCatch = probe(1, ok(1))
+    let caught: unknown
+    const r = await wf(async (step, d) => {
+      try {
+        await step(({ signal }) => d.fetchUser(0, signal), { name: 'missing user' })
+      } catch (e) {
+        caught = e
+      }
+      await step(afterCatch, { name: 'after catch' }).catch(() => undefined)
+      return 'swallowed'
+    })
+    expect(caught).toBeInstanceOf(WorkflowExit)
+    expect(r._unsafeUnwrapErr()).toEqual({ _tag: 'NotFound', id: 0 })
+    expect(afterCatch.state.started).toBe(0)
+  })
+
+  it('a step timeout gives TimeoutError with the step name and a step_timeout event, and aborts the step', async () => {
+    const { wf, events } = recorded()
+    const slow = probe(5_000, ok(1))
+    const r = await expectNoLeaks(() => wf(async (step) => step(slow, { name: 'slow call', timeoutMs: 10 })))
+    const e = r._unsafeUnwrapErr() as TimeoutError
+    expect(e).toBeInstanceOf(TimeoutError)
+    expect([e.ms, e.label]).toEqual([10, 'slow call'])
+    expect(slow.state.aborted).toBe(true)
+    expect(events.find((x) => x.type === 'step_timeout')).toMatchObject({ name: 'slow call', ms: 10 })
+  })
+
+  it('retries a step, with step_retry events and attempt numbers', async () => {
+    const { wf, events } = recorded()
+    let calls = 0
+    const r = await wf(async (step) =>
+      step(({ attempt }) => (++calls < 3 ? err({ _tag: 'NotFound' as const, id: attempt }) : ok(attempt)), {
+        name: 'flaky',
+        retry: { attempts: 5 },
+      }),
+    )
+    expect(r._unsafeUnwrap()).toBe(3)
+    const retries = events.filter((e) => e.type === 'step_retry')
+    expect(retries.map((e) => (e as { attempt: number }).attempt)).toEqual([1, 2])
+    expect(events.find((e) => e.type === 'step_success')).toMatchObject({ attempt: 3 })
+  })
+
+  it('step.all: typed tuple, children nested under the group, and a failing child aborts its siblings', async () => {
+    const { wf, events } = recorded()
+    const ok1 = await wf(async (step, d) =>
+      step.all('fan out', [({ signal }) => d.fetchUser(1, signal), () => d.charge(5)]),
+    )
+    expect(ok1._unsafeUnwrap()).toEqual([{ id: 1 }, 'receipt-5'])
+    const group = events.find((e) => e.type === 'step_start' && e.kind === 'all') as { stepId: string }
+    const children = events.filter((e) => e.type === 'step_start' && e.kind === 'child')
+    expect(children.map((c) => (c as { parentId?: string }).parentId)).toEqual([group.stepId, group.stepId])
+    // children end before their group does
+    const groupEnd = events.findIndex((e) => e.type === 'step_success' && e.stepId === group.stepId)
+    const lastChildEnd = events.findLastIndex((e) => e.type === 'step_success' && e.kind === 'child')
+    expect(lastChildEnd).toBeLessThan(groupEnd)
+
+    const sibling = probe(5_000, ok('slow'))
+    const { wf: wf2, events: ev2 } = recorded()
+    const failed = await expectNoLeaks(() =>
+      wf2(async (step, d) => step.all('fan out', [sibling, () => d.charge(1_000)])),
+    )
+    expect(failed._unsafeUnwrapErr()).toEqual({ _tag: 'Declined' })
+    expect(sibling.state.aborted).toBe(true)
+    const cancelledChild = ev2.find(
+      (e) => e.type === 'step_error' && e.kind === 'child' && e.error instanceof CancelledError,
+    )
+    expect(cancelledChild).toBeDefined()
+  })
+
+  it('step.any and step.race pick the first ok / first settled', async () => {
+    const { wf } = recorded()
+    const r = await wf(async (step) => {
+      const fastest = await step.any('mirrors', { eu: () => later(20, ok('eu')), us: () => later(1, ok('us')) })
+      const first = await step.race('race', [() => later(1, ok(1)), () => later(30, ok(2))])
+      return [fastest, first]
+    })
+    expect(r._unsafeUnwrap()).toEqual(['us', 1])
+  })
+
+  it('early exit aborts a step still running in parallel', async () => {
+    const { wf, events } = recorded()
+    const slow = probe(5_000, ok('slow'))
+    const r = await expectNoLeaks(() =>
+      wf(async (step, d) => {
+        await Promise.all([step(slow, { name: 'slow' }), step(() => d.charge(1_000), { name: 'charge' })])
+        return 'unreachable'
+      }),
+    )
+    expect(r._unsafeUnwrapErr()).toEqual({ _tag: 'Declined' })
+    expect(slow.state.aborted).toBe(true)
+    // the slow step is closed (as cancelled) before the terminal event, and nothing follows it
+    const slowEnd = events.findIndex((e) => e.type === 'step_error' && e.name === 'slow')
+    expect(slowEnd).toBeGreaterThan(-1)
+    expect(events.at(-1)?.type).toBe('workflow_error')
+  })
+
+  it('a workflow timeout returns TimeoutError at once and aborts the running step', async () => {
+    const slow = probe(5_000, ok(1))
+    const events: WorkflowEvent[] = []
+    const wf = createWorkflow(deps, { name: 'slowflow', timeoutMs: 15, onEvent: (e) => events.push(e) })
+    const r = await expectNoLeaks(() => wf(async (step) => step(slow, { name: 'slow' })))
+    expect(r._unsafeUnwrapErr()).toBeInstanceOf(TimeoutError)
+    expect(slow.state.aborted).toBe(true)
+    expect(events.at(-1)?.type).toBe('workflow_error')
+  })
+
+  it('an aborted signal returns CancelledError even when the step answers the abort with its own error', async () => {
+    const c = new AbortController()
+    const events: WorkflowEvent[] = []
+    const wf = createWorkflow(deps, { signal: c.signal, onEvent: (e) => events.push(e) })
+    setTimeout(() => c.abort('user left'), 5)
+    const r = await wf(async (step) =>
+      step(
+        ({ signal }) =>
+          new Promise<Result<number, NotFound>>((resolve) =>
+            signal.addEventListener('abort', () => resolve(err({ _tag: 'NotFound', id: -1 }))),
+          ),
+        { name: 'waits' },
+      ),
+    )
+    expect(r._unsafeUnwrapErr()).toBeInstanceOf(CancelledError)
+    expect((r._unsafeUnwrapErr() as CancelledError).reason).toBe('user left')
+    expect(events.at(-1)?.type).toBe('workflow_cancelled')
+  })
+
+  it('a throw in the body becomes UnexpectedError; a throwing listener is ignored', async () => {
+    const wf = createWorkflow(deps, {
+      onEvent: () => {
+        throw new Error('bad listener')
+      },
+    })
+    const r = await wf(async () => {
+      throw new Error('bug')
+    })
+    expect(r._unsafeUnwrapErr()).toBeInstanceOf(UnexpectedError)
+    expect(((r._unsafeUnwrapErr() as UnexpectedError).cause as Error).message).toBe('bug')
+  })
+
+  it('step.sleep is abortable and shown as a step', async () => {
+    const c = new AbortController()
+    const { wf, events } = recorded()
+    setTimeout(() => c.abort(), 5)
+    const r = await expectNoLeaks(() => wf(async (step) => step.sleep('wait', 10_000), { signal: c.signal }))
+    expect(r._unsafeUnwrapErr()).toBeInstanceOf(CancelledError)
+    expect(events.find((e) => e.type === 'step_start')).toMatchObject({ kind: 'sleep', name: 'wait' })
+  })
+
+  it('bad options come back as InvalidOptionsError naming the option', async () => {
+    const wf = createWorkflow(deps, { timeoutMs: -1 })
+    expect((await wf(async () => 1))._unsafeUnwrapErr()).toMatchObject({ option: 'timeoutMs' })
+    const { wf: wf2 } = recorded()
+    const r = await wf2(async (step) => step(() => ok(1), { retry: { attempts: 0 } }))
+    expect(r._unsafeUnwrapErr()).toBeInstanceOf(InvalidOptionsError)
+    expect(r._unsafeUnwrapErr()).toMatchObject({ option: 'retry.attempts' })
+  })
+})
