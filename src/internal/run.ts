@@ -1,5 +1,5 @@
 import { err, type Result } from 'neverthrow'
-import { type CancelledError, TimeoutError, type UnexpectedError } from '../errors.js'
+import { CancelledError, TimeoutError, type UnexpectedError } from '../errors.js'
 import type { AnyInput, ResultLike, ResultPromiseLike, TaskContext } from '../types.js'
 import { cancelledBy, LazyContext, onAbort } from './abort.js'
 import { release, start } from './start.js'
@@ -26,20 +26,15 @@ export type RunResult<T, E> = Result<T, E | UnexpectedError | TimeoutError | Can
  * aborted (an already-running promise can only be abandoned). Timer and listener are removed
  * on settle, so nothing is left behind.
  */
-export function runOne<T, E>(input: RunInput, opts: RunOptions, settle: (result: RunResult<T, E>) => void): void {
+export function runOne<T, E>(input: RunInput, opts: RunOptions, settle: (result: RunResult<T, E>) => void): Cancel {
   const { signal, timeoutMs, label } = opts
   if (signal?.aborted) {
     release([input])
     settle(err(cancelledBy(signal)))
-    return
+    return ignore
   }
   const lazy = typeof input === 'function'
   const needsTimer = timeoutMs !== undefined && timeoutMs !== Number.POSITIVE_INFINITY
-  if (!lazy && !needsTimer && !signal) {
-    start(input as AnyInput, undefined, settle)
-    return
-  }
-
   const controller = lazy ? new LazyContext() : undefined
   let done = false
   let timer: ReturnType<typeof setTimeout> | undefined
@@ -66,7 +61,13 @@ export function runOne<T, E>(input: RunInput, opts: RunOptions, settle: (result:
   }
   if (controller && opts.context) Object.assign(controller, opts.context)
   start<T, E>(input as AnyInput, controller as TaskContext | undefined, finish)
+  // Lets an owner that tracks many runs (a workflow) cancel one without an AbortSignal listener each.
+  return (reason) => finish(err(reason instanceof CancelledError ? reason : new CancelledError(reason)), reason)
 }
+
+/** Cancels a run: it settles at once with CancelledError and its task is aborted with `reason`. */
+export type Cancel = (reason: unknown) => void
+const ignore: Cancel = () => {}
 
 /** runOne as a promise that always resolves. */
 export function runOnePromise<T, E>(input: RunInput, opts: RunOptions): Promise<RunResult<T, E>> {

@@ -1,5 +1,6 @@
 import type { Result } from 'neverthrow'
 import { CancelledError, TimeoutError } from '../errors.js'
+import type { Cancel } from '../internal/run.js'
 import { now, type StepKind, type WorkflowEvent } from './events.js'
 
 /**
@@ -22,6 +23,8 @@ interface Open {
   readonly parentId: string | undefined
   readonly start: number
   attempt: number
+  /** Stops the step's run at once (plain steps register one instead of a signal listener each). */
+  cancel?: Cancel | undefined
 }
 
 export interface StepMeta {
@@ -43,13 +46,26 @@ export class Run {
   exit: { error: unknown } | undefined
   readonly started = now()
 
+  private controller: AbortController | undefined
+
   constructor(
     readonly runId: string,
     readonly workflow: string,
     private readonly onEvent: ((event: WorkflowEvent) => void) | undefined,
-    /** Aborted when the run ends: every step runs under it. */
-    readonly signal: AbortSignal,
   ) {}
+
+  /** Aborted when the run ends, for steps that take a signal (made on first use). */
+  get signal(): AbortSignal {
+    this.controller ??= new AbortController()
+    if (this.ended) this.controller.abort(cancelledStep())
+    return this.controller.signal
+  }
+
+  /** Registers how to stop a running step when the run ends. */
+  track(stepId: string, cancel: Cancel): void {
+    const o = this.open.get(stepId)
+    if (o) o.cancel = cancel
+  }
 
   emit(event: WorkflowEvent): void {
     if (this.ended || !this.onEvent) return
@@ -131,8 +147,12 @@ export class Run {
 
   /** Closes every open step as cancelled, then emits the terminal event. Nothing is emitted after. */
   finish(result: Result<unknown, unknown>): void {
+    const cancels: Cancel[] = []
     for (const id of [...this.open.keys()]) {
-      if (this.open.has(id)) this.end(id, { isOk: () => false, error: cancelledStep() } as never)
+      const o = this.open.get(id)
+      if (!o) continue
+      if (o.cancel) cancels.push(o.cancel)
+      this.end(id, { isOk: () => false, error: cancelledStep() } as never)
     }
     const durationMs = now() - this.started
     if (result.isOk()) this.emit({ type: 'workflow_success', ...this.base(), durationMs })
@@ -140,6 +160,10 @@ export class Run {
       this.emit({ type: 'workflow_cancelled', ...this.base(), durationMs, error: result.error })
     } else this.emit({ type: 'workflow_error', ...this.base(), durationMs, error: result.error })
     this.ended = true
+    // Only now stop the work: late results then find their steps closed and emit nothing.
+    const reason = cancelledStep()
+    for (const cancel of cancels) cancel(reason)
+    this.controller?.abort(reason)
   }
 }
 

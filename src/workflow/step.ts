@@ -5,7 +5,7 @@ import { raceAsync } from '../combinators/race.js'
 import { checkRetryOptions, type RetryOptions, retry } from '../combinators/retry.js'
 import { InvalidOptionsError } from '../errors.js'
 import { checkInteger, checkMs, firstError } from '../internal/options.js'
-import { runOnePromise } from '../internal/run.js'
+import { runOne, runOnePromise } from '../internal/run.js'
 import { sleep } from '../internal/sleep.js'
 import type {
   AnyInput,

@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import { err, ok, type Result, ResultAsync } from 'neverthrow'
 import { InvalidOptionsError } from '../errors.js'
-import { onAbort } from '../internal/abort.js'
 import { checkFunction, checkMs, checkSignal, firstError } from '../internal/options.js'
 import { runOne } from '../internal/run.js'
 import { fromThrow } from '../internal/start.js'
-import type { TaskContext } from '../types.js'
 import { Run, WorkflowExit } from './run.js'
 import { makeStep, type Step } from './step.js'
 import type { RunOptions, WorkflowError, WorkflowOptions } from './types.js'
@@ -62,12 +60,9 @@ function runWorkflow<D, T>(
 ): Promise<Result<T, WorkflowError<D>>> {
   type R = Result<T, WorkflowError<D>>
   const name = o.name ?? 'workflow'
-  // Steps run under `steps`: aborted when the run ends for any reason, so no step outlives it.
-  const steps = new AbortController()
-  const run = new Run(o.runId ?? randomUUID(), name, o.onEvent, steps.signal)
+  const run = new Run(o.runId ?? randomUUID(), name, o.onEvent)
   run.start()
-  const bodyTask = (ctx: TaskContext): Promise<R> => {
-    const detach = onAbort(ctx.signal, () => steps.abort(ctx.signal.reason))
+  const bodyTask = (): Promise<R> => {
     const step = makeStep<WorkflowError<D>>(run)
     return Promise.resolve()
       .then(() => body(step, deps))
@@ -79,12 +74,12 @@ function runWorkflow<D, T>(
           return fromThrow(e)
         },
       )
-      .finally(detach)
   }
   return new Promise<R>((resolve) => {
+    // However the run ends (body done, timeout, abort), `finish` closes and cancels every step
+    // still running, so no step outlives its workflow.
     runOne<T, WorkflowError<D>>(bodyTask, { signal: o.signal, timeoutMs: o.timeoutMs, label: name }, (r) => {
       run.finish(r)
-      steps.abort(run.exit?.error ?? 'the workflow has ended')
       resolve(r as R)
     })
   })
