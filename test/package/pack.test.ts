@@ -1,7 +1,7 @@
 // The package as npm would publish it: what the tarball holds, and a scratch project that installs
 // the tarball and uses it from CommonJS, ESM and TypeScript, as a new user would.
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -59,7 +59,7 @@ describe('installed from the tarball into a scratch project', () => {
     dir = mkdtempSync(join(tmpdir(), 'okflow-pack-'))
     const [info] = JSON.parse(npm(['pack', '--json', '--pack-destination', dir], root)) as PackInfo[]
     const project = join(dir, 'project')
-    execFileSync('mkdir', [project])
+    mkdirSync(project)
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'scratch', private: true }))
     const install = ['install', '--no-audit', '--no-fund', join(dir, info!.filename), 'neverthrow@^8']
     try {
