@@ -38,7 +38,9 @@ export class UnexpectedError extends Error {
 export class TimeoutError extends Error {
   readonly _tag = 'TimeoutError' as const
   override readonly name = 'TimeoutError' as const
+  /** The limit that ran out, in ms. */
   readonly ms: number
+  /** The step or task name, when there is one. */
   declare readonly label?: string
   constructor(ms: number, label?: string) {
     super(label === undefined ? `Timed out after ${ms} ms` : `${label} timed out after ${ms} ms`)
@@ -51,6 +53,7 @@ export class TimeoutError extends Error {
 export class CancelledError extends Error {
   readonly _tag = 'CancelledError' as const
   override readonly name = 'CancelledError' as const
+  /** The AbortSignal's `reason`, or what decided the outcome instead. */
   readonly reason: unknown
   constructor(reason?: unknown) {
     super(reason === undefined ? 'Cancelled' : `Cancelled: ${messageOf(reason)}`)
@@ -62,6 +65,7 @@ export class CancelledError extends Error {
 export class AllFailedError<E> extends Error {
   readonly _tag = 'AllFailedError' as const
   override readonly name = 'AllFailedError' as const
+  /** Every input's error, in input (or attempt) order. */
   readonly errors: E[]
   constructor(errors: E[]) {
     super(errors.length === 0 ? 'No inputs to try' : `All ${errors.length} inputs failed`)
@@ -73,7 +77,9 @@ export class AllFailedError<E> extends Error {
 export class InvalidOptionsError extends Error {
   readonly _tag = 'InvalidOptionsError' as const
   override readonly name = 'InvalidOptionsError' as const
+  /** The option's name, e.g. `concurrency` or `retry.attempts`. */
   readonly option: string
+  /** The bad value itself. */
   readonly value: unknown
   constructor(option: string, value: unknown, expected: string) {
     super(`Invalid option "${option}": ${formatValue(value)} (expected ${expected})`)
@@ -86,6 +92,7 @@ export class InvalidOptionsError extends Error {
 export class QueueFullError extends Error {
   readonly _tag = 'QueueFullError' as const
   override readonly name = 'QueueFullError' as const
+  /** The queue's limit that was reached. */
   readonly maxQueue: number
   constructor(maxQueue: number) {
     super(`Queue is full (maxQueue: ${maxQueue})`)
@@ -97,6 +104,7 @@ export class QueueFullError extends Error {
 export class WorkerCrashedError extends Error {
   readonly _tag = 'WorkerCrashedError' as const
   override readonly name = 'WorkerCrashedError' as const
+  /** The thread's exit code, when it exited rather than threw. */
   declare readonly exitCode?: number
   constructor(message: string, options?: { exitCode?: number | undefined; cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause })
@@ -108,7 +116,9 @@ export class WorkerCrashedError extends Error {
 export class TaskFailedError extends Error {
   readonly _tag = 'TaskFailedError' as const
   override readonly name = 'TaskFailedError' as const
+  /** `name` of the error thrown in the worker (`TypeError`, `RangeError`, …). */
   readonly remoteName: string
+  /** Its stack, as printed in the worker thread. */
   readonly remoteStack: string | undefined
   constructor(remoteName: string, message: string, remoteStack?: string) {
     super(message)

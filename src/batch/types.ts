@@ -40,7 +40,9 @@ export interface ItemRetry<E> {
 
 /** An item that failed, with its 0-based input position. */
 export interface ItemError<E> {
+  /** 0-based position of the item in the source. */
   readonly index: number
+  /** What the item ended with. */
   readonly error: E
 }
 
@@ -70,7 +72,9 @@ export interface BatchCheckpoint {
 export interface BatchStats {
   /** Items processed. */
   readonly total: number
+  /** Items that ended ok. */
   readonly succeeded: number
+  /** Items that ended with an error. */
   readonly failed: number
   /** Wall time of the whole job. */
   readonly durationMs: number
@@ -82,6 +86,7 @@ export interface SettledBatch<O, E> {
   readonly values: O
   /** Failed items in input order. */
   readonly errors: ItemError<E>[]
+  /** Counts and wall time of the job. */
   readonly stats: BatchStats
 }
 

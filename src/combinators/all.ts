@@ -4,6 +4,7 @@ import { type GroupOptions, prepareGroup, runGroup } from '../internal/group.js'
 import { reshape } from '../internal/shape.js'
 import type { ErrUnion, Inputs, OkValues } from '../types.js'
 
+/** Options of `allAsync` (and `allSettledAsync`, `anyAsync`, `asCompleted`). */
 export interface AllOptions {
   /** Most lazy tasks running at once (default: all). Already-running inputs are not limited. */
   concurrency?: number | undefined

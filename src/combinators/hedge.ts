@@ -12,6 +12,7 @@ import { runOne } from '../internal/run.js'
 import type { ErrOf, OkOf } from '../types.js'
 import type { RetryTask } from './retry.js'
 
+/** Options of `hedge`: when to start another attempt, how many in total, and their limits. */
 export interface HedgeOptions {
   /** Start another attempt when none has succeeded after this many ms. */
   afterMs: number

@@ -4,6 +4,7 @@ import { InvalidOptionsError } from '../errors.js'
 import { prepareGroup, runGroup } from '../internal/group.js'
 import type { ErrUnion, Inputs, OkUnion } from '../types.js'
 
+/** Options of `raceAsync`. */
 export interface RaceOptions {
   /** Aborting it returns `err(CancelledError)` and aborts the running tasks. */
   signal?: AbortSignal | undefined

@@ -9,6 +9,7 @@ import type { ErrOf, OkOf, ResultLike, ResultPromiseLike, TaskContext } from '..
 
 /** Context of one attempt: its signal and its number (1 for the first call). */
 export interface AttemptContext extends TaskContext {
+  /** 1 for the first call, 2 for the first retry, and so on. */
   readonly attempt: number
 }
 
@@ -25,6 +26,7 @@ export interface Backoff {
   jitter?: boolean | number | undefined
 }
 
+/** Options of `retry` (and of per-item `retry` in batch jobs); `E` is the error an attempt can end with. */
 export interface RetryOptions<E> {
   /** Calls in total, the first one included (`attempts: 3` → at most 3 calls). */
   attempts: number

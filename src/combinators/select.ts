@@ -9,11 +9,13 @@ import type { AnyInput, ErrUnion, OkUnion } from '../types.js'
 export interface Selected<T, E> {
   /** Position of the winner in the inputs given to this call. */
   readonly index: number
+  /** The winner's own Result, ok or err. */
   readonly result: Result<T, E>
   /** The other inputs, in their original order, already started: pass them back to select again. */
   readonly rest: ResultAsync<T, E>[]
 }
 
+/** Options of `selectAsync`. */
 export interface SelectOptions {
   /** Given to the tasks started here (they keep running after select returns); aborting it before any input settles returns `err(CancelledError)`. */
   signal?: AbortSignal | undefined

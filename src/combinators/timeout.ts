@@ -5,6 +5,7 @@ import { runOnePromise } from '../internal/run.js'
 import { release } from '../internal/start.js'
 import type { AnyInput, ErrOf, OkOf } from '../types.js'
 
+/** Options of `withTimeout`. */
 export interface TimeoutOptions {
   /** Aborting it returns `err(CancelledError)` at once. */
   signal?: AbortSignal | undefined
