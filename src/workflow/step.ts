@@ -144,12 +144,9 @@ export function makeStep<E>(run: Run): Step<E> {
       'step',
       (stepId) => {
         if (!opts.retry) {
-          return runOnePromise(fn, {
-            signal: run.signal,
-            timeoutMs: opts.timeoutMs,
-            label: name,
-            context: { attempt: 1 },
-          })
+          // A cancel hook instead of a listener on the run's signal: cheaper per step.
+          const runOpts = { timeoutMs: opts.timeoutMs, label: name, context: { attempt: 1 } }
+          return new Promise<Result<unknown, unknown>>((resolve) => run.track(stepId, runOne(fn, runOpts, resolve)))
         }
         const userOnRetry = opts.retry.onRetry
         return retry(fn, {
