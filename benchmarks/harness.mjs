@@ -2,65 +2,54 @@
 // ratio against a baseline measured in the same run, with candidates interleaved round by round.
 
 /**
+ * Per-op time of many quick calls: each round runs a case for at least `minMs`.
  * @param {string} title
  * @param {{ name: string, fn: () => unknown | Promise<unknown> }[]} cases first case is the baseline
  * @param {{ rounds?: number, minMs?: number, warmup?: number }} [opts]
  */
-export async function compare(title, cases, opts = {}) {
+export function compare(title, cases, opts = {}) {
   const { rounds = 7, minMs = 150, warmup = 3 } = opts
+  return run(title, cases, rounds, warmup, async (fn) => {
+    let ops = 0
+    const t0 = performance.now()
+    let t = t0
+    while (t - t0 < minMs) {
+      await fn()
+      ops++
+      t = performance.now()
+    }
+    return (t - t0) / ops
+  })
+}
+
+/** Wall time of one call per round (for long jobs: batches, pools). */
+export function compareOnce(title, cases, opts = {}) {
+  const { rounds = 5, warmup = 1 } = opts
+  return run(title, cases, rounds, warmup, async (fn) => {
+    const t0 = performance.now()
+    await fn()
+    return performance.now() - t0
+  })
+}
+
+async function run(title, cases, rounds, warmup, measure) {
   for (const c of cases) for (let i = 0; i < warmup; i++) await c.fn()
-  /** @type {Map<string, number[]>} per-op times (ms) of each round */
+  /** @type {Map<string, number[]>} ms per op, one sample per round */
   const samples = new Map(cases.map((c) => [c.name, []]))
   for (let r = 0; r < rounds; r++) {
     // Rotate the order each round so no case always runs first (or last) on a warm/cold machine.
     for (let k = 0; k < cases.length; k++) {
       const c = cases[(k + r) % cases.length]
       globalThis.gc?.()
-      let ops = 0
-      const t0 = performance.now()
-      let t = t0
-      while (t - t0 < minMs) {
-        await c.fn()
-        ops++
-        t = performance.now()
-      }
-      samples.get(c.name).push((t - t0) / ops)
-    }
-  }
-  const median = (xs) => {
-    const s = [...xs].sort((a, b) => a - b)
-    return s[s.length >> 1]
-  }
-  const base = median(samples.get(cases[0].name))
-  const rows = cases.map((c) => {
-    const m = median(samples.get(c.name))
-    return { name: c.name, ms: m, ratio: m / base }
-  })
-  print(title, rows, cases[0].name)
-  return rows
-}
-
-/** Runs `fn` once per round and compares wall time (for long jobs: batches, pools). */
-export async function compareOnce(title, cases, opts = {}) {
-  const { rounds = 5, warmup = 1 } = opts
-  for (const c of cases) for (let i = 0; i < warmup; i++) await c.fn()
-  const samples = new Map(cases.map((c) => [c.name, []]))
-  for (let r = 0; r < rounds; r++) {
-    for (let k = 0; k < cases.length; k++) {
-      const c = cases[(k + r) % cases.length]
-      globalThis.gc?.()
-      const t0 = performance.now()
-      await c.fn()
-      samples.get(c.name).push(performance.now() - t0)
+      samples.get(c.name).push(await measure(c.fn))
     }
   }
   const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1]
   const base = median(samples.get(cases[0].name))
-  const rows = cases.map((c) => ({
-    name: c.name,
-    ms: median(samples.get(c.name)),
-    ratio: median(samples.get(c.name)) / base,
-  }))
+  const rows = cases.map((c) => {
+    const ms = median(samples.get(c.name))
+    return { name: c.name, ms, ratio: ms / base }
+  })
   print(title, rows, cases[0].name)
   return rows
 }
