@@ -39,7 +39,7 @@ export class Flow implements FlowHooks {
   private readonly controller = new AbortController()
   readonly signal: AbortSignal = this.controller.signal
   readonly nodes: Node[]
-  private stopped = false
+  stopped = false
   private sourceDone = false
   private pulling = false
   private driving = false

@@ -30,6 +30,8 @@ export interface FlowHooks {
   readonly ordered: boolean
   readonly signal: AbortSignal
   readonly startedAt: number
+  /** True once the run is over: stages then start and pass on nothing more. */
+  readonly stopped: boolean
   /** Something moved: run the scheduler again. */
   drive(): void
   /** A failed item in fail-fast mode: stop everything with it. */
@@ -126,15 +128,18 @@ export class WorkNode implements Node {
   step(next: Downstream): void {
     if (this.flow.ordered) {
       let env = this.byPosition.get(this.nextOut)
-      while (env !== undefined && next.room() > 0) {
+      while (env !== undefined && next.room() > 0 && !this.flow.stopped) {
         this.byPosition.delete(this.nextOut++)
         this.emit(env, next)
         env = this.byPosition.get(this.nextOut)
       }
     } else {
-      while (this.fifo.length > 0 && next.room() > 0) this.emit(this.fifo.shift() as Envelope, next)
+      while (this.fifo.length > 0 && next.room() > 0 && !this.flow.stopped)
+        this.emit(this.fifo.shift() as Envelope, next)
     }
-    while (this.queue.length > 0 && this.held < this.spec.concurrency) this.start(this.queue.shift() as Envelope)
+    while (this.queue.length > 0 && this.held < this.spec.concurrency && !this.flow.stopped) {
+      this.start(this.queue.shift() as Envelope)
+    }
   }
 
   finished(upstreamDone: boolean): boolean {
@@ -255,7 +260,7 @@ export class ChunkNode implements Node {
 
   step(next: Downstream, upstreamDone: boolean): void {
     if (upstreamDone) this.flush()
-    while (this.ready.length > 0 && next.room() > 0) {
+    while (this.ready.length > 0 && next.room() > 0 && !this.flow.stopped) {
       const env = this.ready.shift() as Envelope
       if (!env.failed) this.count.out++
       next.push(env)

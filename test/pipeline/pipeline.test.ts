@@ -121,6 +121,23 @@ describe('pipeline', () => {
     expect(src.stats.pulled).toBeLessThan(30)
   })
 
+  it('a fail-fast err stops the stage: nothing after the failed item starts', async () => {
+    const calls: number[] = []
+    const r = await pipeline(range(10))
+      .stage({
+        name: 's',
+        concurrency: 1,
+        buffer: 4,
+        fn: (n) => {
+          calls.push(n)
+          return n === 0 ? delay(5).then(() => ok(n)) : err('sync failure')
+        },
+      })
+      .run()
+    expect(r._unsafeUnwrapErr()).toEqual({ stage: 's', index: 1, error: 'sync failure' })
+    expect(calls).toEqual([0, 1])
+  })
+
   it('a throw becomes UnexpectedError; a timeout TimeoutError, both with the stage and index', async () => {
     const thrown = await pipeline(['a', 'b'])
       .stage({
