@@ -36,6 +36,7 @@ export class Flow implements FlowHooks {
   readonly failFast: boolean
   readonly ordered: boolean
   readonly startedAt = performance.now()
+  clock = this.startedAt
   private readonly controller = new AbortController()
   readonly signal: AbortSignal = this.controller.signal
   readonly nodes: Node[]
@@ -113,6 +114,7 @@ export class Flow implements FlowHooks {
     this.driving = true
     try {
       do {
+        this.clock = performance.now()
         this.again = false
         const before = this.moves
         let upstreamDone = this.sourceDone
@@ -134,6 +136,11 @@ export class Flow implements FlowHooks {
     } finally {
       this.driving = false
     }
+  }
+
+  tock(): number {
+    this.clock = performance.now()
+    return this.clock
   }
 
   /** A failed item in fail-fast mode. */

@@ -9,7 +9,10 @@ import type { StageContext, StageMetrics } from './types.js'
  * settle mode keeps flowing as `failed` so that it keeps its place in ordered output.
  */
 export class Envelope {
+  /** When the current stage started it (for `utilization`). */
   t0 = 0
+  /** Its start order in the current stage (for ordered output). */
+  seq = 0
   constructor(
     public index: number,
     public value: unknown,
@@ -30,6 +33,13 @@ export interface FlowHooks {
   readonly ordered: boolean
   readonly signal: AbortSignal
   readonly startedAt: number
+  /**
+   * performance.now() as of the last scheduler pass or async settle: stamps that need no fresh
+   * clock read, so a synchronous item costs no clock read at all.
+   */
+  readonly clock: number
+  /** Reads the clock afresh (and keeps it as `clock`). */
+  tock(): number
   /** True once the run is over: stages then start and pass on nothing more. */
   readonly stopped: boolean
   /** Something moved: run the scheduler again. */
@@ -95,9 +105,15 @@ export class WorkNode implements Node {
   private held = 0
   private seq = 0
   private nextOut = 0
-  private readonly byPosition = new Map<number, Envelope>() // ordered: outputs waiting for their turn
+  // Ordered: finished outputs by start order. Held items always span start orders
+  // [nextOut, seq), at most `concurrency` of them, so a ring of that size never collides.
+  private readonly byPosition: (Envelope | undefined)[]
   private readonly fifo: Envelope[] = [] // unordered: outputs in completion order
-  private readonly inFlight = new Map<number, Envelope>()
+  // Running items by slot; slots come from a free list (in unordered mode running items' start
+  // orders are not contiguous, so they cannot index a ring).
+  private readonly inFlight: (Envelope | undefined)[]
+  private readonly freeSlots: number[]
+  private syncSlot = -1
   private readonly run: RunItem<Envelope, unknown, unknown>
   private count = { in: 0, out: 0, failed: 0, highWater: 0, busyMs: 0, workMs: 0, busySince: 0 }
 
@@ -105,6 +121,9 @@ export class WorkNode implements Node {
     private readonly spec: WorkSpec,
     private readonly flow: FlowHooks,
   ) {
+    this.byPosition = new Array(spec.concurrency).fill(undefined)
+    this.inFlight = new Array(spec.concurrency).fill(undefined)
+    this.freeSlots = Array.from({ length: spec.concurrency }, (_, i) => spec.concurrency - 1 - i)
     const fn = spec.fn
     const wrapped: ItemFn<Envelope> = (env, _seq, ctx) => fn(env.value, new Ctx(ctx, env.index)) as never
     this.run = itemRunner(wrapped, { timeoutMs: spec.timeoutMs, retry: spec.retry }, flow.signal)
@@ -127,11 +146,13 @@ export class WorkNode implements Node {
 
   step(next: Downstream): void {
     if (this.flow.ordered) {
-      let env = this.byPosition.get(this.nextOut)
+      const ring = this.byPosition
+      const size = ring.length
+      let env = ring[this.nextOut % size]
       while (env !== undefined && next.room() > 0 && !this.flow.stopped) {
-        this.byPosition.delete(this.nextOut++)
+        ring[this.nextOut++ % size] = undefined
         this.emit(env, next)
-        env = this.byPosition.get(this.nextOut)
+        env = ring[this.nextOut % size]
       }
     } else {
       while (this.fifo.length > 0 && next.room() > 0 && !this.flow.stopped)
@@ -147,14 +168,14 @@ export class WorkNode implements Node {
   }
 
   stop(): void {
-    this.inFlight.clear()
+    this.inFlight.fill(undefined)
   }
 
   metrics(now: number): StageMetrics {
     const c = this.count
     const busyMs = c.busyMs + (this.running > 0 ? now - c.busySince : 0)
     let workMs = c.workMs
-    for (const env of this.inFlight.values()) workMs += now - env.t0
+    for (const env of this.inFlight) if (env !== undefined) workMs += now - env.t0
     const elapsed = now - this.flow.startedAt
     return {
       name: this.spec.name,
@@ -178,25 +199,30 @@ export class WorkNode implements Node {
   }
 
   private start(env: Envelope): void {
-    const seq = this.seq++
+    env.seq = this.seq++
     this.held++
     if (env.failed) {
-      this.done(seq, env) // an earlier stage's failure passes through, keeping its place
+      this.done(env) // an earlier stage's failure passes through, keeping its place
       return
     }
-    const now = performance.now()
+    const now = this.flow.clock
     if (this.running++ === 0) this.count.busySince = now
     env.t0 = now
-    this.inFlight.set(seq, env)
-    this.run(env, seq, this.settle)
+    const slot = this.freeSlots.pop() as number
+    this.inFlight[slot] = env
+    this.syncSlot = slot
+    this.run(env, slot, this.settle)
+    this.syncSlot = -1
   }
 
   /** Bound once and handed to every item: no closure per item. */
-  private readonly settle = (seq: number, r: ItemResult<unknown, unknown>): void => {
-    const env = this.inFlight.get(seq)
+  private readonly settle = (slot: number, r: ItemResult<unknown, unknown>): void => {
+    const env = this.inFlight[slot]
     if (env === undefined) return // the run stopped
-    this.inFlight.delete(seq)
-    const now = performance.now()
+    this.inFlight[slot] = undefined
+    this.freeSlots.push(slot)
+    // An item that settled during its own start took no measurable time: no clock read.
+    const now = slot === this.syncSlot ? env.t0 : this.flow.tock()
     this.count.workMs += now - env.t0
     if (--this.running === 0) this.count.busyMs += now - this.count.busySince
     if (!(r as Result<unknown, unknown>).isErr()) {
@@ -211,12 +237,12 @@ export class WorkNode implements Node {
       env.failed = true
       env.value = error
     }
-    this.done(seq, env)
+    this.done(env)
     this.flow.drive()
   }
 
-  private done(seq: number, env: Envelope): void {
-    if (this.flow.ordered) this.byPosition.set(seq, env)
+  private done(env: Envelope): void {
+    if (this.flow.ordered) this.byPosition[env.seq % this.byPosition.length] = env
     else this.fifo.push(env)
   }
 }

@@ -91,12 +91,14 @@ class PipelineImpl {
 
   metrics(): PipelineMetrics {
     if (this.latest) return this.latest.metrics()
-    const stages = this.stages.map((s): StageMetrics => {
-      const o = (s.stage ?? {}) as { name?: unknown; concurrency?: unknown }
+    // Before the first run: zeros, with each stage's name and concurrency as it will run.
+    const stages = this.stages.map((raw, i): StageMetrics => {
+      const spec = normalizeStage(raw, i)
+      const named = 'kind' in spec
       return {
-        name: String(o.name),
-        kind: s.kind,
-        concurrency: typeof o.concurrency === 'number' ? o.concurrency : 1,
+        name: named ? spec.name : String((raw.stage as { name?: unknown } | null)?.name),
+        kind: raw.kind,
+        concurrency: named && spec.kind !== 'chunk' ? spec.concurrency : 1,
         in: 0,
         out: 0,
         failed: 0,

@@ -44,7 +44,10 @@ export interface PoolStage<T extends WorkerTasks<WorkerTaskMap>, K extends TaskN
   /** A pool made with `createWorkerPool` from `okflow/worker`; the pipeline does not close it. */
   readonly pool: WorkerPool<T>
   readonly task: K
-  /** Tasks in flight at once (default 1; the pool's `maxThreads`, or a little more, keeps every thread fed). */
+  /**
+   * Tasks in flight at once (default: the number of CPUs). A little more than the pool's
+   * `maxThreads` keeps every thread fed; more than `maxThreads + maxQueue` gets `QueueFullError`.
+   */
   readonly concurrency?: number | undefined
   /** Items that may wait in front of the stage (default: `concurrency`). */
   readonly buffer?: number | undefined

@@ -58,6 +58,19 @@ describe('pipeline', () => {
     expect(unordered._unsafeUnwrap()).toEqual([1, 5, 15, 30])
   })
 
+  it('every item comes out exactly once, ordered or not, with mixed sync and async completions', async () => {
+    const fn = (n: number) => (n % 3 === 0 ? ok(n) : delay((n * 7) % 5).then(() => ok(n)))
+    for (const ordered of [true, false]) {
+      const r = await pipeline(range(200), { ordered })
+        .stage({ name: 'a', concurrency: 5, buffer: 2, fn })
+        .stage({ name: 'b', concurrency: 3, buffer: 0, fn })
+        .run()
+      const out = r._unsafeUnwrap()
+      if (ordered) expect(out).toEqual(range(200))
+      else expect([...out].sort((x, y) => x - y)).toEqual(range(200))
+    }
+  })
+
   it('each stage runs at most `concurrency` items at once', async () => {
     const a = inFlight()
     const b = inFlight()
