@@ -18,6 +18,8 @@ import {
 import type { PipelineMetrics, PipelineOptions } from './types.js'
 
 const DEFAULT_PROGRESS_MS = 100
+/** Hand-overs in one synchronous pass before yielding to the event loop. */
+const SLICE = 4096
 
 /** Where results leave the pipeline: `run()` collects them, the async iterator queues one for its consumer. */
 export interface Sink extends Downstream {
@@ -44,6 +46,7 @@ export class Flow implements FlowHooks {
   private sourceDone = false
   private pulling = false
   private driving = false
+  private resume: ReturnType<typeof setImmediate> | undefined
   private again = false
   private moves = 0
   private pulled = 0
@@ -112,8 +115,15 @@ export class Flow implements FlowHooks {
       return
     }
     this.driving = true
+    const start = this.moves
     try {
       do {
+        // A synchronous source feeding synchronous stages would otherwise run to its end (or
+        // forever) in one go, and no signal, timer or consumer could get a word in.
+        if (this.moves - start > SLICE) {
+          this.resume ??= setImmediate(this.resumeDrive)
+          return
+        }
         this.clock = performance.now()
         this.again = false
         const before = this.moves
@@ -138,6 +148,11 @@ export class Flow implements FlowHooks {
     }
   }
 
+  private readonly resumeDrive = (): void => {
+    this.resume = undefined
+    this.drive()
+  }
+
   tock(): number {
     this.clock = performance.now()
     return this.clock
@@ -153,6 +168,7 @@ export class Flow implements FlowHooks {
     if (this.stopped) return
     this.stopped = true
     this.detach?.()
+    if (this.resume !== undefined) clearImmediate(this.resume)
     let running = 0
     for (const node of this.nodes) {
       running += node.running

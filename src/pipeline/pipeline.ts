@@ -32,7 +32,13 @@ import type {
  * with `run()`. An err in fail-fast mode, an aborted `signal`, or breaking out of the loop stops
  * every stage, aborts running items (`ctx.signal`), clears chunk timers and closes the source.
  * Nothing throws: bad options come back as `err(InvalidOptionsError)` naming the option, e.g.
- * `stages[1].concurrency`. Per-stage counters: `metrics()`, or `onProgress`.
+ * `stages[1].concurrency`. Per-stage counters: `metrics()`, or `onProgress`. A synchronous
+ * source feeding synchronous stages yields to the event loop every few thousand items, so even
+ * an endless one can be stopped by `signal`.
+ *
+ * Errors: a failed item is `{ stage, index, error }` ({@link StageError}), `stage` being the
+ * literal name of the stage, so a union of them narrows on `stage`. The pipeline's own errors
+ * (the source threw, `signal`, bad options) are okflow's error classes.
  *
  * @example
  * const flow = pipeline(readLines('app.log'), { onProgress: (p) => console.table(p.stages) })

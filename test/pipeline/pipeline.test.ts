@@ -336,6 +336,20 @@ describe('pipeline', () => {
     expect(r._unsafeUnwrap().reduce((a, b) => a + b, 0)).toBe(100_000)
   })
 
+  it('a synchronous endless source still yields to the event loop, so a signal can stop it', async () => {
+    function* forever(): Generator<number> {
+      for (let i = 0; ; i++) yield i
+    }
+    const ac = new AbortController()
+    setTimeout(() => ac.abort('stop'), 20)
+    const r = await expectNoLeaks(() =>
+      pipeline(forever(), { signal: ac.signal })
+        .stage({ name: 'inc', concurrency: 4, fn: (n) => ok(n + 1) })
+        .run({ collect: false }),
+    )
+    expect(r._unsafeUnwrapErr()).toBeInstanceOf(CancelledError)
+  })
+
   it('left no unhandled rejections', () => {
     expect(unhandled.count()).toBe(0)
   })
