@@ -1,0 +1,23 @@
+// Pipelines: stages joined by bounded buffers. Imports only types from ../worker, so `okflow`
+// does not load piscina.
+export { type ChunkError, type ChunkOptions, chunk } from './chunk.js'
+export { pipeline } from './pipeline.js'
+export type {
+  ChunkStage,
+  FnStage,
+  Outputs,
+  Pipeline,
+  PipelineFailure,
+  PipelineMetrics,
+  PipelineMode,
+  PipelineOptions,
+  PipelineProgress,
+  PipelineResult,
+  PipelineRunError,
+  PoolStage,
+  RunPipelineOptions,
+  SettledPipeline,
+  StageContext,
+  StageError,
+  StageMetrics,
+} from './types.js'

@@ -1,0 +1,208 @@
+import { err, ok, type Result, ResultAsync } from 'neverthrow'
+import type { Items, Source } from '../batch/source.js'
+import { openSource } from '../batch/source.js'
+import type { InvalidOptionsError } from '../errors.js'
+import { fromThrow } from '../internal/start.js'
+import { Flow, type Sink } from './flow.js'
+import type { ChunkSpec, Envelope, WorkSpec } from './nodes.js'
+import { checkPipelineOptions, normalizeStage, type RawStage } from './options.js'
+import type {
+  Pipeline,
+  PipelineMetrics,
+  PipelineMode,
+  PipelineOptions,
+  RunPipelineOptions,
+  SettledPipeline,
+  StageMetrics,
+} from './types.js'
+
+/**
+ * Starts a pipeline over `source` (an array, Iterable or AsyncIterable, read lazily). Add
+ * stages with `.stage()` (any function returning a Result form), `.pool()` (a worker-pool task)
+ * and `.chunk()` (group into arrays); each returns a new pipeline whose input is the previous
+ * stage's output, and whose error type adds `StageError<name, error>` of the new stage.
+ *
+ * Each stage runs at its own pace, `concurrency` items at a time, with a bounded buffer of
+ * `buffer` items in front of it. When a stage falls behind, the buffers before it fill and the
+ * source is no longer read: the source is never read more than the sum over stages of
+ * `buffer + concurrency` (`size` for a chunk stage) items, plus one waiting for the consumer,
+ * ahead of what the consumer has taken.
+ *
+ * Consume it with `for await` (each output as `ok`, each failed item as `err(StageError)`) or
+ * with `run()`. An err in fail-fast mode, an aborted `signal`, or breaking out of the loop stops
+ * every stage, aborts running items (`ctx.signal`), clears chunk timers and closes the source.
+ * Nothing throws: bad options come back as `err(InvalidOptionsError)` naming the option, e.g.
+ * `stages[1].concurrency`. Per-stage counters: `metrics()`, or `onProgress`. A synchronous
+ * source feeding synchronous stages yields to the event loop every few thousand items, so even
+ * an endless one can be stopped by `signal`.
+ *
+ * Errors: a failed item is `{ stage, index, error }` ({@link StageError}), `stage` being the
+ * literal name of the stage, so a union of them narrows on `stage`. The pipeline's own errors
+ * (the source threw, `signal`, bad options) are okflow's error classes.
+ *
+ * @example
+ * const flow = pipeline(readLines('app.log'), { onProgress: (p) => console.table(p.stages) })
+ *   .stage({ name: 'parse', concurrency: 2, fn: (line) => parseLine(line) })
+ *   .chunk({ name: 'batch', size: 256, maxWaitMs: 50 })
+ *   .pool({ name: 'hash', pool, task: 'hashBatch', concurrency: 2 })
+ *   .stage({ name: 'write', fn: (summary, { signal }) => save(summary, signal) })
+ * const r = await flow.run({ collect: false })
+ * if (r.isErr()) console.error(r.error) // { stage: 'parse', index: 41, error: ParseError } | …
+ */
+export function pipeline<I, M extends PipelineMode = 'fail-fast'>(
+  source: Items<I>,
+  opts: PipelineOptions<M> = {},
+): Pipeline<I, never, M> {
+  return new PipelineImpl(source, opts, []) as unknown as Pipeline<I, never, M>
+}
+
+type Spec = WorkSpec | ChunkSpec
+type AnyResult = Result<unknown, unknown>
+
+/** Opens a run: checks every option, then opens the source. */
+function prepare(source: Items<unknown>, opts: PipelineOptions, stages: readonly RawStage[]) {
+  const bad: InvalidOptionsError | undefined = checkPipelineOptions(source, opts)
+  if (bad) return err(bad)
+  const specs: Spec[] = []
+  for (let i = 0; i < stages.length; i++) {
+    const s = normalizeStage(stages[i] as RawStage, i)
+    if (!('kind' in s)) return err(s)
+    specs.push(s)
+  }
+  try {
+    return ok({ specs, source: openSource(source) as Source<unknown> })
+  } catch (e) {
+    return fromThrow(e)
+  }
+}
+
+class PipelineImpl {
+  private latest: Flow | undefined
+
+  constructor(
+    private readonly source: Items<unknown>,
+    private readonly opts: PipelineOptions,
+    private readonly stages: readonly RawStage[],
+  ) {}
+
+  stage(stage: unknown): PipelineImpl {
+    return new PipelineImpl(this.source, this.opts, [...this.stages, { kind: 'fn', stage }])
+  }
+  pool(stage: unknown): PipelineImpl {
+    return new PipelineImpl(this.source, this.opts, [...this.stages, { kind: 'pool', stage }])
+  }
+  chunk(stage: unknown): PipelineImpl {
+    return new PipelineImpl(this.source, this.opts, [...this.stages, { kind: 'chunk', stage }])
+  }
+
+  metrics(): PipelineMetrics {
+    if (this.latest) return this.latest.metrics()
+    // Before the first run: zeros, with each stage's name and concurrency as it will run.
+    const stages = this.stages.map((raw, i): StageMetrics => {
+      const spec = normalizeStage(raw, i)
+      const named = 'kind' in spec
+      return {
+        name: named ? spec.name : String((raw.stage as { name?: unknown } | null)?.name),
+        kind: raw.kind,
+        concurrency: named && spec.kind !== 'chunk' ? spec.concurrency : 1,
+        in: 0,
+        out: 0,
+        failed: 0,
+        running: 0,
+        queued: 0,
+        bufferHighWater: 0,
+        busyMs: 0,
+        utilization: 0,
+      }
+    })
+    return { elapsedMs: 0, pulled: 0, done: 0, failed: 0, stages }
+  }
+
+  run(runOpts: RunPipelineOptions = {}): ResultAsync<unknown, unknown> {
+    return new ResultAsync(
+      new Promise<AnyResult>((resolve) => {
+        const prepared = prepare(this.source, this.opts, this.stages)
+        if (prepared.isErr()) return resolve(prepared)
+        const collect = runOpts?.collect !== false
+        const settle = this.opts.mode === 'settle'
+        const values: unknown[] = []
+        const errors: unknown[] = []
+        const t0 = performance.now()
+        // The consumer here is instant, so the sink always has room.
+        const sink: Sink = {
+          room: () => Number.POSITIVE_INFINITY,
+          push: (env: Envelope) => {
+            if (env.failed) errors.push(env.value)
+            else if (collect) values.push(env.value)
+          },
+          end: (failure) => {
+            if (failure) return resolve(failure)
+            const out = collect ? values : undefined
+            if (!settle) return resolve(ok(out))
+            const stats = { done: values.length, failed: errors.length, durationMs: performance.now() - t0 }
+            resolve(ok({ values: out, errors, stats } satisfies SettledPipeline<unknown, unknown>))
+          },
+        }
+        const { source, specs } = prepared.value
+        const flow = new Flow(source, specs, this.opts, sink)
+        this.latest = flow
+        flow.start()
+      }),
+    )
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<AnyResult, void, undefined> {
+    const prepared = prepare(this.source, this.opts, this.stages)
+    if (prepared.isErr()) {
+      yield prepared
+      return
+    }
+    // One result waits here for the consumer; it keeps its place until the consumer asks for
+    // the next one, so a slow consumer holds the whole pipeline back.
+    const queue: Envelope[] = []
+    let ended = false
+    let failure: AnyResult | undefined
+    let wake: (() => void) | undefined
+    const notify = (): void => {
+      const w = wake
+      wake = undefined
+      w?.()
+    }
+    const sink: Sink = {
+      room: () => 1 - queue.length,
+      push: (env) => {
+        queue.push(env)
+        notify()
+      },
+      end: (f) => {
+        ended = true
+        failure = f
+        notify()
+      },
+    }
+    const { source, specs } = prepared.value
+    const flow = new Flow(source, specs, this.opts, sink)
+    this.latest = flow
+    try {
+      flow.start()
+      for (;;) {
+        const env = queue[0]
+        if (env !== undefined) {
+          yield env.failed ? err(env.value) : ok(env.value)
+          queue.shift()
+          flow.drive()
+          continue
+        }
+        if (ended) {
+          if (failure) yield failure
+          return
+        }
+        await new Promise<void>((resolve) => {
+          wake = resolve
+        })
+      }
+    } finally {
+      flow.stop(undefined)
+    }
+  }
+}
