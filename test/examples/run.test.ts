@@ -23,6 +23,7 @@ describe('examples/run.ts (npm run example -- <name>)', () => {
     expect(r.status).toBe(1)
     expect(r.stdout).toBe('')
     expect(r.stderr).toContain('unknown example "no-such-example"')
-    expect(r.stderr).toMatch(/examples: .*health-dashboard, hedged-requests, scatter-gather, sha256-offload/)
+    const listed = r.stderr.match(/examples: (.*)/)?.[1]?.split(', ') ?? []
+    expect(listed).toEqual(expect.arrayContaining(['demo', 'checkout', 'health-dashboard', 'hedged-requests', 'scatter-gather', 'sha256-offload']))
   })
 })
