@@ -1,5 +1,6 @@
 import type { Result } from 'neverthrow'
 import { CancelledError, TimeoutError } from '../errors.js'
+import type { Durable } from './durable.js'
 import { now, type StepKind, type WorkflowEvent } from './events.js'
 
 /**
@@ -21,6 +22,7 @@ interface Open {
   readonly kind: StepKind
   readonly parentId: string | undefined
   readonly start: number
+  readonly replayed: boolean | undefined
   attempt: number
 }
 
@@ -28,6 +30,8 @@ export interface StepMeta {
   readonly name: string
   readonly kind: StepKind
   readonly parentId?: string | undefined
+  /** The outcome comes from a durable store. */
+  readonly replayed?: boolean | undefined
 }
 
 /**
@@ -41,6 +45,8 @@ export class Run {
   private ended = false
   /** The first step error: it decides the workflow's result even if the user catches the exit. */
   exit: { error: unknown } | undefined
+  /** The recorded history, when the workflow has a store. */
+  durable: Durable | undefined
   readonly started = now()
 
   constructor(
@@ -73,7 +79,14 @@ export class Run {
   begin(meta: StepMeta): string {
     const stepId = `s${++this.seq}`
     const start = now()
-    this.open.set(stepId, { name: meta.name, kind: meta.kind, parentId: meta.parentId, start, attempt: 1 })
+    this.open.set(stepId, {
+      name: meta.name,
+      kind: meta.kind,
+      parentId: meta.parentId,
+      start,
+      replayed: meta.replayed,
+      attempt: 1,
+    })
     if (this.onEvent) this.emit({ type: 'step_start', ...this.stepFields(stepId, start) })
     return stepId
   }
@@ -122,7 +135,8 @@ export class Run {
       kind: o.kind,
       attempt: o.attempt,
     }
-    return o.parentId === undefined ? fields : { ...fields, parentId: o.parentId }
+    const withParent = o.parentId === undefined ? fields : { ...fields, parentId: o.parentId }
+    return o.replayed ? { ...withParent, replayed: true } : withParent
   }
 
   start(): void {
@@ -130,15 +144,17 @@ export class Run {
   }
 
   /** Closes every open step as cancelled, then emits the terminal event. Nothing is emitted after. */
-  finish(result: Result<unknown, unknown>): void {
+  finish(result: Result<unknown, unknown>, replayed?: boolean): void {
     for (const id of [...this.open.keys()]) {
       if (this.open.has(id)) this.end(id, { isOk: () => false, error: cancelledStep() } as never)
     }
-    const durationMs = now() - this.started
-    if (result.isOk()) this.emit({ type: 'workflow_success', ...this.base(), durationMs })
+    const base = replayed
+      ? { ...this.base(), durationMs: now() - this.started, replayed }
+      : { ...this.base(), durationMs: now() - this.started }
+    if (result.isOk()) this.emit({ type: 'workflow_success', ...base })
     else if (result.error instanceof CancelledError) {
-      this.emit({ type: 'workflow_cancelled', ...this.base(), durationMs, error: result.error })
-    } else this.emit({ type: 'workflow_error', ...this.base(), durationMs, error: result.error })
+      this.emit({ type: 'workflow_cancelled', ...base, error: result.error })
+    } else this.emit({ type: 'workflow_error', ...base, error: result.error })
     this.ended = true
   }
 }

@@ -6,20 +6,35 @@ import { checkFunction, checkMs, checkSignal, firstError } from '../internal/opt
 import { runOne } from '../internal/run.js'
 import { fromThrow } from '../internal/start.js'
 import type { TaskContext } from '../types.js'
+import { Durable, type DurableError, fromRecord } from './durable.js'
 import { Run, WorkflowExit } from './run.js'
 import { makeStep, type Step } from './step.js'
+import type { WorkflowStore } from './store/types.js'
 import type { RunOptions, WorkflowError, WorkflowOptions } from './types.js'
 
 /** The body of a workflow: plain async code that calls `step` for each unit of work. */
 export type WorkflowBody<D, T> = (step: Step<WorkflowError<D>>, deps: D) => T | PromiseLike<T>
 
-/** Runs a workflow body; returns its value as `ok`, or the first step error. */
-export type Workflow<D> = <T>(body: WorkflowBody<D, T>, opts?: RunOptions) => ResultAsync<T, WorkflowError<D>>
+/**
+ * Runs a workflow body; returns its value as `ok`, or the first step error. `X` adds the errors
+ * of the durable machinery when the workflow has a store (`DurableError`).
+ */
+export type Workflow<D, X = never> = <T>(
+  body: WorkflowBody<D, T>,
+  opts?: RunOptions,
+) => ResultAsync<T, WorkflowError<D> | X>
 
 function checkOptions(o: WorkflowOptions): InvalidOptionsError | undefined {
   if (o.name !== undefined && typeof o.name !== 'string') return new InvalidOptionsError('name', o.name, 'a string')
   if (o.runId !== undefined && (typeof o.runId !== 'string' || o.runId === '')) {
     return new InvalidOptionsError('runId', o.runId, 'a non-empty string')
+  }
+  if (o.store !== undefined) {
+    const st = o.store as Partial<WorkflowStore> | null
+    if (typeof st?.load !== 'function' || typeof st.append !== 'function') {
+      return new InvalidOptionsError('store', o.store, 'a WorkflowStore such as memoryStore() or fileStore(dir)')
+    }
+    if (o.runId === undefined) return new InvalidOptionsError('runId', o.runId, 'a run id (required with a store)')
   }
   return firstError(
     checkFunction('onEvent', o.onEvent),
@@ -46,6 +61,12 @@ function checkOptions(o: WorkflowOptions): InvalidOptionsError | undefined {
  * swallows the exit changes nothing — the workflow still returns the step's err, and further
  * steps refuse to start.
  */
+export function createWorkflow<D>(
+  deps: D,
+  options: WorkflowOptions & { store: WorkflowStore },
+): Workflow<D, DurableError>
+export function createWorkflow<D>(deps: D, options?: WorkflowOptions & { store?: undefined }): Workflow<D>
+export function createWorkflow<D>(deps: D, options?: WorkflowOptions): Workflow<D, DurableError>
 export function createWorkflow<D>(deps: D, options: WorkflowOptions = {}): Workflow<D> {
   return <T>(body: WorkflowBody<D, T>, runOpts?: RunOptions): ResultAsync<T, WorkflowError<D>> => {
     const o: WorkflowOptions = { ...options, ...runOpts }
@@ -55,7 +76,7 @@ export function createWorkflow<D>(deps: D, options: WorkflowOptions = {}): Workf
   }
 }
 
-function runWorkflow<D, T>(
+async function runWorkflow<D, T>(
   deps: D,
   body: WorkflowBody<D, T>,
   o: WorkflowOptions,
@@ -66,6 +87,22 @@ function runWorkflow<D, T>(
   const steps = new AbortController()
   const run = new Run(o.runId ?? randomUUID(), name, o.onEvent, steps.signal)
   run.start()
+  const end = (r: R, replayed?: boolean): R => {
+    run.finish(r, replayed)
+    steps.abort(run.exit?.error ?? 'the workflow has ended')
+    return r
+  }
+  if (o.store) {
+    // Locked and loaded before the body starts; a finished run answers from its record.
+    const opened = await Durable.open(o.store, run.runId)
+    if (opened.isErr()) return end(opened as never)
+    const d = opened.value
+    if (d.outcome) {
+      await d.done()
+      return end(fromRecord(d.outcome) as R, true)
+    }
+    run.durable = d
+  }
   const bodyTask = (ctx: TaskContext): Promise<R> => {
     const detach = onAbort(ctx.signal, () => steps.abort(ctx.signal.reason))
     const step = makeStep<WorkflowError<D>>(run)
@@ -81,11 +118,11 @@ function runWorkflow<D, T>(
       )
       .finally(detach)
   }
-  return new Promise<R>((resolve) => {
-    runOne<T, WorkflowError<D>>(bodyTask, { signal: o.signal, timeoutMs: o.timeoutMs, label: name }, (r) => {
-      run.finish(r)
-      steps.abort(run.exit?.error ?? 'the workflow has ended')
-      resolve(r as R)
-    })
+  const r = await new Promise<R>((resolve) => {
+    runOne<T, WorkflowError<D>>(bodyTask, { signal: o.signal, timeoutMs: o.timeoutMs, label: name }, (x) =>
+      resolve(x as R),
+    )
   })
+  // Pending appends finish and the outcome is saved before the lock goes and the result is out.
+  return end(run.durable ? ((await run.durable.close(r)) as R) : r)
 }
