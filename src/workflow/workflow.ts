@@ -60,12 +60,40 @@ function checkOptions(o: WorkflowOptions): InvalidOptionsError | undefined {
  * throwing a `WorkflowExit`, but the error is also recorded on the run: a `try/catch` that
  * swallows the exit changes nothing — the workflow still returns the step's err, and further
  * steps refuse to start.
+ *
+ * Durable runs (`{ store, runId }`, e.g. `fileStore('./runs')`): every step that finishes is
+ * saved before its value reaches the body, as JSON; running the same `runId` again (after a
+ * crash, in a new process) replays saved steps without running them — their events carry
+ * `replayed: true` — and runs on from the first unsaved step. The rules:
+ * - A step's identity is its position (the order the body asks for steps) plus its key (`key`
+ *   option, else its name). If a replay asks for another key at a saved position, the run ends
+ *   with `ReplayMismatchError` rather than mix histories: keep the body deterministic, and give
+ *   steps a stable `key` so a renamed step keeps its history.
+ * - Groups (`step.all/any/race`) and `step.offload` are saved and replayed as one unit (their
+ *   combined value; children do not run again). `step.sleep` is saved too.
+ * - Values and errs must be JSON data: plain objects, arrays, strings, finite numbers,
+ *   booleans, null; `undefined` as the whole value (a void step) or as an object property
+ *   (dropped, reads back the same). Functions, symbols, BigInt, NaN/Infinity, `undefined` in
+ *   arrays, cycles, Map/Set, Date and other class instances end the run with an
+ *   `InvalidOptionsError` naming the step and the path (`step "load" value.items[2]`), never
+ *   a silent change. An `Error` is saved with its name, message, cause and data fields
+ *   (functions and the stack are left out) and replays as an Error that matches the same
+ *   ts-pattern; okflow's own errors replay as their classes, other classes as plain `Error`s.
+ * - A finished run returns its saved outcome (ok or err) without running the body's steps.
+ *   A cancelled run (its `signal`), and one that ended with `ReplayMismatchError`,
+ *   `RunLockedError` or `StoreError`, saves no outcome, so it can be resumed.
+ * - A step still running at the crash was not saved and runs again on resume: steps with
+ *   outside effects should be idempotent (an idempotency key derived from the runId helps).
+ * - Store failures end the run with `StoreError` (or `RunLockedError`); nothing throws. The
+ *   store is locked and loaded before the body starts, outside `timeoutMs` and `signal`.
  */
 export function createWorkflow<D>(
   deps: D,
   options: WorkflowOptions & { store: WorkflowStore },
 ): Workflow<D, DurableError>
+/** A workflow without a store: its error type has no durable errors. */
 export function createWorkflow<D>(deps: D, options?: WorkflowOptions & { store?: undefined }): Workflow<D>
+/** Options that may hold a store: the durable errors are in the error type. */
 export function createWorkflow<D>(deps: D, options?: WorkflowOptions): Workflow<D, DurableError>
 export function createWorkflow<D>(deps: D, options: WorkflowOptions = {}): Workflow<D> {
   return <T>(body: WorkflowBody<D, T>, runOpts?: RunOptions): ResultAsync<T, WorkflowError<D>> => {
