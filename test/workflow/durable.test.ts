@@ -192,6 +192,34 @@ describe('durable workflows (memoryStore)', () => {
     expect(ev.list.find((e) => e.type === 'step_timeout')).toMatchObject({ replayed: true, ms: 5 })
   })
 
+  it('a run that ended with an err records it: rerunning returns that err and runs nothing', async () => {
+    const store = memoryStore()
+    const { runs, ran } = counter()
+    const wf = createWorkflow(
+      { charge: (): Result<string, Declined> => err(new Declined(7)) },
+      { store, runId: 'failed' },
+    )
+    const body = async (
+      step: Parameters<Parameters<typeof wf>[0]>[0],
+      d: { charge: () => Result<string, Declined> },
+    ) => {
+      await step(() => ran('a', 1), { name: 'a' })
+      return step(() => {
+        runs.charge = (runs.charge ?? 0) + 1
+        return d.charge()
+      })
+    }
+    const first = (await wf(body))._unsafeUnwrapErr()
+    const ev = events()
+    const again = (await wf(body, { onEvent: ev.onEvent }))._unsafeUnwrapErr()
+    expect(again).toMatchObject({ _tag: 'Declined', name: 'Declined', amount: 7, message: first.message })
+    expect(runs).toEqual({ a: 1, charge: 1 })
+    expect(ev.list.map((e) => [e.type, e.replayed])).toEqual([
+      ['workflow_start', undefined],
+      ['workflow_error', true],
+    ])
+  })
+
   it('a plain-object err replays equal to the original', async () => {
     const store = crashingStore()
     const wf = createWorkflow(
