@@ -127,6 +127,55 @@ export class TaskFailedError extends Error {
   }
 }
 
+/**
+ * A durable run was re-run with code that asks for a different step than the recording has at
+ * this position (the body is not deterministic, or it changed). The run stops instead of mixing
+ * two histories; `expected` is the recorded key, `actual` the one the code asked for.
+ */
+export class ReplayMismatchError extends Error {
+  readonly _tag = 'ReplayMismatchError' as const
+  override readonly name = 'ReplayMismatchError' as const
+  readonly runId: string
+  readonly position: number
+  readonly expected: string
+  readonly actual: string
+  constructor(runId: string, position: number, expected: string, actual: string) {
+    super(
+      `Run "${runId}" replays a different step at position ${position}: the recording has "${expected}", the code asks for "${actual}"`,
+    )
+    this.runId = runId
+    this.position = position
+    this.expected = expected
+    this.actual = actual
+  }
+}
+
+/** Another live run (in this or another process) holds the lock of this durable run. `pid` is its process id, when known. */
+export class RunLockedError extends Error {
+  readonly _tag = 'RunLockedError' as const
+  override readonly name = 'RunLockedError' as const
+  readonly runId: string
+  declare readonly pid?: number
+  constructor(runId: string, pid?: number) {
+    super(`Run "${runId}" is locked by ${pid === undefined ? 'another run' : `process ${pid}`}`)
+    this.runId = runId
+    if (pid !== undefined) this.pid = pid
+  }
+}
+
+/** A durable store failed (`operation` says which call); the original is in `cause`. */
+export class StoreError extends Error {
+  readonly _tag = 'StoreError' as const
+  override readonly name = 'StoreError' as const
+  readonly operation: 'lock' | 'load' | 'append'
+  readonly runId: string
+  constructor(operation: 'lock' | 'load' | 'append', runId: string, cause: unknown) {
+    super(`Store ${operation} failed for run "${runId}": ${messageOf(cause)}`, { cause })
+    this.operation = operation
+    this.runId = runId
+  }
+}
+
 /** Every error class okflow defines. */
 export type OkflowError =
   | UnexpectedError
@@ -137,3 +186,6 @@ export type OkflowError =
   | QueueFullError
   | WorkerCrashedError
   | TaskFailedError
+  | ReplayMismatchError
+  | RunLockedError
+  | StoreError

@@ -6,6 +6,9 @@ import {
   InvalidOptionsError,
   type OkflowError,
   QueueFullError,
+  ReplayMismatchError,
+  RunLockedError,
+  StoreError,
   TaskFailedError,
   TimeoutError,
   UnexpectedError,
@@ -23,6 +26,9 @@ const describeError = (e: OkflowError): string =>
     .with({ _tag: 'QueueFullError' }, (x) => `queue full at ${x.maxQueue}`)
     .with({ _tag: 'WorkerCrashedError' }, (x) => `crashed ${x.exitCode}`)
     .with({ _tag: 'TaskFailedError' }, (x) => `remote ${x.remoteName}: ${x.message}`)
+    .with({ _tag: 'ReplayMismatchError' }, (x) => `replay ${x.position}: ${x.expected} != ${x.actual}`)
+    .with({ _tag: 'RunLockedError' }, (x) => `locked ${x.runId} by ${x.pid}`)
+    .with({ _tag: 'StoreError' }, (x) => `store ${x.operation} ${x.runId}`)
     .exhaustive()
 
 describe('errors', () => {
@@ -37,6 +43,9 @@ describe('errors', () => {
         new QueueFullError(8),
         new WorkerCrashedError('died', { exitCode: 3 }),
         new TaskFailedError('RangeError', 'too big', 'RangeError: too big\n    at x'),
+        new ReplayMismatchError('r1', 2, 'charge', 'refund'),
+        new RunLockedError('r1', 42),
+        new StoreError('append', 'r1', new Error('disk full')),
       ].map(describeError),
     ).toEqual([
       'unexpected: boom',
@@ -47,6 +56,9 @@ describe('errors', () => {
       'queue full at 8',
       'crashed 3',
       'remote RangeError: too big',
+      'replay 2: charge != refund',
+      'locked r1 by 42',
+      'store append r1',
     ])
   })
 

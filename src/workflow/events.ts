@@ -8,6 +8,11 @@ interface Base {
   readonly workflow: string
   /** Epoch milliseconds, with sub-millisecond precision. */
   readonly ts: number
+  /**
+   * True when the outcome came from a durable store instead of running: on a replayed step's
+   * events, and on the terminal event of a finished run that returned its recorded result.
+   */
+  readonly replayed?: boolean
 }
 
 interface StepBase extends Base {
@@ -19,8 +24,6 @@ interface StepBase extends Base {
   readonly parentId?: string
   /** 1 for the first attempt. */
   readonly attempt: number
-  /** True when the outcome came from a durable store instead of running the step. */
-  readonly replayed?: boolean
 }
 
 export type WorkflowEvent =

@@ -1,6 +1,7 @@
 import type { Result } from 'neverthrow'
 import { CancelledError, TimeoutError } from '../errors.js'
 import type { Cancel } from '../internal/run.js'
+import type { Durable } from './durable.js'
 import { now, type StepKind, type WorkflowEvent } from './events.js'
 
 /**
@@ -22,6 +23,7 @@ interface Open {
   readonly kind: StepKind
   readonly parentId: string | undefined
   readonly start: number
+  readonly replayed: boolean | undefined
   attempt: number
   /** Stops the step's run at once (plain steps register one instead of a signal listener each). */
   cancel?: Cancel | undefined
@@ -31,6 +33,8 @@ export interface StepMeta {
   readonly name: string
   readonly kind: StepKind
   readonly parentId?: string | undefined
+  /** The outcome comes from a durable store. */
+  readonly replayed?: boolean | undefined
 }
 
 /**
@@ -44,6 +48,8 @@ export class Run {
   private ended = false
   /** The first step error: it decides the workflow's result even if the user catches the exit. */
   exit: { error: unknown } | undefined
+  /** The recorded history, when the workflow has a store. */
+  durable: Durable | undefined
   readonly started = now()
 
   private controller: AbortController | undefined
@@ -89,7 +95,14 @@ export class Run {
   begin(meta: StepMeta): string {
     const stepId = `s${++this.seq}`
     const start = now()
-    this.open.set(stepId, { name: meta.name, kind: meta.kind, parentId: meta.parentId, start, attempt: 1 })
+    this.open.set(stepId, {
+      name: meta.name,
+      kind: meta.kind,
+      parentId: meta.parentId,
+      start,
+      replayed: meta.replayed,
+      attempt: 1,
+    })
     if (this.onEvent) this.emit({ type: 'step_start', ...this.stepFields(stepId, start) })
     return stepId
   }
@@ -138,7 +151,8 @@ export class Run {
       kind: o.kind,
       attempt: o.attempt,
     }
-    return o.parentId === undefined ? fields : { ...fields, parentId: o.parentId }
+    const withParent = o.parentId === undefined ? fields : { ...fields, parentId: o.parentId }
+    return o.replayed ? { ...withParent, replayed: true } : withParent
   }
 
   start(): void {
@@ -146,7 +160,7 @@ export class Run {
   }
 
   /** Closes every open step as cancelled, then emits the terminal event. Nothing is emitted after. */
-  finish(result: Result<unknown, unknown>): void {
+  finish(result: Result<unknown, unknown>, replayed?: boolean): void {
     const cancels: Cancel[] = []
     for (const id of [...this.open.keys()]) {
       const o = this.open.get(id)
@@ -154,11 +168,13 @@ export class Run {
       if (o.cancel) cancels.push(o.cancel)
       this.end(id, { isOk: () => false, error: cancelledStep() } as never)
     }
-    const durationMs = now() - this.started
-    if (result.isOk()) this.emit({ type: 'workflow_success', ...this.base(), durationMs })
+    const base = replayed
+      ? { ...this.base(), durationMs: now() - this.started, replayed }
+      : { ...this.base(), durationMs: now() - this.started }
+    if (result.isOk()) this.emit({ type: 'workflow_success', ...base })
     else if (result.error instanceof CancelledError) {
-      this.emit({ type: 'workflow_cancelled', ...this.base(), durationMs, error: result.error })
-    } else this.emit({ type: 'workflow_error', ...this.base(), durationMs, error: result.error })
+      this.emit({ type: 'workflow_cancelled', ...base, error: result.error })
+    } else this.emit({ type: 'workflow_error', ...base, error: result.error })
     this.ended = true
     // Only now stop the work: late results then find their steps closed and emit nothing.
     const reason = cancelledStep()

@@ -3,7 +3,7 @@ import { allAsync } from '../combinators/all.js'
 import { anyAsync } from '../combinators/any.js'
 import { raceAsync } from '../combinators/race.js'
 import { checkRetryOptions, type RetryOptions, retry } from '../combinators/retry.js'
-import { InvalidOptionsError } from '../errors.js'
+import { InvalidOptionsError, ReplayMismatchError } from '../errors.js'
 import { checkInteger, checkMs, firstError } from '../internal/options.js'
 import { runOne, runOnePromise } from '../internal/run.js'
 import { sleep } from '../internal/sleep.js'
@@ -96,16 +96,29 @@ export function makeStep<E>(run: Run): Step<E> {
   let unnamed = 0
   const label = (name: string | undefined) => name ?? `step ${++unnamed}`
 
-  /** The common path of every step: events, exit on err, result unwrapped. */
+  /**
+   * The common path of every step: durable replay/record, events, exit on err, result
+   * unwrapped. With a store, each step takes the next position; a recorded one is replayed
+   * (its work never runs), a new one is saved before its value reaches the body.
+   */
   const exec = async (
     name: string,
     kind: StepKind,
     work: (stepId: string) => PromiseLike<Result<unknown, unknown>> | ResultAsync<unknown, unknown>,
     bad?: InvalidOptionsError,
+    key: unknown = name,
   ): Promise<never> => {
     run.check(name)
-    const stepId = run.begin({ name, kind })
-    const r: Result<unknown, unknown> = bad ? err(bad) : await work(stepId)
+    const d = run.durable
+    bad ??=
+      typeof key === 'string' && key !== '' ? undefined : new InvalidOptionsError('key', key, 'a non-empty string')
+    const pos = d ? d.pos++ : 0
+    const old = d && !bad ? d.replay(pos, key as string) : undefined
+    const replayed = old !== undefined && !(old.isErr() && old.error instanceof ReplayMismatchError)
+    const stepId = run.begin({ name, kind, replayed })
+    let r: Result<unknown, unknown> = bad ? err(bad) : (old ?? (await work(stepId)))
+    // A step that ends because the run was cancelled is not its outcome: leave it to re-run.
+    if (d && !old && !bad && !run.signal.aborted) r = await d.save(pos, key as string, r, `step "${name}"`)
     if (!run.end(stepId, r) && r.isOk()) {
       // The step was closed while running (the workflow ended): its value is not wanted.
       throw new WorkflowExit(run.exit?.error, name)
@@ -160,6 +173,7 @@ export function makeStep<E>(run: Run): Step<E> {
         })
       },
       bad,
+      opts.key ?? name,
     )
   }) as unknown as Step<E>
 
@@ -186,6 +200,7 @@ export function makeStep<E>(run: Run): Step<E> {
           return runOnePromise(run1, { signal: run.signal, timeoutMs: opts.timeoutMs, label: name })
         },
         bad,
+        opts.key ?? name,
       )
     }
   step.all = group('all') as never
@@ -206,7 +221,13 @@ export function makeStep<E>(run: Run): Step<E> {
         ? undefined
         : new InvalidOptionsError('pool', pool, 'a worker pool from createWorkerPool')
     const { key: _key, ...runOpts } = opts
-    return exec(name, 'offload', () => pool.run(task, input as never, { ...runOpts, signal: run.signal }), bad)
+    return exec(
+      name,
+      'offload',
+      () => pool.run(task, input as never, { ...runOpts, signal: run.signal }),
+      bad,
+      opts.key ?? name,
+    )
   }) as never
 
   return step

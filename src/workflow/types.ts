@@ -14,6 +14,7 @@ import type { WorkerTaskMap, WorkerTasks } from '../worker/define.js'
 import type { WorkerPool } from '../worker/pool.js'
 import type { TaskError, TaskName } from '../worker/types.js'
 import type { WorkflowEvent } from './events.js'
+import type { WorkflowStore } from './store/types.js'
 
 /** Errors okflow itself can end a step or a workflow with. */
 export type LibraryError =
@@ -70,8 +71,18 @@ export interface WorkflowOptions {
   signal?: AbortSignal | undefined
   /** A limit on the whole run: `err(TimeoutError)` at once, running steps aborted. */
   timeoutMs?: number | undefined
-  /** Id of the run in events (default: a random UUID). */
+  /**
+   * Id of the run in events (default: a random UUID). With a `store` it is required: it names
+   * the recorded history, and running the same `runId` again resumes it.
+   */
   runId?: string | undefined
+  /**
+   * Makes runs durable: each finished step (ok value or err, as JSON) and the workflow's outcome
+   * are saved under `runId`; running that `runId` again replays the saved steps without running
+   * them and goes on from the first unsaved one. A finished run returns its saved outcome.
+   * See `memoryStore`, `fileStore` and `WorkflowStore`.
+   */
+  store?: WorkflowStore | undefined
 }
 
 /** Per-run overrides, given to the runner: `checkout(body, { signal })`. */

@@ -4,20 +4,35 @@ import { InvalidOptionsError } from '../errors.js'
 import { checkFunction, checkMs, checkSignal, firstError } from '../internal/options.js'
 import { runOne } from '../internal/run.js'
 import { fromThrow } from '../internal/start.js'
+import { Durable, type DurableError, fromRecord } from './durable.js'
 import { Run, WorkflowExit } from './run.js'
 import { makeStep, type Step } from './step.js'
+import type { WorkflowStore } from './store/types.js'
 import type { RunOptions, WorkflowError, WorkflowOptions } from './types.js'
 
 /** The body of a workflow: plain async code that calls `step` for each unit of work. */
 export type WorkflowBody<D, T> = (step: Step<WorkflowError<D>>, deps: D) => T | PromiseLike<T>
 
-/** Runs a workflow body; returns its value as `ok`, or the first step error. */
-export type Workflow<D> = <T>(body: WorkflowBody<D, T>, opts?: RunOptions) => ResultAsync<T, WorkflowError<D>>
+/**
+ * Runs a workflow body; returns its value as `ok`, or the first step error. `X` adds the errors
+ * of the durable machinery when the workflow has a store (`DurableError`).
+ */
+export type Workflow<D, X = never> = <T>(
+  body: WorkflowBody<D, T>,
+  opts?: RunOptions,
+) => ResultAsync<T, WorkflowError<D> | X>
 
 function checkOptions(o: WorkflowOptions): InvalidOptionsError | undefined {
   if (o.name !== undefined && typeof o.name !== 'string') return new InvalidOptionsError('name', o.name, 'a string')
   if (o.runId !== undefined && (typeof o.runId !== 'string' || o.runId === '')) {
     return new InvalidOptionsError('runId', o.runId, 'a non-empty string')
+  }
+  if (o.store !== undefined) {
+    const st = o.store as Partial<WorkflowStore> | null
+    if (typeof st?.load !== 'function' || typeof st.append !== 'function') {
+      return new InvalidOptionsError('store', o.store, 'a WorkflowStore such as memoryStore() or fileStore(dir)')
+    }
+    if (o.runId === undefined) return new InvalidOptionsError('runId', o.runId, 'a run id (required with a store)')
   }
   return firstError(
     checkFunction('onEvent', o.onEvent),
@@ -43,7 +58,41 @@ function checkOptions(o: WorkflowOptions): InvalidOptionsError | undefined {
  * throwing a `WorkflowExit`, but the error is also recorded on the run: a `try/catch` that
  * swallows the exit changes nothing — the workflow still returns the step's err, and further
  * steps refuse to start.
+ *
+ * Durable runs (`{ store, runId }`, e.g. `fileStore('./runs')`): every step that finishes is
+ * saved before its value reaches the body, as JSON; running the same `runId` again (after a
+ * crash, in a new process) replays saved steps without running them — their events carry
+ * `replayed: true` — and runs on from the first unsaved step. The rules:
+ * - A step's identity is its position (the order the body asks for steps) plus its key (`key`
+ *   option, else its name). If a replay asks for another key at a saved position, the run ends
+ *   with `ReplayMismatchError` rather than mix histories: keep the body deterministic, and give
+ *   steps a stable `key` so a renamed step keeps its history.
+ * - Groups (`step.all/any/race`) and `step.offload` are saved and replayed as one unit (their
+ *   combined value; children do not run again). `step.sleep` is saved too.
+ * - Values and errs must be JSON data: plain objects, arrays, strings, finite numbers,
+ *   booleans, null; `undefined` as the whole value (a void step) or as an object property
+ *   (dropped, reads back the same). Functions, symbols, BigInt, NaN/Infinity, `undefined` in
+ *   arrays, cycles, Map/Set, Date and other class instances end the run with an
+ *   `InvalidOptionsError` naming the step and the path (`step "load" value.items[2]`), never
+ *   a silent change. An `Error` is saved with its name, message, cause and data fields
+ *   (functions and the stack are left out) and replays as an Error that matches the same
+ *   ts-pattern; okflow's own errors replay as their classes, other classes as plain `Error`s.
+ * - A finished run returns its saved outcome (ok or err) without running the body's steps.
+ *   A cancelled run (its `signal`), and one that ended with `ReplayMismatchError`,
+ *   `RunLockedError` or `StoreError`, saves no outcome, so it can be resumed.
+ * - A step still running at the crash was not saved and runs again on resume: steps with
+ *   outside effects should be idempotent (an idempotency key derived from the runId helps).
+ * - Store failures end the run with `StoreError` (or `RunLockedError`); nothing throws. The
+ *   store is locked and loaded before the body starts, outside `timeoutMs` and `signal`.
  */
+export function createWorkflow<D>(
+  deps: D,
+  options: WorkflowOptions & { store: WorkflowStore },
+): Workflow<D, DurableError>
+/** A workflow without a store: its error type has no durable errors. */
+export function createWorkflow<D>(deps: D, options?: WorkflowOptions & { store?: undefined }): Workflow<D>
+/** Options that may hold a store: the durable errors are in the error type. */
+export function createWorkflow<D>(deps: D, options?: WorkflowOptions): Workflow<D, DurableError>
 export function createWorkflow<D>(deps: D, options: WorkflowOptions = {}): Workflow<D> {
   return <T>(body: WorkflowBody<D, T>, runOpts?: RunOptions): ResultAsync<T, WorkflowError<D>> => {
     const o: WorkflowOptions = { ...options, ...runOpts }
@@ -53,7 +102,7 @@ export function createWorkflow<D>(deps: D, options: WorkflowOptions = {}): Workf
   }
 }
 
-function runWorkflow<D, T>(
+async function runWorkflow<D, T>(
   deps: D,
   body: WorkflowBody<D, T>,
   o: WorkflowOptions,
@@ -62,6 +111,22 @@ function runWorkflow<D, T>(
   const name = o.name ?? 'workflow'
   const run = new Run(o.runId ?? randomUUID(), name, o.onEvent)
   run.start()
+  // Closes and cancels every step still running, emits the terminal event: no step outlives its run.
+  const end = (r: R, replayed?: boolean): R => {
+    run.finish(r, replayed)
+    return r
+  }
+  if (o.store) {
+    // Locked and loaded before the body starts; a finished run answers from its record.
+    const opened = await Durable.open(o.store, run.runId)
+    if (opened.isErr()) return end(opened as never)
+    const d = opened.value
+    if (d.outcome) {
+      await d.done()
+      return end(fromRecord(d.outcome) as R, true)
+    }
+    run.durable = d
+  }
   const bodyTask = (): Promise<R> => {
     const step = makeStep<WorkflowError<D>>(run)
     return Promise.resolve()
@@ -75,12 +140,15 @@ function runWorkflow<D, T>(
         },
       )
   }
-  return new Promise<R>((resolve) => {
-    // However the run ends (body done, timeout, abort), `finish` closes and cancels every step
-    // still running, so no step outlives its workflow.
-    runOne<T, WorkflowError<D>>(bodyTask, { signal: o.signal, timeoutMs: o.timeoutMs, label: name }, (r) => {
-      run.finish(r)
-      resolve(r as R)
+  const r = await new Promise<R>((resolve) => {
+    runOne<T, WorkflowError<D>>(bodyTask, { signal: o.signal, timeoutMs: o.timeoutMs, label: name }, (x) => {
+      // Without a store the run ends right here, synchronously, however it ended (body done,
+      // timeout, abort): running steps are cancelled at once.
+      if (!run.durable) end(x as R)
+      resolve(x as R)
     })
   })
+  if (!run.durable) return r
+  // Pending appends finish and the outcome is saved before the lock goes and the result is out.
+  return end((await run.durable.close(r)) as R)
 }

@@ -24,6 +24,15 @@ describe('examples/run.ts (npm run example -- <name>)', () => {
     expect(r.stdout).toBe('')
     expect(r.stderr).toContain('unknown example "no-such-example"')
     const listed = r.stderr.match(/examples: (.*)/)?.[1]?.split(', ') ?? []
-    expect(listed).toEqual(expect.arrayContaining(['demo', 'checkout', 'health-dashboard', 'hedged-requests', 'scatter-gather', 'sha256-offload']))
+    expect(listed).toEqual(
+      expect.arrayContaining([
+        'demo',
+        'checkout',
+        'health-dashboard',
+        'hedged-requests',
+        'scatter-gather',
+        'sha256-offload',
+      ]),
+    )
   })
 })

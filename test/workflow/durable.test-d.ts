@@ -1,0 +1,70 @@
+import type { ResultAsync } from 'neverthrow'
+import { describe, expectTypeOf, it } from 'vitest'
+import {
+  type AllFailedError,
+  createWorkflow,
+  type DurableError,
+  fileStore,
+  type JsonValue,
+  type LibraryError,
+  type MemoryStore,
+  memoryStore,
+  type ReplayMismatchError,
+  type RunLockedError,
+  type StepRecord,
+  type StoreError,
+  type WorkflowOptions,
+  type WorkflowStore,
+} from '../../src/index.js'
+
+type User = { id: number }
+type NotFound = { _tag: 'NotFound' }
+declare const fetchUser: (id: number) => ResultAsync<User, NotFound>
+type Parts<R> = R extends ResultAsync<infer T, infer E> ? { ok: T; err: E } : never
+type Base = NotFound | LibraryError | AllFailedError<NotFound | LibraryError>
+
+describe('durable workflow types', () => {
+  it('a store adds the durable errors to the result; no store adds nothing', () => {
+    const durable = createWorkflow({ fetchUser }, { store: memoryStore(), runId: 'r' })
+    const r = durable(async (step, d) => step(() => d.fetchUser(1), { key: 'user-v1' }))
+    expectTypeOf<Parts<typeof r>['ok']>().toEqualTypeOf<User>()
+    expectTypeOf<Parts<typeof r>['err']>().toEqualTypeOf<Base | DurableError>()
+    expectTypeOf<DurableError>().toEqualTypeOf<ReplayMismatchError | RunLockedError | StoreError>()
+
+    const plain = createWorkflow({ fetchUser }, { name: 'plain', onEvent: (e) => expectTypeOf(e.ts).toBeNumber() })
+    const p = plain(async (step, d) => step(() => d.fetchUser(1)))
+    expectTypeOf<Parts<typeof p>['err']>().toEqualTypeOf<Base>()
+
+    // Options whose store may or may not be set: the durable errors are possible, so they are in.
+    const maybe: WorkflowOptions = {}
+    const m = createWorkflow({ fetchUser }, maybe)(async (step, d) => step(() => d.fetchUser(1)))
+    expectTypeOf<Parts<typeof m>['err']>().toEqualTypeOf<Base | DurableError>()
+  })
+
+  it('stores are WorkflowStores; the runId can come per run', () => {
+    expectTypeOf(memoryStore()).toEqualTypeOf<MemoryStore>()
+    expectTypeOf(memoryStore()).toExtend<WorkflowStore>()
+    expectTypeOf(fileStore('/tmp/x')).toEqualTypeOf<WorkflowStore>()
+    const wf = createWorkflow({}, { store: fileStore('/tmp/x') })
+    wf(async () => 1, { runId: 'order-42' })
+    // @ts-expect-error a store needs load and append
+    createWorkflow({}, { store: { load: async () => [] } })
+    // @ts-expect-error keys are strings
+    createWorkflow({})(async (step) => step(async () => ({ isOk: () => true }) as never, { key: 1 }))
+  })
+
+  it('a custom store is a few typed async functions over JSON records', () => {
+    const rows = new Map<string, StepRecord[]>()
+    const sql: WorkflowStore = {
+      load: async (runId) => rows.get(runId) ?? [],
+      append: async (runId, record) => {
+        expectTypeOf(record.seq).toBeNumber()
+        expectTypeOf(record.key).toBeString()
+        expectTypeOf(record.value).toEqualTypeOf<JsonValue | undefined>()
+        rows.set(runId, [...(rows.get(runId) ?? []), record])
+      },
+    }
+    createWorkflow({}, { store: sql, runId: 'x' })
+    expectTypeOf<WorkflowStore['lock']>().toEqualTypeOf<((runId: string) => Promise<() => Promise<void>>) | undefined>()
+  })
+})
