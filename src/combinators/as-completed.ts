@@ -1,6 +1,8 @@
 import { err, type Result } from 'neverthrow'
 import { CancelledError, InvalidOptionsError, type UnexpectedError } from '../errors.js'
-import { type GroupOptions, prepareGroup, runGroup } from '../internal/group.js'
+import { checkGroupOptions, type GroupOptions, runGroup } from '../internal/group.js'
+import { listInputs } from '../internal/shape.js'
+import { release } from '../internal/start.js'
 import type { ErrUnion, Inputs, KeyOf, OkUnion } from '../types.js'
 import type { AllOptions } from './all.js'
 
@@ -24,14 +26,19 @@ export async function* asCompleted<const I extends Inputs>(
 ): AsyncGenerator<Completed<OkUnion<I>, CompletedError<I>, KeyOf<I>>, void, undefined> {
   type Item = Completed<OkUnion<I>, CompletedError<I>, KeyOf<I>>
   const o: GroupOptions = opts ?? {}
-  const listed = prepareGroup(inputs, o)
-  const keys = listed instanceof InvalidOptionsError ? undefined : listed.keys
+  const listed = listInputs(inputs)
+  if (listed instanceof InvalidOptionsError) {
+    // Not a collection at all: there is no input to yield, so the error comes at index -1.
+    yield { index: -1, result: err(listed) } as Item
+    return
+  }
+  const keys = listed.keys
   const item = (index: number, result: Result<OkUnion<I>, CompletedError<I>>) =>
     (keys ? { index, key: keys[index], result } : { index, result }) as Item
-  if (listed instanceof InvalidOptionsError) {
-    const n = Array.isArray(inputs) ? inputs.length : 0
-    if (n === 0) yield item(-1, err(listed))
-    for (let i = 0; i < n; i++) yield item(i, err(listed))
+  const bad = checkGroupOptions(o)
+  if (bad) {
+    release(listed.values)
+    for (let i = 0; i < listed.values.length; i++) yield item(i, err(bad))
     return
   }
   const n = listed.values.length

@@ -76,12 +76,29 @@ export function hedge<F extends RetryTask>(task: F, opts: HedgeOptions): ResultA
         group.abort(abortReason)
         resolve(r)
       }
+      // Re-entrancy guard: an attempt that fails synchronously asks for the next one from inside
+      // `start`; looping here instead of recursing keeps any `max` off the stack.
+      let launching = false
+      let again = false
       const launch = () => {
+        if (launching) {
+          again = true
+          return
+        }
+        launching = true
+        do {
+          again = false
+          start()
+        } while (again && !done)
+        launching = false
+      }
+      const start = () => {
         if (timer !== undefined) clearTimeout(timer)
         timer = undefined
         const attempt = ++started
         running++
-        if (started < max) timer = setTimeout(launch, afterMs)
+        // afterMs: Infinity means "never hedge on time", only on failure.
+        if (started < max && afterMs !== Number.POSITIVE_INFINITY) timer = setTimeout(launch, afterMs)
         runOne<OkOf<F>, ErrOf<F>>(task, { signal: group.signal, timeoutMs: o.timeoutMs, context: { attempt } }, (r) => {
           if (done) return
           running--

@@ -1,7 +1,7 @@
 import { err, type Result, ResultAsync } from 'neverthrow'
 import { type CancelledError, InvalidOptionsError, type TimeoutError, type UnexpectedError } from '../errors.js'
 import { cancelledBy } from '../internal/abort.js'
-import { checkFunction, checkInteger, checkMs, checkSignal, firstError } from '../internal/options.js'
+import { checkFunction, checkInteger, checkMs, checkSignal, firstError, MAX_TIMER_MS } from '../internal/options.js'
 import { runOnePromise } from '../internal/run.js'
 import { sleep } from '../internal/sleep.js'
 import { fromThrow } from '../internal/start.js'
@@ -54,7 +54,8 @@ export type RetryError<F> = AttemptError<F> | CancelledError | InvalidOptionsErr
 export function backoffDelay(backoff: Backoff | undefined, retry: number, random: () => number = Math.random): number {
   if (!backoff) return 0
   const { initialMs = 100, factor = 2, maxMs = 30_000, jitter = false } = backoff
-  const base = Math.min(maxMs, initialMs * factor ** (retry - 1))
+  // Capped at what a timer can wait: Node fires larger delays (and Infinity) after 1 ms.
+  const base = Math.min(maxMs, initialMs * factor ** (retry - 1), MAX_TIMER_MS)
   if (jitter === true) return random() * base
   if (typeof jitter === 'number' && jitter > 0) return base * (1 - jitter * random())
   return base

@@ -1,6 +1,6 @@
 import { err, ok, type Result, ResultAsync } from 'neverthrow'
 import { type CancelledError, InvalidOptionsError, type UnexpectedError } from '../errors.js'
-import { cancelledBy, neverAborted, onAbort } from '../internal/abort.js'
+import { cancelledBy, onAbort } from '../internal/abort.js'
 import { checkSignal } from '../internal/options.js'
 import { release, start } from '../internal/start.js'
 import type { AnyInput, ErrUnion, OkUnion } from '../types.js'
@@ -64,7 +64,9 @@ export function selectAsync<const I extends readonly AnyInput[]>(
         detach?.()
         resolve(r)
       }
-      const ctx = { signal: signal ?? neverAborted() }
+      // Without a user signal, a fresh one per call: a process-wide signal would collect the
+      // listeners of every task ever selected.
+      const ctx = { signal: signal ?? new AbortController().signal }
       const running: Promise<Result<T, E>>[] = inputs.map(
         (input, index) =>
           new Promise<Result<T, E>>((settle) =>

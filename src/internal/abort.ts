@@ -11,33 +11,43 @@ export function cancelledBy(signal: AbortSignal): CancelledError {
   return signal.reason instanceof CancelledError ? signal.reason : new CancelledError(signal.reason)
 }
 
-let idle: AbortSignal | undefined
-/** A signal that never aborts, for tasks nobody can cancel (made on first use, not at import). */
-export function neverAborted(): AbortSignal {
-  idle ??= new AbortController().signal
-  return idle
-}
-
 /**
  * The `ctx` handed to a lazy task. Its AbortController is made only when the task reads
  * `signal`: many tasks never do, and a controller per task is the main cost of starting one.
  * Aborting before the task looked still works: the signal it then gets is already aborted.
+ *
+ * `signal` is an own, enumerable accessor (not a prototype getter) so that `{ ...ctx }` and
+ * `Object.assign({}, ctx)` keep it; the internals are private fields, invisible to spreads.
  */
 export class LazyContext {
-  private controller: AbortController | undefined
-  private abortedWith: { reason: unknown } | undefined
+  #controller: AbortController | undefined
+  #abortedWith: { reason: unknown } | undefined
+  declare readonly signal: AbortSignal
 
-  get signal(): AbortSignal {
-    if (this.controller === undefined) {
-      this.controller = new AbortController()
-      if (this.abortedWith) this.controller.abort(this.abortedWith.reason)
+  constructor() {
+    Object.defineProperty(this, 'signal', SIGNAL)
+  }
+
+  static signalOf(ctx: LazyContext): AbortSignal {
+    if (ctx.#controller === undefined) {
+      ctx.#controller = new AbortController()
+      if (ctx.#abortedWith) ctx.#controller.abort(ctx.#abortedWith.reason)
     }
-    return this.controller.signal
+    return ctx.#controller.signal
   }
 
-  abort(reason: unknown): void {
-    if (this.abortedWith) return
-    this.abortedWith = { reason }
-    this.controller?.abort(reason)
+  /** Aborts the task's signal (now, or as soon as it is made). */
+  static abort(ctx: LazyContext, reason: unknown): void {
+    if (ctx.#abortedWith) return
+    ctx.#abortedWith = { reason }
+    ctx.#controller?.abort(reason)
   }
+}
+
+// One shared descriptor: every context gets the same accessor, so V8 keeps one object shape.
+const SIGNAL: PropertyDescriptor = {
+  enumerable: true,
+  get(this: LazyContext) {
+    return LazyContext.signalOf(this)
+  },
 }

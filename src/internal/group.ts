@@ -60,7 +60,7 @@ export function runGroup<T, E>(
       if (c === undefined) continue
       controllers[i] = undefined
       lost ??= new CancelledError('another input decided the outcome')
-      c.abort(lost)
+      LazyContext.abort(c, lost)
     }
   }
   const finish = (i: number, result: Result<T, E | UnexpectedError>): void => {
@@ -115,7 +115,12 @@ export function runGroup<T, E>(
 export function prepareGroup(inputs: Inputs, opts: GroupOptions): Listed | InvalidOptionsError {
   const listed = listInputs(inputs)
   if (!('values' in listed)) return listed
-  const bad = firstError(checkConcurrency('concurrency', opts.concurrency), checkSignal('signal', opts.signal))
+  const bad = checkGroupOptions(opts)
   if (bad) release(listed.values)
   return bad ?? listed
+}
+
+/** Checks `{ concurrency, signal }`. */
+export function checkGroupOptions(opts: GroupOptions): InvalidOptionsError | undefined {
+  return firstError(checkConcurrency('concurrency', opts.concurrency), checkSignal('signal', opts.signal))
 }

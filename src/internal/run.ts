@@ -44,7 +44,7 @@ export function runOne<T, E>(input: RunInput, opts: RunOptions, settle: (result:
     done = true
     if (timer !== undefined) clearTimeout(timer)
     detach?.()
-    if (abortReason !== undefined) controller?.abort(abortReason)
+    if (abortReason !== undefined && controller) LazyContext.abort(controller, abortReason)
     settle(result)
   }
   if (signal) {

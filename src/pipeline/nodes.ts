@@ -81,17 +81,35 @@ export interface ChunkSpec {
 }
 
 // Keeps the run's LazyContext lazy: its AbortController is made only if `fn` reads `signal`.
+// `signal` and `attempt` are own enumerable accessors so that `{ ...ctx }` keeps them.
 class Ctx implements StageContext {
+  readonly #item: ItemContext
+  declare readonly signal: AbortSignal
+  declare readonly attempt: number
   constructor(
-    private readonly item: ItemContext,
+    item: ItemContext,
     readonly index: number,
-  ) {}
-  get signal(): AbortSignal {
-    return this.item.signal
+  ) {
+    this.#item = item
+    Object.defineProperties(this, CTX_FIELDS)
   }
-  get attempt(): number {
-    return this.item.attempt
+  static item(ctx: Ctx): ItemContext {
+    return ctx.#item
   }
+}
+const CTX_FIELDS: PropertyDescriptorMap = {
+  signal: {
+    enumerable: true,
+    get(this: Ctx) {
+      return Ctx.item(this).signal
+    },
+  },
+  attempt: {
+    enumerable: true,
+    get(this: Ctx) {
+      return Ctx.item(this).attempt
+    },
+  },
 }
 
 /**

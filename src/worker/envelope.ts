@@ -32,7 +32,7 @@ export interface ThrownPayload {
 export type Payload = readonly [name: string, input: unknown]
 
 // Own fields that are sent explicitly (or never: functions cannot cross a thread).
-const SKIP = new Set(['_tag', 'name', 'message', 'stack'])
+const skipped = (key: string) => key === '_tag' || key === 'name' || key === 'message' || key === 'stack'
 
 function encodeErr(error: unknown): Envelope {
   if (typeof error !== 'object' || error === null || typeof (error as { _tag?: unknown })._tag !== 'string') {
@@ -42,7 +42,7 @@ function encodeErr(error: unknown): Envelope {
   const fields: Record<string, unknown> = {}
   for (const key of Object.keys(e)) {
     const v = (e as Record<string, unknown>)[key]
-    if (SKIP.has(key) || typeof v === 'function' || typeof v === 'symbol') continue
+    if (skipped(key) || typeof v === 'function' || typeof v === 'symbol') continue
     fields[key] = v
   }
   return [

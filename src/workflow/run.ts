@@ -118,7 +118,8 @@ export class Run {
   end(stepId: string, result: Result<unknown, unknown>): boolean {
     const o = this.open.get(stepId)
     if (!o) return false
-    if (this.open.size > 1) this.closeChildren(stepId)
+    // Only groups have children; scanning for every step would make many parallel steps O(n²).
+    if (isGroup(o.kind) && this.open.size > 1) this.closeChildren(stepId)
     if (!this.onEvent) {
       this.open.delete(stepId)
       return true
@@ -182,6 +183,8 @@ export class Run {
     this.controller?.abort(reason)
   }
 }
+
+const isGroup = (kind: StepKind) => kind === 'all' || kind === 'any' || kind === 'race'
 
 function cancelledStep(): CancelledError {
   return new CancelledError('the workflow ended while this step was running')

@@ -143,7 +143,8 @@ export function makeStep<E>(run: Run): Step<E> {
     return out
   }
 
-  const step = ((fn: StepFn, opts: StepOptions<E> = {}) => {
+  const step = ((fn: StepFn, options?: StepOptions<E> | null) => {
+    const opts: StepOptions<E> = options ?? {}
     const name = label(opts.name)
     const bad =
       typeof fn !== 'function'
@@ -177,37 +178,55 @@ export function makeStep<E>(run: Run): Step<E> {
     )
   }) as unknown as Step<E>
 
-  step.withTimeout = (fn, opts) => step(fn, { name: opts?.name, timeoutMs: opts?.ms, key: opts?.key }) as never
-
-  const group =
-    (kind: 'all' | 'any' | 'race') =>
-    (name: string, inputs: Inputs, opts: GroupStepOptions = {}) => {
-      const bad = firstError(
-        checkMs('timeoutMs', opts.timeoutMs),
-        opts.concurrency === undefined ? undefined : checkInteger('concurrency', opts.concurrency, 1),
-      )
+  step.withTimeout = (fn, opts) => {
+    // `ms` is what this variant is for: without it there would silently be no limit.
+    const ms = opts?.ms
+    if (typeof ms !== 'number' || Number.isNaN(ms)) {
       return exec(
-        name,
-        kind,
-        (stepId) => {
-          const wrapped = children(stepId, name, inputs)
-          const run1 = (ctx: { signal: AbortSignal }) =>
-            kind === 'all'
-              ? allAsync(wrapped, { concurrency: opts.concurrency, signal: ctx.signal })
-              : kind === 'any'
-                ? anyAsync(wrapped, { concurrency: opts.concurrency, signal: ctx.signal })
-                : raceAsync(wrapped, { signal: ctx.signal })
-          return runOnePromise(run1, { signal: run.signal, timeoutMs: opts.timeoutMs, label: name })
-        },
-        bad,
-        opts.key ?? name,
+        label(opts?.name),
+        'step',
+        () => Promise.resolve(err(null)),
+        new InvalidOptionsError('ms', ms, 'a number of milliseconds'),
       )
     }
+    return step(fn, { name: opts?.name, timeoutMs: ms, key: opts?.key }) as never
+  }
+
+  const group = (kind: 'all' | 'any' | 'race') => (name: string, inputs: Inputs, options?: GroupStepOptions | null) => {
+    const opts: GroupStepOptions = options ?? {}
+    const bad = firstError(
+      checkMs('timeoutMs', opts.timeoutMs),
+      opts.concurrency === undefined ? undefined : checkInteger('concurrency', opts.concurrency, 1),
+    )
+    return exec(
+      name,
+      kind,
+      (stepId) => {
+        const wrapped = children(stepId, name, inputs)
+        const run1 = (ctx: { signal: AbortSignal }) =>
+          kind === 'all'
+            ? allAsync(wrapped, { concurrency: opts.concurrency, signal: ctx.signal })
+            : kind === 'any'
+              ? anyAsync(wrapped, { concurrency: opts.concurrency, signal: ctx.signal })
+              : raceAsync(wrapped, { signal: ctx.signal })
+        return runOnePromise(run1, { signal: run.signal, timeoutMs: opts.timeoutMs, label: name })
+      },
+      bad,
+      opts.key ?? name,
+    )
+  }
   step.all = group('all') as never
   step.any = group('any') as never
   step.race = group('race') as never
 
-  step.sleep = (name, ms) => exec(name, 'sleep', () => sleep(ms, run.signal), checkMs('ms', ms, false)) as Promise<void>
+  step.sleep = (name, ms) => {
+    // A step that sleeps forever could only end by cancellation: refuse it rather than hang.
+    const bad =
+      ms === Number.POSITIVE_INFINITY
+        ? new InvalidOptionsError('ms', ms, 'a finite number of milliseconds')
+        : checkMs('ms', ms, false)
+    return exec(name, 'sleep', () => sleep(ms, run.signal), bad) as Promise<void>
+  }
 
   step.offload = ((
     name: string,

@@ -1,4 +1,4 @@
-import { match, P } from 'ts-pattern'
+import { match } from 'ts-pattern'
 import type { StepKind, WorkflowEvent } from './events.js'
 
 export type StepStatus = 'ok' | 'error' | 'timeout' | 'cancelled' | 'running'
@@ -72,11 +72,12 @@ export function summarize(events: readonly WorkflowEvent[]): RunSummary {
       })
       .with({ type: 'step_success' }, (s) => {
         close(s.stepId, s.ts, 'ok')
-        if (s.replayed) (rows.get(s.stepId) as StepRow).replayed = true
+        const row = rows.get(s.stepId)
+        if (row && s.replayed) row.replayed = true
       })
       .with({ type: 'step_timeout' }, (s) => close(s.stepId, s.ts, 'timeout'))
       .with({ type: 'step_error' }, (s) => close(s.stepId, s.ts, isCancel(s.error) ? 'cancelled' : 'error'))
-      .with({ type: P.union('workflow_success') }, () => {
+      .with({ type: 'workflow_success' }, () => {
         status = 'ok'
       })
       .with({ type: 'workflow_error' }, () => {
@@ -88,7 +89,30 @@ export function summarize(events: readonly WorkflowEvent[]): RunSummary {
       .exhaustive()
   }
   if (!Number.isFinite(start)) start = end = 0
-  return { workflow, runId, start, end, status, steps: [...rows.values()] }
+  return { workflow, runId, start, end, status, steps: depthFirst(rows) }
+}
+
+/**
+ * Rows in start order, but each group followed by its own children: when steps run in parallel
+ * a child may start after an unrelated step, and must still be drawn under its group.
+ */
+function depthFirst(rows: Map<string, StepRow>): StepRow[] {
+  const children = new Map<string | undefined, StepRow[]>()
+  for (const row of rows.values()) {
+    const parent = row.parentId !== undefined && rows.has(row.parentId) ? row.parentId : undefined
+    const list = children.get(parent)
+    if (list) list.push(row)
+    else children.set(parent, [row])
+  }
+  const out: StepRow[] = []
+  const stack = [...(children.get(undefined) ?? [])].reverse()
+  while (stack.length > 0) {
+    const row = stack.pop() as StepRow
+    out.push(row)
+    const kids = children.get(row.stepId)
+    if (kids) for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i] as StepRow)
+  }
+  return out
 }
 
 /** Milliseconds for people: `0.42 ms`, `12.3 ms`, `1.20 s`. */

@@ -27,7 +27,9 @@ export function renderTimeline(events: readonly WorkflowEvent[], opts: TimelineO
   const span = Math.max(run.end - run.start, 1e-3)
   const col = (ts: number) => Math.min(width, Math.max(0, Math.round(((ts - run.start) / span) * width)))
   const label = (r: StepRow) => `${'  '.repeat(r.depth)}${r.name}`
-  const labelWidth = Math.min(40, Math.max(4, ...run.steps.map((r) => label(r).length)))
+  let labelWidth = 4 // a loop, not Math.max(...rows): a spread of 100k rows overflows the stack
+  for (const r of run.steps) labelWidth = Math.max(labelWidth, label(r).length)
+  labelWidth = Math.min(40, labelWidth)
   const outcome = match(run.status)
     .with('ok', () => '✓ ok')
     .with('error', () => '✗ error')

@@ -95,7 +95,10 @@ export function createWorkflow<D>(deps: D, options?: WorkflowOptions & { store?:
 export function createWorkflow<D>(deps: D, options?: WorkflowOptions): Workflow<D, DurableError>
 export function createWorkflow<D>(deps: D, options: WorkflowOptions = {}): Workflow<D> {
   return <T>(body: WorkflowBody<D, T>, runOpts?: RunOptions): ResultAsync<T, WorkflowError<D>> => {
-    const o: WorkflowOptions = { ...options, ...runOpts }
+    // Per-run options override the workflow's only where they are set: `{ signal: undefined }`
+    // must not erase the workflow's signal.
+    const o: WorkflowOptions = { ...options }
+    for (const [k, v] of Object.entries(runOpts ?? {})) if (v !== undefined) (o as Record<string, unknown>)[k] = v
     const bad = checkOptions(o) ?? checkFunction('body', body, false)
     if (bad) return new ResultAsync(Promise.resolve(err(bad)))
     return new ResultAsync(runWorkflow(deps, body, o))

@@ -75,3 +75,45 @@ describe('toMermaid', () => {
     )
   })
 })
+
+describe('timeline review regressions', () => {
+  it('draws a child under its group even when an unrelated step started in between', () => {
+    const interleaved: WorkflowEvent[] = [
+      { ...base, type: 'workflow_start', ts: t0 },
+      { ...step('s1', 'fan', 'all'), type: 'step_start', ts: t0 },
+      { ...step('s2', 'fan[0]', 'child', 's1'), type: 'step_start', ts: t0 },
+      { ...step('s3', 'side'), type: 'step_start', ts: t0 + 1 },
+      { ...step('s2', 'fan[0]', 'child', 's1'), type: 'step_success', ts: t0 + 5, durationMs: 5 },
+      { ...step('s4', 'fan[1]', 'child', 's1'), type: 'step_start', ts: t0 + 5 },
+      { ...step('s3', 'side'), type: 'step_success', ts: t0 + 6, durationMs: 5 },
+      { ...step('s4', 'fan[1]', 'child', 's1'), type: 'step_success', ts: t0 + 10, durationMs: 5 },
+      { ...step('s1', 'fan', 'all'), type: 'step_success', ts: t0 + 10, durationMs: 10 },
+      { ...base, type: 'workflow_success', ts: t0 + 10, durationMs: 10 },
+    ]
+    const rows = renderTimeline(interleaved, { width: 10 })
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split('│')[0]?.trimEnd())
+    expect(rows).toEqual(['fan', '  fan[0]', '  fan[1]', 'side'])
+    expect(toMermaid(interleaved).split('\n').slice(4)).toEqual([
+      '  section fan',
+      '  fan :done, s1, 0, 10',
+      '  fan[0] :done, s2, 0, 5',
+      '  fan[1] :done, s4, 5, 10',
+      '  section side',
+      '  side :done, s3, 1, 6',
+    ])
+  })
+
+  it('copes with a sliced log (an end without its start) and with very many steps', () => {
+    const sliced = events.slice(3)
+    expect(() => renderTimeline(sliced)).not.toThrow()
+    expect(() => toMermaid(sliced)).not.toThrow()
+    const many: WorkflowEvent[] = []
+    for (let i = 0; i < 150_000; i++) {
+      many.push({ ...step(`s${i}`, `n${i}`), type: 'step_start', ts: t0 + i })
+      many.push({ ...step(`s${i}`, `n${i}`), type: 'step_success', ts: t0 + i + 1, durationMs: 1 })
+    }
+    expect(renderTimeline(many, { width: 10 }).split('\n')).toHaveLength(150_001)
+  })
+})

@@ -227,3 +227,29 @@ describe('createWorkflow', () => {
     expect(r._unsafeUnwrapErr()).toMatchObject({ option: 'retry.attempts' })
   })
 })
+
+describe('workflow review regressions', () => {
+  it('per-run options left undefined do not erase the workflow options', async () => {
+    const events: WorkflowEvent[] = []
+    const wf = createWorkflow(deps, { signal: AbortSignal.abort('closed'), onEvent: (e) => events.push(e) })
+    const r = await wf(async () => 'ran', { signal: undefined, onEvent: undefined })
+    expect(r._unsafeUnwrapErr()).toBeInstanceOf(CancelledError)
+    expect(events.at(-1)?.type).toBe('workflow_cancelled')
+  })
+
+  it('step.withTimeout needs ms; step.sleep refuses Infinity; null options are fine', async () => {
+    const { wf } = recorded()
+    const noMs = await wf(async (step) => step.withTimeout(() => ok(1), { name: 'x' } as never))
+    expect(noMs._unsafeUnwrapErr()).toMatchObject({ _tag: 'InvalidOptionsError', option: 'ms' })
+    const forever = await wf(async (step) => step.sleep('forever', Number.POSITIVE_INFINITY))
+    expect(forever._unsafeUnwrapErr()).toMatchObject({ _tag: 'InvalidOptionsError', option: 'ms' })
+    const nullOpts = await wf(async (step) => step(() => ok(2), null as never))
+    expect(nullOpts._unsafeUnwrap()).toBe(2)
+  })
+
+  it('many parallel plain steps stay linear (no scan of open steps per step end)', async () => {
+    const { wf } = recorded()
+    const r = await wf(async (step) => Promise.all(Array.from({ length: 20_000 }, (_, i) => step(() => ok(i)))))
+    expect(r._unsafeUnwrap()).toHaveLength(20_000)
+  })
+})
