@@ -217,14 +217,7 @@ class Job<I> {
       const reason = result.isErr() && result.error instanceof CancelledError ? result.error : undefined
       this.controller.abort(reason ?? new CancelledError('the batch job stopped'))
     }
-    let out = result
-    if (this.progress) {
-      try {
-        this.progress.final(this.done, this.failed)
-      } catch (e) {
-        if (out.isOk()) out = fromThrow(e)
-      }
-    }
-    this.resolve(out)
+    const thrown = this.progress?.final(this.done, this.failed)
+    this.resolve(thrown && result.isOk() ? thrown : result)
   }
 }

@@ -1,3 +1,6 @@
+import type { Result } from 'neverthrow'
+import type { UnexpectedError } from '../errors.js'
+import { fromThrow } from '../internal/start.js'
 import type { BatchProgress } from './types.js'
 
 /**
@@ -23,9 +26,17 @@ export class Progress {
     this.report(this.snapshot(done, failed, now))
   }
 
-  /** The last report, at the end of the job. May throw. */
-  final(done: number, failed: number): void {
-    this.report(this.snapshot(done, failed, performance.now()))
+  /**
+   * The last report, at the end of the job. A throw from the user's callback comes back as an
+   * `err(UnexpectedError)` for the caller to fold into the job's result.
+   */
+  final(done: number, failed: number): Result<never, UnexpectedError> | undefined {
+    try {
+      this.report(this.snapshot(done, failed, performance.now()))
+      return undefined
+    } catch (e) {
+      return fromThrow(e)
+    }
   }
 
   private snapshot(done: number, failed: number, now: number): BatchProgress {

@@ -179,15 +179,8 @@ export class Flow implements FlowHooks {
       const reason = result?.isErr() && result.error instanceof CancelledError ? result.error : undefined
       this.controller.abort(reason ?? new CancelledError('the pipeline stopped'))
     }
-    let out = result
-    if (this.progress) {
-      try {
-        this.progress.final(this.done, this.failed)
-      } catch (e) {
-        out ??= fromThrow(e)
-      }
-    }
-    this.sink.end(out)
+    const thrown = this.progress?.final(this.done, this.failed) // always reported, even after an error
+    this.sink.end(result ?? thrown)
   }
 
   metrics(): PipelineMetrics {

@@ -1,3 +1,4 @@
+import type { Result } from 'neverthrow'
 import { afterAll, beforeAll } from 'vitest'
 
 /** A promise with its resolve exposed. */
@@ -104,3 +105,13 @@ export function activeTimers(): number {
 }
 
 export const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i)
+
+/** Drains a stream of Results into an array. */
+export async function collect<T, E>(stream: AsyncIterable<Result<T, E>>): Promise<Result<T, E>[]> {
+  const out: Result<T, E>[] = []
+  for await (const r of stream) out.push(r)
+  return out
+}
+
+/** Values of ok Results, `{ err }` for the others: easy to compare with toEqual. */
+export const values = <T, E>(rs: Result<T, E>[]) => rs.map((r) => (r.isOk() ? r.value : { err: r.error }))

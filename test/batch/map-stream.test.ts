@@ -9,17 +9,9 @@ import {
   TimeoutError,
   UnexpectedError,
 } from '../../src/index.js'
-import { countingSource, delay, flush, inFlight, noUnhandledRejections, range } from './helpers.js'
+import { collect, countingSource, delay, flush, inFlight, noUnhandledRejections, range, values } from './helpers.js'
 
 const unhandled = noUnhandledRejections()
-
-async function collect<T, E>(stream: AsyncIterable<Result<T, E>>): Promise<Result<T, E>[]> {
-  const out: Result<T, E>[] = []
-  for await (const r of stream) out.push(r)
-  return out
-}
-
-const values = <T, E>(rs: Result<T, E>[]) => rs.map((r) => (r.isOk() ? r.value : { err: r.error }))
 
 describe('mapStream', () => {
   it('yields in input order by default, whatever the completion order', async () => {

@@ -6,22 +6,24 @@ import {
   ok,
   okAsync,
   pipeline,
-  type Result,
   type ResultAsync,
   TimeoutError,
   UnexpectedError,
 } from '../../src/index.js'
-import { countingSource, deferred, delay, flush, inFlight, noUnhandledRejections, range } from '../batch/helpers.js'
+import {
+  collect,
+  countingSource,
+  deferred,
+  delay,
+  flush,
+  inFlight,
+  noUnhandledRejections,
+  range,
+  values,
+} from '../batch/helpers.js'
 import { expectNoLeaks } from '../helpers.js'
 
 const unhandled = noUnhandledRejections()
-
-async function collect<T, E>(stream: AsyncIterable<Result<T, E>>): Promise<Result<T, E>[]> {
-  const out: Result<T, E>[] = []
-  for await (const r of stream) out.push(r)
-  return out
-}
-const values = <T, E>(rs: Result<T, E>[]) => rs.map((r) => (r.isOk() ? r.value : { err: r.error }))
 
 describe('pipeline', () => {
   it('types and values flow stage to stage; run() returns the outputs in order', async () => {
