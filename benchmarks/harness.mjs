@@ -4,7 +4,7 @@
 /**
  * Per-op time of many quick calls: each round runs a case for at least `minMs`.
  * @param {string} title
- * @param {{ name: string, fn: () => unknown | Promise<unknown> }[]} cases first case is the baseline
+ * @param {{ name: string, fn: () => unknown | Promise<unknown>, warmup?: number }[]} cases first case is the baseline
  * @param {{ rounds?: number, minMs?: number, warmup?: number }} [opts]
  */
 export function compare(title, cases, opts = {}) {
@@ -33,7 +33,8 @@ export function compareOnce(title, cases, opts = {}) {
 }
 
 async function run(title, cases, rounds, warmup, measure) {
-  for (const c of cases) for (let i = 0; i < warmup; i++) await c.fn()
+  // A case may set its own `warmup` (a very slow peer needs fewer calls to reach the same JIT state).
+  for (const c of cases) for (let i = 0; i < (c.warmup ?? warmup); i++) await c.fn()
   /** @type {Map<string, number[]>} ms per op, one sample per round */
   const samples = new Map(cases.map((c) => [c.name, []]))
   for (let r = 0; r < rounds; r++) {
