@@ -42,9 +42,10 @@ await compareOnce(
 
 // The chunks live in one SharedArrayBuffer, so a task receives a view, not a 1 MiB copy: this
 // machine hashes at ~1.5 GB/s, so copying each chunk to a thread would cost as much as hashing it.
-// Target: >= 1.8x speed-up on 2 cores. On the 2-vCPU machine this was written on, two raw
-// worker_threads hashing at once only reach ~1.1-1.3x the throughput of one (the vCPUs share a
-// core), so the ratio printed here is bounded by the hardware, not by the pool.
+// Target: >= 1.8x speed-up on 2 cores. Measured on a quiet 2-vCPU machine: raw worker_threads
+// with one message per chunk reach ~1.66x, raw piscina ~1.25x, this pool ~1.14-1.27x: piscina's
+// per-task cost (~0.1-0.15 ms) is a large share of a 0.65 ms task. (Under load from other jobs
+// two threads scale far worse, which is why earlier runs looked hardware-bound.)
 const MiB = 1 << 20
 const shared = new Uint8Array(new SharedArrayBuffer(64 * MiB))
 shared.set(randomBytes(64 * MiB))
