@@ -26,6 +26,10 @@ interface StepBase extends Base {
   readonly attempt: number
 }
 
+/**
+ * What `onEvent` receives, in order: `workflow_start` first, one of `workflow_success`,
+ * `workflow_error` or `workflow_cancelled` last; a step's `step_start` and its end share a `stepId`.
+ */
 export type WorkflowEvent =
   | (Base & { readonly type: 'workflow_start' })
   | (StepBase & { readonly type: 'step_start' })
@@ -37,6 +41,7 @@ export type WorkflowEvent =
   | (Base & { readonly type: 'workflow_error'; readonly durationMs: number; readonly error: unknown })
   | (Base & { readonly type: 'workflow_cancelled'; readonly durationMs: number; readonly error: unknown })
 
+/** The kinds of workflow event (`event.type`). */
 export type WorkflowEventType = WorkflowEvent['type']
 
 /** Current time as epoch ms with sub-ms precision (timelines of fast steps need it). */

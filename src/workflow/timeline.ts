@@ -2,6 +2,7 @@ import { match } from 'ts-pattern'
 import type { WorkflowEvent } from './events.js'
 import { formatMs, type StepRow, type StepStatus, summarize } from './steps.js'
 
+/** Options of `renderTimeline`. */
 export interface TimelineOptions {
   /** Width of the bar area in characters (default 50). */
   width?: number | undefined
