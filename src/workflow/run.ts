@@ -178,6 +178,8 @@ export class Run {
     } else this.emit({ type: 'workflow_error', ...base, error: result.error })
     this.ended = true
     // Only now stop the work: late results then find their steps closed and emit nothing.
+    // An Error captures a stack: make one only when something is left to stop.
+    if (cancels.length === 0 && this.controller === undefined) return
     const reason = cancelledStep()
     for (const cancel of cancels) cancel(reason)
     this.controller?.abort(reason)
