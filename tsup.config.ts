@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', worker: 'src/worker/index.ts' },
+  entry: { index: 'src/index.ts', worker: 'src/worker/index.ts', thread: 'src/worker/thread.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   target: 'node20',
@@ -10,5 +10,5 @@ export default defineConfig({
   sourcemap: true,
   splitting: true,
   treeshake: true,
-  external: ['neverthrow', 'piscina'],
+  external: ['neverthrow'],
 })

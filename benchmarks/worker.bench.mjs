@@ -1,6 +1,8 @@
-// Worker pool: okflow's overhead over raw piscina on trivial tasks, and the speed-up on CPU work.
+// Worker pool: okflow's cost against raw piscina on trivial tasks, and the speed-up on CPU work
+// against raw worker_threads (the ceiling) and raw piscina.
 // Run `npm run build` first (imports ../dist/worker.js).
 import { createHash, randomBytes } from 'node:crypto'
+import { Worker } from 'node:worker_threads'
 import { Piscina } from 'piscina'
 import { Tinypool } from 'tinypool'
 import workerpool from 'workerpool'
@@ -43,8 +45,9 @@ await compareOnce(
 // The chunks live in one SharedArrayBuffer, so a task receives a view, not a 1 MiB copy: this
 // machine hashes at ~1.5 GB/s, so copying each chunk to a thread would cost as much as hashing it.
 // Target: >= 1.8x speed-up on 2 cores. Measured on a quiet 2-vCPU machine: raw worker_threads
-// with one message per chunk reach ~1.66x, raw piscina ~1.25x, this pool ~1.14-1.27x: piscina's
-// per-task cost (~0.1-0.15 ms) is a large share of a 0.65 ms task. (Under load from other jobs
+// with one message per chunk reach ~1.55-1.75x, raw piscina ~1.1-1.3x (its per-task cost,
+// ~0.1-0.15 ms, is a large share of a 0.65 ms task). This pool, on its own dispatcher since,
+// matches raw threads (it reached only ~1.14-1.27x on piscina). (Under load from other jobs
 // two threads scale far worse, which is why earlier runs looked hardware-bound.)
 const MiB = 1 << 20
 const shared = new Uint8Array(new SharedArrayBuffer(64 * MiB))
@@ -55,13 +58,43 @@ const expected = chunks.map((c) => createHash('sha256').update(c).digest('hex'))
 if (digests(await Promise.all(chunks.map((c) => okflow.run('sha256', c)))).join() !== expected.join()) {
   throw new Error('pool digests differ from the main thread')
 }
+// Raw worker_threads: one postMessage per chunk, round-robin, all posted at once (the ceiling).
+const raw = Array.from({ length: THREADS }, () => new Worker(here('./workers/raw-sha.mjs')))
+const waiting = new Map()
+let nextId = 0
+for (const w of raw) w.on('message', ([id, digest]) => waiting.get(id)(digest))
+const rawRun = (bytes, i) =>
+  new Promise((resolve) => {
+    const id = nextId++
+    waiting.set(id, (digest) => {
+      waiting.delete(id)
+      resolve(digest)
+    })
+    raw[i % THREADS].postMessage([id, bytes])
+  })
+if ((await Promise.all(chunks.map(rawRun))).join() !== expected.join()) throw new Error('raw digests differ')
+const piscinaSha = new Piscina({
+  filename: here('./workers/okflow-tasks.mjs').href,
+  minThreads: THREADS,
+  maxThreads: THREADS,
+})
+
 await compareOnce(
   `SHA-256 of 64 × 1 MiB (pool: ${THREADS} threads, chunks in a SharedArrayBuffer)`,
   [
     { name: 'main thread', fn: () => chunks.map((c) => createHash('sha256').update(c).digest('hex')) },
     { name: 'okflow pool', fn: () => Promise.all(chunks.map((c) => okflow.run('sha256', c))) },
+    { name: 'raw worker_threads', fn: () => Promise.all(chunks.map(rawRun)) },
+    { name: 'piscina (raw)', fn: () => Promise.all(chunks.map((c) => piscinaSha.run(['sha256', c]))) },
   ],
   { rounds: 9, warmup: 2 },
 )
 
-await Promise.all([piscina.close(), tinypool.destroy(), wpool.terminate(), okflow.close()])
+await Promise.all([
+  piscina.close(),
+  piscinaSha.close(),
+  tinypool.destroy(),
+  wpool.terminate(),
+  okflow.close(),
+  ...raw.map((w) => w.terminate()),
+])

@@ -17,7 +17,7 @@ export async function sizeOf(name, entry = 'okflow') {
     format: 'esm',
     platform: 'node',
     write: false,
-    external: ['neverthrow', 'piscina'],
+    external: ['neverthrow'],
     logLevel: 'silent',
   })
   const code = out.outputFiles[0].contents

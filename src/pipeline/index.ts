@@ -1,5 +1,5 @@
 // Pipelines: stages joined by bounded buffers. Imports only types from ../worker, so `okflow`
-// does not load piscina.
+// does not load the worker pool.
 export { type ChunkError, type ChunkOptions, chunk } from './chunk.js'
 export { pipeline } from './pipeline.js'
 export type {

@@ -4,7 +4,7 @@ import type { ItemErr, ItemOk, ItemRetry, ItemReturn, BatchProgress as Progress 
 import type { CancelledError, InvalidOptionsError, UnexpectedError } from '../errors.js'
 import type { TaskContext } from '../types.js'
 // Types only: a pool stage takes a pool the user made with `okflow/worker`, so `okflow` itself
-// never loads piscina.
+// never loads the worker pool.
 import type { WorkerTaskMap, WorkerTasks } from '../worker/define.js'
 import type { WorkerPool } from '../worker/pool.js'
 import type { TaskError, TaskInput, TaskName, TaskOutput, WorkerRunError } from '../worker/types.js'

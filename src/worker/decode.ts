@@ -1,5 +1,5 @@
 import { err, ok, type Result } from 'neverthrow'
-import { CancelledError, TaskFailedError, WorkerCrashedError } from '../errors.js'
+import { TaskFailedError, WorkerCrashedError } from '../errors.js'
 import type { Envelope, TaggedPayload } from './envelope.js'
 
 /** Rebuilds a tagged error as an `Error` with its tag, name, message, stack and plain fields. */
@@ -35,23 +35,19 @@ export function decode(envelope: unknown): Result<unknown, unknown> {
   }
 }
 
-/** Maps a rejection from piscina (the thread died, or could not run the task) to a typed error. */
-export function failure(e: unknown): WorkerCrashedError | TaskFailedError | CancelledError {
-  const error = e instanceof Error ? e : new Error(String(e))
-  if (error.name === 'AbortError') return new CancelledError(error.message)
-  if (error.message.startsWith('No handler function exported')) {
-    return new TaskFailedError('InvalidWorkerModule', error.message, error.stack)
-  }
-  const exit = /worker exited with code: (-?\d+)/.exec(error.message)
-  if (exit) {
-    const exitCode = Number(exit[1])
-    return new WorkerCrashedError(`Worker thread exited with code ${exitCode} while running the task`, {
-      exitCode,
-      cause: error,
-    })
+/** The error of a task whose thread died under it: `error` is what the thread's `error` event gave, if any. */
+export function crashed(error: Error | undefined, exitCode: number): WorkerCrashedError {
+  if (error === undefined) {
+    return new WorkerCrashedError(`Worker thread exited with code ${exitCode} while running the task`, { exitCode })
   }
   if ((error as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
     return new WorkerCrashedError(`Worker thread ran out of memory: ${error.message}`, { cause: error })
   }
+  return new WorkerCrashedError(`Worker thread crashed: ${error.message}`, { cause: error })
+}
+
+/** A task that could not be handed to a thread (an input or transfer list that cannot be cloned). */
+export function unsendable(e: unknown): WorkerCrashedError {
+  const error = e instanceof Error ? e : new Error(String(e))
   return new WorkerCrashedError(`Worker thread crashed: ${error.message}`, { cause: error })
 }

@@ -7,7 +7,7 @@ export type WorkerTask = (input: never) => unknown
 export type WorkerTaskMap = { readonly [name: string]: WorkerTask }
 
 /**
- * What `defineWorkerTasks` returns: the handler piscina calls inside each worker thread (so it
+ * What `defineWorkerTasks` returns: the handler the pool calls inside each worker thread (so it
  * must be the module's default export), carrying the task map for the main thread's types.
  */
 export interface WorkerTasks<M extends WorkerTaskMap> {

@@ -1,6 +1,6 @@
 // okflow/worker — typed CPU offload on worker threads. `defineWorkerTasks` is what a tasks module
-// needs inside a thread; the pool loads piscina only when one is created, so importing this entry
-// from a worker thread stays cheap.
+// needs inside a thread; the pool itself depends only on node:worker_threads, so importing this
+// entry from a worker thread stays cheap.
 export {
   CancelledError,
   InvalidOptionsError,

@@ -22,6 +22,16 @@ export class LinkedQueue<T extends Linked<T>> {
     this.size++
   }
 
+  /** Puts an item back at the front (a task that must run next). */
+  unshift(item: T): void {
+    item.prev = undefined
+    item.next = this.head
+    if (this.head) this.head.prev = item
+    else this.tail = item
+    this.head = item
+    this.size++
+  }
+
   first(): T | undefined {
     return this.head
   }

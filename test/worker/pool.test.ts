@@ -92,6 +92,16 @@ describe('faults: the task gets WorkerCrashedError, the pool goes on', () => {
     expect((await pool.run('double', 2))._unsafeUnwrap()).toBe(4)
   })
 
+  test('a task sent to a thread behind one that crashes runs exactly once, on a new thread', async () => {
+    const pool = makePool({ maxThreads: 1 })
+    const { shared, starts } = counter()
+    const [crashed, next] = await Promise.all([pool.run('exit', 4), pool.run('count', { shared, ms: 0 })])
+    expect(crashed._unsafeUnwrapErr()).toMatchObject({ _tag: 'WorkerCrashedError', exitCode: 4 })
+    expect(next._unsafeUnwrap()).toBe('counted')
+    expect(starts()).toBe(1)
+    expect(pool.metrics()).toMatchObject({ failed: 1, completed: 1, running: 0, queued: 0 })
+  })
+
   test('an uncaught exception thrown from a timer in the worker', async () => {
     const pool = makePool({ maxThreads: 1 })
     const [crashed, next] = await Promise.all([pool.run('throwLater', undefined), pool.run('double', 5)])
@@ -223,6 +233,17 @@ describe('queue and metrics', () => {
     expect(m.busyMs).toBeGreaterThan(0)
     expect(m.utilization).toBeGreaterThan(0)
     expect(m.utilization).toBeLessThanOrEqual(1)
+  })
+})
+
+describe('threads', () => {
+  test('threads above minThreads stop after idleTimeoutMs', async () => {
+    const pool = makePool({ minThreads: 1, maxThreads: 2, idleTimeoutMs: 30 })
+    await Promise.all([pool.run('spin', 20), pool.run('spin', 20)])
+    expect(pool.metrics()).toMatchObject({ threads: 2, peakThreads: 2 })
+    await new Promise((r) => setTimeout(r, 150))
+    expect(pool.metrics().threads).toBe(1)
+    expect((await pool.run('double', 3))._unsafeUnwrap()).toBe(6)
   })
 })
 
