@@ -45,7 +45,13 @@ async function viaPipeline() {
   const out = []
   const r = await pipeline(readRecords())
     .chunk({ name: 'chunk', size: CHUNK })
-    .pool({ name: 'hash', pool, task: 'hashMany', concurrency: Number(process.env.CONC ?? THREADS * 2) })
+    // The pool stage's default concurrency (4 per CPU); CONC=n overrides it to compare.
+    .pool({
+      name: 'hash',
+      pool,
+      task: 'hashMany',
+      ...(process.env.CONC ? { concurrency: Number(process.env.CONC) } : {}),
+    })
     .stage({
       name: 'write',
       fn: (digests) => {

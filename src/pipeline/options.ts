@@ -56,7 +56,8 @@ export function normalizeStage(raw: RawStage, i: number): WorkSpec | ChunkSpec |
     return { kind: 'chunk', name, size: o.size as number, maxWaitMs }
   }
   // Finite on purpose: an unbounded stage would read the whole source ahead, defeating backpressure.
-  const defaultConcurrency = raw.kind === 'pool' ? Math.max(1, availableParallelism()) : 1
+  // Pool stages: see PoolStage.concurrency for why 4 per CPU.
+  const defaultConcurrency = raw.kind === 'pool' ? 4 * Math.max(1, availableParallelism()) : 1
   const concurrency = o.concurrency ?? defaultConcurrency
   const buffer = o.buffer ?? concurrency
   const bad = firstError(
