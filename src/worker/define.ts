@@ -1,4 +1,5 @@
-import { type Envelope, encodeThrown, encodeValue, type Payload } from './envelope.js'
+import { type Envelope, encodeValue, type Payload } from './envelope.js'
+import { encodeThrown } from './protocol.js'
 
 /** A task as written in a tasks module: takes one input, returns a value, a promise or a Result. */
 export type WorkerTask = (input: never) => unknown

@@ -62,11 +62,3 @@ export function encodeValue(value: unknown): Envelope {
   if (!isResult(value)) return [0, value]
   return value.isOk() ? [0, value.value] : encodeErr(value.error)
 }
-
-/** Anything thrown, as an envelope (non-errors are described, since they may not be cloneable). */
-export function encodeThrown(thrown: unknown): Envelope {
-  if (thrown instanceof Error) {
-    return [3, { name: thrown.name, message: thrown.message, stack: thrown.stack }]
-  }
-  return [3, { name: typeof thrown, message: String(thrown), stack: undefined }]
-}

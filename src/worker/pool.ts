@@ -23,7 +23,7 @@ import { checkMs, checkSignal, firstError } from '../internal/options.js'
 import { crashed, decode, unsendable } from './decode.js'
 import type { WorkerTaskMap, WorkerTasks } from './define.js'
 import { checkPoolOptions, type WorkerPoolOptions } from './options.js'
-import { CANCELLED, SENT, STARTED, type TaskMessage, type ThreadData } from './protocol.js'
+import { CANCELLED, encodeThrown, SENT, STARTED, type TaskMessage, type ThreadData } from './protocol.js'
 import { type Linked, LinkedQueue } from './queue.js'
 import type { TaskError, TaskInput, TaskName, TaskOutput, WorkerRunError } from './types.js'
 
@@ -260,7 +260,7 @@ export function createWorkerPool<T extends WorkerTasks<WorkerTaskMap>>(
       error: undefined,
     }
     worker.on('message', (envelope: unknown) => answered(thread, envelope))
-    worker.on('messageerror', (e: Error) => answered(thread, [3, { name: e.name, message: e.message, stack: e.stack }]))
+    worker.on('messageerror', (e: Error) => answered(thread, encodeThrown(e)))
     worker.on('error', (e: Error) => {
       thread.error ??= e
     })

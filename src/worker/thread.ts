@@ -8,7 +8,7 @@
 // without a message, whether a task it sent ahead has started: one that has not can be taken back
 // (cancelled, or run elsewhere after a crash) and is sure never to start here.
 import { parentPort, workerData } from 'node:worker_threads'
-import { DONE, SENT, STARTED, type TaskMessage, type ThreadData } from './protocol.js'
+import { DONE, SENT, STARTED, type TaskMessage, type ThreadData, encodeThrown as thrown } from './protocol.js'
 
 type Handler = (payload: TaskMessage) => unknown
 
@@ -19,12 +19,6 @@ const backlog: TaskMessage[] = []
 let head = 0
 let busy = true // until the tasks module is loaded
 let handler: Handler = () => undefined
-
-/** Anything thrown, as the envelope `defineWorkerTasks` would give it (see envelope.ts). */
-const thrown = (e: unknown): unknown =>
-  e instanceof Error
-    ? [3, { name: e.name, message: e.message, stack: e.stack }]
-    : [3, { name: typeof e, message: String(e), stack: undefined }]
 
 const answer = (slot: number, envelope: unknown): void => {
   Atomics.store(slots, slot, DONE)
