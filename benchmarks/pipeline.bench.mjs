@@ -8,9 +8,82 @@
 // chunks: read the pipeline's ratio against those, not against 2x.
 import { createHash, randomBytes } from 'node:crypto'
 import { Worker } from 'node:worker_threads'
-import { ok, pipeline } from '../dist/index.js'
+import { ok } from 'neverthrow'
+import { pMapIterable } from 'p-map'
 import { createWorkerPool } from '../dist/worker.js'
+import { compareCpu } from './cpu-harness.mjs'
 import { compareOnce } from './harness.mjs'
+
+// OKFLOW_DIST=/path/to/dist compares another build (e.g. before a change) with the same peers.
+const { pipeline } = await import(process.env.OKFLOW_DIST ?? '../dist/index.js')
+
+// Issue 18 row: the pipeline's own cost per item, no pool. Three trivially async stages over
+// the same array, against a hand-written loop doing the same calls and Result checks, and a
+// chain of p-map's iterable mode; concurrency 4 per stage; CPU time.
+const MACHINERY_N = Number(process.env.MACHINERY_N ?? 300_000)
+const numbers = Array.from({ length: MACHINERY_N }, (_, i) => i)
+const inc = async (x) => ok(x + 1)
+const double = async (x) => ok(x * 2)
+const dec = async (x) => ok(x - 1)
+const expectedSum = MACHINERY_N * (MACHINERY_N + 1) - MACHINERY_N
+const checkSum = (sum) => {
+  if (sum !== expectedSum) throw new Error(`wrong pipeline output ${sum}`)
+}
+const machinery = await compareCpu(
+  `pipeline machinery per item (no pool): ${MACHINERY_N} items, 3 trivially async stages`,
+  [
+    {
+      name: 'hand-written loop',
+      fn: async () => {
+        let sum = 0
+        for (const x of numbers) {
+          const a = await inc(x)
+          if (a.isErr()) throw a.error
+          const b = await double(a.value)
+          if (b.isErr()) throw b.error
+          const c = await dec(b.value)
+          if (c.isErr()) throw c.error
+          sum += c.value
+        }
+        checkSum(sum)
+      },
+    },
+    {
+      name: 'okflow pipeline',
+      fn: async () => {
+        let sum = 0
+        const r = await pipeline(numbers)
+          .stage({ name: 'inc', concurrency: 4, fn: inc })
+          .stage({ name: 'double', concurrency: 4, fn: double })
+          .stage({
+            name: 'dec',
+            concurrency: 4,
+            fn: async (x) => {
+              sum += x - 1
+              return ok(undefined)
+            },
+          })
+          .run({ collect: false })
+        if (r.isErr()) throw new Error('pipeline failed')
+        checkSum(sum)
+      },
+    },
+    {
+      name: 'p-map chain (pMapIterable × 3)',
+      fn: async () => {
+        let sum = 0
+        const opts = { concurrency: 4 }
+        const a = pMapIterable(numbers, async (x) => x + 1, opts)
+        const b = pMapIterable(a, async (x) => x * 2, opts)
+        for await (const v of pMapIterable(b, async (x) => x - 1, opts)) sum += v
+        checkSum(sum)
+      },
+    },
+  ],
+  { rounds: Number(process.env.ROUNDS ?? 7), warmup: 2 },
+)
+console.log(`\npipeline machinery / hand-written loop: ${machinery[1].ratio.toFixed(2)}× (target ≤ 3×)`)
+if (process.env.MACHINERY_ONLY) process.exit(0)
 
 const THREADS = 2
 const KiB = 1024

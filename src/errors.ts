@@ -189,3 +189,40 @@ export type OkflowError =
   | ReplayMismatchError
   | RunLockedError
   | StoreError
+
+// --- Batch jobs (processInBatches) ---
+
+/**
+ * An item of a batch job failed: `index` is its 0-based position in the source, `error` what it
+ * ended with (also the `cause`, so logs show it). The fail-fast error of `processInBatches`, and
+ * each entry of a settle-mode job's `errors`.
+ */
+export class ItemFailedError<E = unknown> extends Error {
+  readonly _tag = 'ItemFailedError' as const
+  override readonly name = 'ItemFailedError' as const
+  /** 0-based position of the item in the source. */
+  readonly index: number
+  /** What the item ended with. */
+  readonly error: E
+  constructor(index: number, error: E) {
+    super(`Item ${index} failed: ${describeItemError(error)}`, { cause: error })
+    this.index = index
+    this.error = error
+  }
+}
+
+/** `TimeoutError: Timed out after 5 ms`, a string as is, `{ code: "E5" }`-like objects by their fields. */
+function describeItemError(error: unknown): string {
+  try {
+    if (error instanceof Error) return `${error.name}: ${error.message}`
+    if (error !== null && typeof error === 'object' && !Array.isArray(error)) {
+      const e = error as { _tag?: unknown; message?: unknown }
+      if (typeof e.message === 'string') return typeof e._tag === 'string' ? `${e._tag}: ${e.message}` : e.message
+      const fields = Object.keys(error).slice(0, 4)
+      return `{ ${fields.map((k) => `${k}: ${formatValue((error as Record<string, unknown>)[k])}`).join(', ')}${Object.keys(error).length > 4 ? ', …' : ''} }`
+    }
+    return messageOf(error)
+  } catch {
+    return 'an error that cannot be shown'
+  }
+}

@@ -1,8 +1,5 @@
 // okflow — typed, Result-based async work on neverthrow. Everything here returns a Result.
 export { err, errAsync, ok, okAsync, Result, ResultAsync } from 'neverthrow'
-export { type MapStreamError, mapStream } from './batch/map-stream.js'
-export { processInBatches } from './batch/process.js'
-export type { Items } from './batch/source.js'
 export type {
   BatchCheckpoint,
   BatchError,
@@ -19,10 +16,18 @@ export type {
   ItemOk,
   ItemRetry,
   ItemReturn,
+  Items,
   MapStreamOptions,
   ProcessOptions,
   SettledBatch,
-} from './batch/types.js'
+} from './batch/index.js'
+export {
+  type IndexedResult,
+  type MapStreamError,
+  type MapStreamItem,
+  mapStream,
+  processInBatches,
+} from './batch/index.js'
 export { type AllError, type AllOptions, allAsync } from './combinators/all.js'
 export { type AllSettledError, allSettledAsync, type SettledError } from './combinators/all-settled.js'
 export { type AnyError, anyAsync } from './combinators/any.js'
@@ -46,6 +51,7 @@ export {
   AllFailedError,
   CancelledError,
   InvalidOptionsError,
+  ItemFailedError,
   type OkflowError,
   QueueFullError,
   ReplayMismatchError,
@@ -85,6 +91,7 @@ export type {
   ErrUnion,
   Input,
   Inputs,
+  Mode,
   OkOf,
   OkUnion,
   OkValues,

@@ -7,6 +7,26 @@ export interface TaskContext {
 }
 
 /**
+ * What okflow hands to work it may call more than once (a batch item, a pipeline stage's `fn`, a
+ * retried task, a workflow step): the signal, and which call this is. The one home of this shape;
+ * `ItemContext`, `AttemptContext` and `StepContext` name it where each is used.
+ */
+export interface AttemptContext extends TaskContext {
+  /** 1 for the first call, 2 for the first retry, and so on. */
+  readonly attempt: number
+}
+
+/** `fail-fast`: the first failed item stops the whole job. `settle`: every item runs, failures are reported. */
+export type Mode = 'fail-fast' | 'settle'
+
+/** Outputs as a job keeps them: `O[]`, or `undefined` with `collect: false` (`C` is the `collect` option). */
+export type Collected<O, C extends boolean> = [C] extends [false]
+  ? undefined
+  : [C] extends [true]
+    ? O[]
+    : O[] | undefined
+
+/**
  * Anything that settles to a Result: a `Result`, a `ResultAsync`, or a promise of a Result.
  * (`ResultAsync` is listed on its own: its `then` takes no `null`, so strict TypeScript does not
  * count it as a `PromiseLike`.)

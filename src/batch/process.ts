@@ -1,12 +1,13 @@
 import { err, ok, type Result, ResultAsync } from 'neverthrow'
-import { CancelledError, type InvalidOptionsError, type UnexpectedError } from '../errors.js'
+import { CancelledError, InvalidOptionsError, ItemFailedError, type UnexpectedError } from '../errors.js'
 import { cancelledBy, onAbort } from '../internal/abort.js'
+import { type ItemFn as AnyItemFn, type ItemResult, itemRunner, type RunItem } from '../internal/item.js'
+import { type BatchProgress, Progress } from '../internal/progress.js'
+import { Puller } from '../internal/pull.js'
+import { type Items, openSource, type Source } from '../internal/source.js'
 import { fromThrow } from '../internal/start.js'
 import { type CheckpointFn, Checkpoints } from './checkpoints.js'
-import { type ItemResult, itemRunner, type RunItem } from './item.js'
-import { checkProcessOptions } from './options.js'
-import { Progress } from './progress.js'
-import { type Items, openSource, type Source } from './source.js'
+import { type CheckedProcessOptions, checkProcessOptions } from './options.js'
 import type {
   BatchError,
   BatchMode,
@@ -14,14 +15,12 @@ import type {
   BatchStats,
   CheckpointReturn,
   ItemErr,
-  ItemError,
   ItemFn,
   ItemOk,
   ItemReturn,
   ProcessOptions,
   SettledBatch,
 } from './types.js'
-import { Window } from './window.js'
 
 const DEFAULT_BATCH_SIZE = 100
 const DEFAULT_PROGRESS_MS = 100
@@ -33,9 +32,10 @@ const DEFAULT_PROGRESS_MS = 100
  * `collect: false`). Never throws or rejects.
  *
  * - `mode: 'fail-fast'` (default): `ok(outputs)` in input order, or the first failed item as
- *   `err({ index, error })`; running items are aborted and the source is closed.
+ *   `err(ItemFailedError)` (`{ index, error }`, readable when logged); running items are aborted
+ *   and the source is closed.
  * - `mode: 'settle'`: `ok({ values, errors, stats })`; `values` holds the outputs of the items that
- *   succeeded and `errors` the failed ones as `{ index, error }`, both in input order.
+ *   succeeded and `errors` the failed ones as `ItemFailedError`s, both in input order.
  * - `collect: false`: outputs are not kept; the outputs (or `values`) are `undefined`.
  * - `afterBatch({ batch, done })`: a checkpoint per `batchSize` items, in batch order (see
  *   {@link ProcessOptions.afterBatch}); an err from it stops the job and is returned as is.
@@ -66,39 +66,35 @@ export function processInBatches<
   type Out = Result<BatchResult<ItemOk<R>, ItemErr<R>, M, C>, BatchError<ItemErr<R>, M, A>>
   return new ResultAsync(
     new Promise<Out>((resolve) => {
-      runJob(items, fn as ItemFn<I>, opts as ProcessOptions, resolve as (r: Result<unknown, unknown>) => void)
+      runJob(items, fn as AnyItemFn<I>, opts, resolve as (r: Result<unknown, unknown>) => void)
     }),
   )
 }
 
-function runJob<I>(
-  items: Items<I>,
-  fn: ItemFn<I>,
-  opts: ProcessOptions,
-  resolve: (r: Result<unknown, unknown>) => void,
-) {
-  const bad: InvalidOptionsError | undefined = checkProcessOptions(items, fn, opts)
-  if (bad) return resolve(err(bad))
-  const { signal, onProgress, afterBatch } = opts
+function runJob<I>(items: Items<I>, fn: AnyItemFn<I>, opts: unknown, resolve: (r: Result<unknown, unknown>) => void) {
+  const checked = checkProcessOptions(items, fn, opts)
+  if (checked instanceof InvalidOptionsError) return resolve(err(checked))
+  const { signal } = checked
   if (signal?.aborted) return resolve(err(cancelledBy(signal)))
   let source: Source<I>
   try {
-    source = openSource(items)
+    source = openSource(checked.items)
   } catch (e) {
     return resolve(fromThrow(e))
   }
-  new Job(source, fn, opts, resolve).start(signal, onProgress, afterBatch)
+  new BatchRun(source, fn, checked, resolve).start()
 }
 
 /** One run of processInBatches: counts, outputs, and the single place the job ends. */
-class Job<I> {
+class BatchRun<I> {
   private readonly t0 = performance.now()
   private readonly failFast: boolean
   private readonly collect: boolean
+  private readonly concurrency: number
   private readonly values: unknown[] = []
-  private readonly errors: ItemError<unknown>[] = []
+  private readonly errors: ItemFailedError[] = []
   private readonly controller = new AbortController()
-  private readonly window: Window<I>
+  private readonly puller: Puller<I>
   private readonly run: RunItem<I, unknown, unknown>
   private progress: Progress | undefined
   private checkpoints: Checkpoints | undefined
@@ -110,27 +106,29 @@ class Job<I> {
 
   constructor(
     private readonly source: Source<I>,
-    fn: ItemFn<I>,
-    private readonly opts: ProcessOptions,
+    fn: AnyItemFn<I>,
+    private readonly opts: CheckedProcessOptions,
     private readonly resolve: (r: Result<unknown, unknown>) => void,
   ) {
     this.failFast = opts.mode !== 'settle'
     this.collect = opts.collect !== false
+    this.concurrency = opts.concurrency
     this.run = itemRunner<I, unknown, unknown>(fn, opts, this.controller.signal)
-    this.window = new Window<I>(source, opts.concurrency, {
-      start: (item, index) => this.run(item, index, this.settleItem),
+    // An item holds its slot from its pull until it finishes.
+    this.puller = new Puller<I>(source, {
+      room: () => this.puller.pulled - this.done < this.concurrency,
+      item: (item, index) => this.run(item, index, this.settleItem),
       end: (error) => this.sourceEnded(error),
+      resume: () => this.puller.pump(),
     })
   }
 
-  start(
-    signal: AbortSignal | undefined,
-    onProgress: ProcessOptions['onProgress'],
-    afterBatch: ProcessOptions['afterBatch'],
-  ): void {
+  start(): void {
+    const { signal, onProgress, afterBatch } = this.opts
     if (onProgress) {
       const total = this.source.size ?? this.opts.total
-      this.progress = new Progress(onProgress, this.opts.progressIntervalMs ?? DEFAULT_PROGRESS_MS, total, this.t0)
+      const report = onProgress as (p: BatchProgress) => void
+      this.progress = new Progress(report, this.opts.progressIntervalMs ?? DEFAULT_PROGRESS_MS, total, this.t0)
     }
     if (afterBatch) {
       this.checkpoints = new Checkpoints(
@@ -142,7 +140,7 @@ class Job<I> {
       )
     }
     if (signal) this.detach = onAbort(signal, () => this.stop(err(cancelledBy(signal))))
-    this.window.pump()
+    this.puller.pump()
   }
 
   /** Bound once, handed to every item: no closure per item on the hot path. */
@@ -154,10 +152,10 @@ class Job<I> {
     if (r.isErr()) {
       this.failed++
       if (this.failFast) {
-        this.stop(err({ index, error: r.error }))
+        this.stop(err(new ItemFailedError(index, r.error)))
         return
       }
-      this.errors.push({ index, error: r.error })
+      this.errors.push(new ItemFailedError(index, r.error))
     } else if (this.collect) {
       this.values[index] = r.value
     }
@@ -171,7 +169,7 @@ class Job<I> {
     }
     this.checkpoints?.itemDone(index)
     if (this.over) return
-    this.window.release()
+    this.puller.pump()
     this.maybeFinish()
   }
 
@@ -181,12 +179,12 @@ class Job<I> {
       return
     }
     this.ended = true
-    this.checkpoints?.sourceEnded(this.window.pulled)
+    this.checkpoints?.sourceEnded(this.puller.pulled)
     this.maybeFinish()
   }
 
   private maybeFinish(): void {
-    if (this.over || !this.ended || this.done !== this.window.pulled) return
+    if (this.over || !this.ended || this.done !== this.puller.pulled) return
     if (this.checkpoints && !this.checkpoints.settled) return
     this.stop(ok(this.output()))
   }
@@ -210,10 +208,10 @@ class Job<I> {
   private stop(result: Result<unknown, unknown>): void {
     if (this.over) return
     this.over = true
-    this.window.stop()
+    this.puller.stop()
     this.checkpoints?.stop()
     this.detach?.()
-    if (this.done < this.window.pulled) {
+    if (this.done < this.puller.pulled) {
       const reason = result.isErr() && result.error instanceof CancelledError ? result.error : undefined
       this.controller.abort(reason ?? new CancelledError('the batch job stopped'))
     }

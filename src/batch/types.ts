@@ -1,14 +1,16 @@
-import type { Backoff } from '../combinators/retry.js'
-import type { CancelledError, InvalidOptionsError, TimeoutError, UnexpectedError } from '../errors.js'
-import type { ErrOf, OkOf, ResultLike, ResultPromiseLike, TaskContext } from '../types.js'
+import type { CancelledError, InvalidOptionsError, ItemFailedError, TimeoutError, UnexpectedError } from '../errors.js'
+import type { ItemRetry } from '../internal/item.js'
+import type { BatchProgress } from '../internal/progress.js'
+import type { AttemptContext, Collected, ErrOf, Mode, OkOf, ResultLike, ResultPromiseLike } from '../types.js'
 
-/** What `fn` receives beside the item and its index. */
-export interface ItemContext extends TaskContext {
-  /** Aborted when the item's result is no longer wanted: the job stopped, or the item timed out. */
-  readonly signal: AbortSignal
-  /** Which call this is for the item: 1, or more when `retry` calls `fn` again. */
-  readonly attempt: number
-}
+export type { BatchProgress, Collected, ItemRetry }
+
+/**
+ * What `fn` receives beside the item and its index: `signal` (aborted when the item's result is
+ * no longer wanted: the job stopped, or the item timed out) and `attempt` (1, or more when
+ * `retry` calls `fn` again). The shared {@link AttemptContext}.
+ */
+export type ItemContext = AttemptContext
 
 /**
  * What `fn` and `afterBatch` may return: any Result form. Structural (see `ResultLike` in
@@ -24,40 +26,12 @@ export type ItemOk<R> = OkOf<R>
 /** Errors one item can end with: those of `fn` (returning `R`), plus a throw/rejection and a timeout. */
 export type ItemErr<R> = ErrOf<R> | UnexpectedError | TimeoutError
 
-/** Per-item retry: the options of the `retry` combinator, without `signal` (the job's is used). */
-export interface ItemRetry<E> {
-  /** Calls in total per item, the first one included (`attempts: 3` → at most 3 calls). */
-  attempts: number
-  /** Wait between attempts; none when omitted. */
-  backoff?: Backoff | undefined
-  /** Retry only errors for which this returns true (default: every error). */
-  retryIf?: ((error: E, attempt: number) => boolean) | undefined
-  /** Time limit of each attempt (the `timeoutMs` of the job bounds the item, retries included). */
-  timeoutMs?: number | undefined
-  /** Called before each retry, e.g. to log it. */
-  onRetry?: ((info: { attempt: number; error: E; delayMs: number }) => void) | undefined
-}
-
 /** An item that failed, with its 0-based input position. */
 export interface ItemError<E> {
   /** 0-based position of the item in the source. */
   readonly index: number
   /** What the item ended with. */
   readonly error: E
-}
-
-/** Progress of a job, as `onProgress` sees it. */
-export interface BatchProgress {
-  /** Items finished so far, failed ones included. */
-  readonly done: number
-  /** Items that failed so far (settle mode; at most 1 in fail-fast mode). */
-  readonly failed: number
-  /** Number of items, when known: the array's length or the `total` option. */
-  readonly total?: number
-  /** Items finished per second since the job started. */
-  readonly ratePerSec: number
-  /** Estimated time left, when `total` is known and the rate is not 0. */
-  readonly etaMs?: number
 }
 
 /** A checkpoint, as `afterBatch` sees it. */
@@ -84,14 +58,14 @@ export interface BatchStats {
 export interface SettledBatch<O, E> {
   /** Values of the items that succeeded, in input order (failed items leave no gap). */
   readonly values: O
-  /** Failed items in input order. */
-  readonly errors: ItemError<E>[]
+  /** Failed items in input order (each an `ItemFailedError`: `{ index, error }`, readable when logged). */
+  readonly errors: ItemFailedError<E>[]
   /** Counts and wall time of the job. */
   readonly stats: BatchStats
 }
 
-/** `fail-fast` (default): the first item error stops the job. `settle`: every item runs. */
-export type BatchMode = 'fail-fast' | 'settle'
+/** `fail-fast` (default): the first item error stops the job. `settle`: every item runs. The shared {@link Mode}. */
+export type BatchMode = Mode
 
 /** What `afterBatch` may return: nothing, a Result, or a promise of either. */
 export type CheckpointReturn = void | ItemReturn | PromiseLike<void>
@@ -134,13 +108,6 @@ export interface ProcessOptions<
   afterBatch?: ((checkpoint: BatchCheckpoint) => A) | undefined
 }
 
-/** Outputs as kept: `O[]`, or `undefined` with `collect: false`. */
-export type Collected<O, C extends boolean> = [C] extends [false]
-  ? undefined
-  : [C] extends [true]
-    ? O[]
-    : O[] | undefined
-
 /** The ok value of `processInBatches` for mode `M` and `collect: C`. */
 export type BatchResult<O, E, M extends BatchMode = 'fail-fast', C extends boolean = true> = [M] extends ['settle']
   ? SettledBatch<Collected<O, C>, E>
@@ -149,22 +116,30 @@ export type BatchResult<O, E, M extends BatchMode = 'fail-fast', C extends boole
     : Collected<O, C> | SettledBatch<Collected<O, C>, E>
 
 /**
- * Errors the whole job can return: the first failed item as `{ index, error }` (fail-fast only),
+ * Errors the whole job can return: the first failed item as an `ItemFailedError` (`{ index, error }`; fail-fast only),
  * an err of `afterBatch` (returning `A`), and library errors.
  */
 export type BatchError<E, M extends BatchMode = 'fail-fast', A = void> =
-  | ([M] extends ['settle'] ? never : ItemError<E>)
+  | ([M] extends ['settle'] ? never : ItemFailedError<E>)
   | ErrOf<A>
   | UnexpectedError
   | CancelledError
   | InvalidOptionsError
 
-/** Options of `mapStream`. */
-export interface MapStreamOptions<E = unknown> {
-  /** Most items pulled but not yet handed to the consumer (the backpressure window). */
+/** Options of `mapStream`. `W` captures `withIndex`, which shapes what the stream yields. */
+export interface MapStreamOptions<E = unknown, W extends boolean = boolean> {
+  /**
+   * Most items pulled but not yet handed to the consumer (the backpressure window). A slot is
+   * given back the moment its result is handed over, so work overlaps with the consumer.
+   */
   concurrency: number
   /** Yield in input order (default true, like p-map); false yields in completion order. */
   ordered?: boolean | undefined
+  /**
+   * `true` yields `{ index, result }` (the item's 0-based position beside its Result, as
+   * `asCompleted` does) instead of the bare Result; the stream's own errors come at index -1.
+   */
+  withIndex?: W | undefined
   /** Aborting it ends the stream with one `err(CancelledError)`; running items are aborted. */
   signal?: AbortSignal | undefined
   /** Time limit of one item, its retries included. */

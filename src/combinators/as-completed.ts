@@ -1,5 +1,6 @@
 import { err, type Result } from 'neverthrow'
 import { CancelledError, InvalidOptionsError, type UnexpectedError } from '../errors.js'
+import { Channel } from '../internal/channel.js'
 import { checkGroupOptions, type GroupOptions, runGroup } from '../internal/group.js'
 import { listInputs } from '../internal/shape.js'
 import { release } from '../internal/start.js'
@@ -20,57 +21,64 @@ export type CompletedError<I extends Inputs> = ErrUnion<I> | UnexpectedError | C
  * yields the still-pending inputs as `err(CancelledError)`, and invalid options yield every
  * input as `err(InvalidOptionsError)` without starting any.
  */
-export async function* asCompleted<const I extends Inputs>(
+export function asCompleted<const I extends Inputs>(
   inputs: I,
   opts?: AllOptions,
 ): AsyncGenerator<Completed<OkUnion<I>, CompletedError<I>, KeyOf<I>>, void, undefined> {
   type Item = Completed<OkUnion<I>, CompletedError<I>, KeyOf<I>>
-  const o: GroupOptions = opts ?? {}
-  const listed = listInputs(inputs)
-  if (listed instanceof InvalidOptionsError) {
-    // Not a collection at all: there is no input to yield, so the error comes at index -1.
-    yield { index: -1, result: err(listed) } as Item
-    return
-  }
-  const keys = listed.keys
-  const item = (index: number, result: Result<OkUnion<I>, CompletedError<I>>) =>
-    (keys ? { index, key: keys[index], result } : { index, result }) as Item
-  const bad = checkGroupOptions(o)
-  if (bad) {
-    release(listed.values)
-    for (let i = 0; i < listed.values.length; i++) yield item(i, err(bad))
-    return
-  }
-  const n = listed.values.length
+  type R = Result<OkUnion<I>, CompletedError<I>>
   const ready: (Item | undefined)[] = []
-  const seen: boolean[] = new Array(n).fill(false)
-  let wake: (() => void) | undefined
-  const push = (i: number, result: Result<OkUnion<I>, CompletedError<I>>) => {
-    seen[i] = true
-    ready.push(item(i, result))
-    wake?.()
-    wake = undefined
-  }
-  const stop = runGroup<OkUnion<I>, ErrUnion<I>>(
-    listed.values,
-    o,
-    (i, r) => {
-      push(i, r)
-      return undefined
+  const seen: boolean[] = []
+  let n = 0
+  let head = 0
+  let stop: ((reason?: unknown) => void) | undefined
+  const channel: Channel<Item> = new Channel<Item>({
+    // Checked and started on the first next(), as a generator body would be.
+    open: () => {
+      const listed = listInputs(inputs)
+      if (listed instanceof InvalidOptionsError) {
+        // Not a collection at all: there is no input to yield, so the error comes at index -1.
+        n = 1
+        ready.push({ index: -1, result: err(listed) } as Item)
+        return
+      }
+      const keys = listed.keys
+      const item = (index: number, result: R) =>
+        (keys ? { index, key: keys[index], result } : { index, result }) as Item
+      n = listed.values.length
+      const bad = checkGroupOptions(opts ?? {})
+      if (bad) {
+        release(listed.values)
+        for (let i = 0; i < n; i++) ready.push(item(i, err(bad)))
+        return
+      }
+      const push = (i: number, result: R) => {
+        seen[i] = true
+        ready.push(item(i, result))
+        channel.notify()
+      }
+      stop = runGroup<OkUnion<I>, ErrUnion<I>>(
+        listed.values,
+        (opts ?? {}) as GroupOptions,
+        (i, r) => {
+          push(i, r)
+          return undefined
+        },
+        (e) => {
+          for (let i = 0; i < n; i++) if (!seen[i]) push(i, err(e))
+        },
+      )
     },
-    (e) => {
-      for (let i = 0; i < n; i++) if (!seen[i]) push(i, err(e))
-    },
-  )
-  try {
-    let head = 0
-    while (head < n) {
-      if (head === ready.length) await new Promise<void>((r) => (wake = r))
-      const next = ready[head] as Item
+    take: () => {
+      if (head === ready.length) return undefined
+      const next = ready[head]
       ready[head++] = undefined // let items the consumer has had be collected
-      yield next
-    }
-  } finally {
-    stop(new CancelledError('the consumer stopped iterating'))
-  }
+      return next
+    },
+    get ended() {
+      return head >= n
+    },
+    close: () => stop?.(new CancelledError('the consumer stopped iterating')),
+  })
+  return channel
 }

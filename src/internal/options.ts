@@ -41,3 +41,82 @@ export function firstError(...checks: (InvalidOptionsError | undefined)[]): Inva
   for (const c of checks) if (c) return c
   return undefined
 }
+
+/**
+ * The largest size option (concurrency, buffer, batch and chunk sizes) okflow accepts: larger
+ * values only ever come from a mistake (`2 ** 31`, `1e21`) and could make an allocation fail.
+ */
+export const MAX_SIZE = 2 ** 30
+
+/** An integer from `min` to MAX_SIZE (or Infinity, when `infinity` allows it). */
+export function checkSize(
+  option: string,
+  value: unknown,
+  min: number,
+  infinity = false,
+): InvalidOptionsError | undefined {
+  if (infinity && value === Number.POSITIVE_INFINITY) return undefined
+  if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= MAX_SIZE) return undefined
+  return new InvalidOptionsError(
+    option,
+    value,
+    `an integer from ${min} to ${MAX_SIZE}${infinity ? ', or Infinity' : ''}`,
+  )
+}
+
+/** The modes of batch jobs and pipelines. */
+export const MODES: readonly unknown[] = ['fail-fast', 'settle']
+
+export function checkMode(option: string, value: unknown): InvalidOptionsError | undefined {
+  if (value === undefined || MODES.includes(value)) return undefined
+  return new InvalidOptionsError(option, value, '"fail-fast" or "settle"')
+}
+
+export function checkBoolean(option: string, value: unknown): InvalidOptionsError | undefined {
+  if (value === undefined || typeof value === 'boolean') return undefined
+  return new InvalidOptionsError(option, value, 'a boolean')
+}
+
+/**
+ * Copies the named fields of a user's options object into a plain one, each read once inside a
+ * guard: a throwing getter or a Proxy trap becomes an InvalidOptionsError naming the field
+ * (`prefix` + key), instead of a throw from a call that never throws. Later checks and the run
+ * read only the copy. Omitted options (`undefined`) give an empty copy; anything but a plain
+ * object is refused as option `name`.
+ */
+export function readOptions<K extends string>(
+  name: string,
+  opts: unknown,
+  keys: readonly K[],
+  prefix = '',
+): { [P in K]?: unknown } | InvalidOptionsError {
+  if (opts === undefined) return {}
+  let array: boolean
+  try {
+    array = Array.isArray(opts) // throws for a revoked Proxy
+  } catch {
+    array = true
+  }
+  if (typeof opts !== 'object' || opts === null || array) return new InvalidOptionsError(name, opts, 'an object')
+  const out: { [P in K]?: unknown } = {}
+  for (const k of keys) {
+    try {
+      out[k] = (opts as Record<string, unknown>)[k]
+    } catch (e) {
+      return new InvalidOptionsError(
+        `${prefix}${k}`,
+        undefined,
+        `a value that can be read (reading it threw: ${describeThrow(e)})`,
+      )
+    }
+  }
+  return out
+}
+
+function describeThrow(e: unknown): string {
+  try {
+    return e instanceof Error ? e.message : String(e)
+  } catch {
+    return 'something that cannot be shown'
+  }
+}

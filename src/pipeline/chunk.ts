@@ -1,7 +1,7 @@
 import { err, type Result } from 'neverthrow'
-import type { Items } from '../batch/source.js'
 import { type CancelledError, InvalidOptionsError, type UnexpectedError } from '../errors.js'
-import { checkChunk } from './options.js'
+import type { Items } from '../internal/source.js'
+import { readChunkOptions } from './options.js'
 import { pipeline } from './pipeline.js'
 
 /** Options of `chunk`. */
@@ -35,14 +35,11 @@ export async function* chunk<T>(
   source: Items<T>,
   opts: ChunkOptions,
 ): AsyncGenerator<Result<T[], ChunkError>, void, undefined> {
-  const bad =
-    typeof opts !== 'object' || opts === null
-      ? new InvalidOptionsError('options', opts, 'an object')
-      : checkChunk('', opts as unknown as Record<string, unknown>)
-  if (bad) {
-    yield err(bad)
+  const o = readChunkOptions(opts)
+  if (o instanceof InvalidOptionsError) {
+    yield err(o)
     return
   }
-  const { size, maxWaitMs, signal } = opts
+  const { size, maxWaitMs, signal } = o
   yield* pipeline(source, { signal }).chunk({ name: 'chunk', size, maxWaitMs })
 }

@@ -1,95 +1,150 @@
 import { availableParallelism } from 'node:os'
-import { checkItems } from '../batch/source.js'
-import { checkRetryOptions } from '../combinators/retry.js'
 import { InvalidOptionsError } from '../errors.js'
-import { checkFunction, checkInteger, checkMs, checkSignal, firstError } from '../internal/options.js'
-import type { ChunkSpec, WorkSpec } from './nodes.js'
-import type { StageContext } from './types.js'
+import { readItemRetry } from '../internal/item.js'
+import {
+  checkBoolean,
+  checkFunction,
+  checkMode,
+  checkMs,
+  checkSignal,
+  checkSize,
+  firstError,
+  readOptions,
+} from '../internal/options.js'
+import { type Inspected, inspectItems } from '../internal/source.js'
+import type { ChunkStageSpec, StageSpec, WorkStageSpec } from './stage.js'
+import type { PipelineOptions, StageContext } from './types.js'
 
 /** A stage as the user described it, tagged by the builder method that added it. */
 export type RawStage = { readonly kind: 'fn' | 'pool' | 'chunk'; readonly stage: unknown }
 
-const MODES: readonly unknown[] = ['fail-fast', 'settle']
+const PIPELINE_KEYS = ['ordered', 'mode', 'signal', 'onProgress', 'progressIntervalMs'] as const
 
-function checkBoolean(option: string, value: unknown): InvalidOptionsError | undefined {
-  if (value === undefined || typeof value === 'boolean') return undefined
-  return new InvalidOptionsError(option, value, 'a boolean')
+/** The source and the options of `pipeline()`, read once and checked. */
+export interface CheckedPipeline {
+  readonly source: Inspected
+  readonly opts: PipelineOptions
 }
 
-/** Checks the source and the options of `pipeline()`. */
-export function checkPipelineOptions(source: unknown, opts: unknown): InvalidOptionsError | undefined {
-  const bad = checkItems(source)
-  if (bad) return new InvalidOptionsError('source', source, 'an array, an Iterable or an AsyncIterable')
-  if (typeof opts !== 'object' || opts === null) return new InvalidOptionsError('options', opts, 'an object')
-  const o = opts as Record<string, unknown>
-  return firstError(
+/** Reads (once) and checks the source and the options of `pipeline()`. */
+export function checkPipelineOptions(source: unknown, opts: unknown): CheckedPipeline | InvalidOptionsError {
+  const inspected = inspectItems(source, 'source')
+  if (inspected instanceof InvalidOptionsError) return inspected
+  const o = readOptions('options', opts, PIPELINE_KEYS)
+  if (o instanceof InvalidOptionsError) return o
+  const bad = firstError(
     checkBoolean('ordered', o.ordered),
-    o.mode === undefined || MODES.includes(o.mode)
-      ? undefined
-      : new InvalidOptionsError('mode', o.mode, '"fail-fast" or "settle"'),
+    checkMode('mode', o.mode),
     checkSignal('signal', o.signal),
     checkFunction('onProgress', o.onProgress),
     checkMs('progressIntervalMs', o.progressIntervalMs),
   )
+  return bad ?? { source: inspected, opts: o as PipelineOptions }
 }
 
+const CHUNK_KEYS = ['name', 'size', 'maxWaitMs', 'signal'] as const
+
 /** Checks `size` and `maxWaitMs` of a chunk; `prefix` names where they are (`stages[2].`, or none for `chunk()`). */
-export function checkChunk(prefix: string, o: Record<string, unknown>): InvalidOptionsError | undefined {
+export function checkChunk(
+  prefix: string,
+  o: { size?: unknown; maxWaitMs?: unknown },
+): InvalidOptionsError | undefined {
   return firstError(
-    checkInteger(`${prefix}size`, o.size, 1),
+    checkSize(`${prefix}size`, o.size, 1),
     o.maxWaitMs === Number.POSITIVE_INFINITY ? undefined : checkMs(`${prefix}maxWaitMs`, o.maxWaitMs),
   )
 }
 
+/** Reads (once) and checks the options of `chunk()`. */
+export function readChunkOptions(
+  opts: unknown,
+): { size: number; maxWaitMs?: number; signal?: AbortSignal } | InvalidOptionsError {
+  const o =
+    opts === undefined
+      ? new InvalidOptionsError('options', opts, 'an object')
+      : readOptions('options', opts, CHUNK_KEYS)
+  if (o instanceof InvalidOptionsError) return o
+  const bad = firstError(checkChunk('', o), checkSignal('signal', o.signal))
+  return bad ?? (o as { size: number; maxWaitMs?: number; signal?: AbortSignal })
+}
+
+const STAGE_KEYS = [
+  'name',
+  'fn',
+  'concurrency',
+  'buffer',
+  'timeoutMs',
+  'retry',
+  'pool',
+  'task',
+  'transfer',
+  'size',
+  'maxWaitMs',
+] as const
+
 /** Checks one stage and fills in its defaults; errors name it as `stages[i].option`. */
-export function normalizeStage(raw: RawStage, i: number): WorkSpec | ChunkSpec | InvalidOptionsError {
-  const p = `stages[${i}].`
+export function normalizeStage(raw: RawStage, i: number): StageSpec | InvalidOptionsError {
   const s = raw.stage
   if (typeof s !== 'object' || s === null) return new InvalidOptionsError(`stages[${i}]`, s, 'a stage object')
-  const o = s as Record<string, unknown>
+  const o = readOptions(`stages[${i}]`, s, STAGE_KEYS, `stages[${i}].`)
+  if (o instanceof InvalidOptionsError) return o
+  return checkStage(raw.kind, o, i)
+}
+
+function checkStage(
+  kind: RawStage['kind'],
+  o: { [K in (typeof STAGE_KEYS)[number]]?: unknown },
+  i: number,
+): StageSpec | InvalidOptionsError {
+  const p = `stages[${i}].`
   if (typeof o.name !== 'string') return new InvalidOptionsError(`${p}name`, o.name, 'a string')
   const name = o.name
-  if (raw.kind === 'chunk') {
+  if (kind === 'chunk') {
     const bad = checkChunk(p, o)
     if (bad) return bad
     const maxWaitMs = o.maxWaitMs === Number.POSITIVE_INFINITY ? undefined : (o.maxWaitMs as number | undefined)
-    return { kind: 'chunk', name, size: o.size as number, maxWaitMs }
+    return { kind: 'chunk', name, size: o.size as number, maxWaitMs } satisfies ChunkStageSpec
   }
   // Finite on purpose: an unbounded stage would read the whole source ahead, defeating backpressure.
   // Pool stages: see PoolStage.concurrency for why 4 per CPU.
-  const defaultConcurrency = raw.kind === 'pool' ? 4 * Math.max(1, availableParallelism()) : 1
+  const defaultConcurrency = kind === 'pool' ? 4 * Math.max(1, availableParallelism()) : 1
   const concurrency = o.concurrency ?? defaultConcurrency
   const buffer = o.buffer ?? concurrency
   const bad = firstError(
-    checkInteger(`${p}concurrency`, concurrency, 1),
-    checkInteger(`${p}buffer`, buffer, 0),
+    checkSize(`${p}concurrency`, concurrency, 1),
+    checkSize(`${p}buffer`, buffer, 0),
     checkMs(`${p}timeoutMs`, o.timeoutMs),
   )
   if (bad) return bad
   const common = { name, concurrency: concurrency as number, buffer: buffer as number }
-  if (raw.kind === 'fn') {
+  if (kind === 'fn') {
+    const retry = readItemRetry(o.retry, `${p}retry.`)
     const bad = firstError(
       checkFunction(`${p}fn`, o.fn, false),
-      o.retry === undefined ? undefined : checkRetryOptions(o.retry, `${p}retry.`),
+      retry instanceof InvalidOptionsError ? retry : undefined,
     )
     if (bad) return bad
     return {
       kind: 'fn',
       ...common,
-      fn: o.fn as WorkSpec['fn'],
+      fn: o.fn as WorkStageSpec['fn'],
       timeoutMs: o.timeoutMs as number | undefined,
-      retry: o.retry as WorkSpec['retry'],
+      retry: retry as WorkStageSpec['retry'],
     }
   }
   const pool = o.pool as { run?: unknown } | null | undefined
-  if (typeof pool !== 'object' || pool === null || typeof pool.run !== 'function') {
-    return new InvalidOptionsError(`${p}pool`, o.pool, 'a pool from createWorkerPool')
+  let poolRun: unknown
+  try {
+    poolRun = typeof pool === 'object' && pool !== null ? pool.run : undefined
+  } catch {
+    poolRun = undefined // a Proxy or a throwing getter: not a pool
   }
+  if (typeof poolRun !== 'function') return new InvalidOptionsError(`${p}pool`, o.pool, 'a pool from createWorkerPool')
   if (typeof o.task !== 'string') return new InvalidOptionsError(`${p}task`, o.task, 'a task name')
   const bad2 = checkFunction(`${p}transfer`, o.transfer)
   if (bad2) return bad2
   type Run = (task: string, input: unknown, opts: object) => unknown
-  const run = (pool.run as Run).bind(pool)
+  const run = (poolRun as Run).bind(pool)
   const task = o.task
   const transfer = o.transfer as ((input: unknown) => readonly unknown[]) | undefined
   const timeoutMs = o.timeoutMs as number | undefined

@@ -1,11 +1,12 @@
 import { err, ok, type Result, ResultAsync } from 'neverthrow'
-import type { Items, Source } from '../batch/source.js'
-import { openSource } from '../batch/source.js'
-import type { InvalidOptionsError } from '../errors.js'
+import { InvalidOptionsError } from '../errors.js'
+import { Channel } from '../internal/channel.js'
+import { checkBoolean, readOptions } from '../internal/options.js'
+import { type Items, openSource, type Source } from '../internal/source.js'
 import { fromThrow } from '../internal/start.js'
-import { Flow, type Sink } from './flow.js'
-import type { ChunkSpec, Envelope, WorkSpec } from './nodes.js'
 import { checkPipelineOptions, normalizeStage, type RawStage } from './options.js'
+import { type Outlet, PipelineRun } from './run.js'
+import type { PipelineItem, StageSpec } from './stage.js'
 import type {
   Pipeline,
   PipelineMetrics,
@@ -56,32 +57,31 @@ export function pipeline<I, M extends PipelineMode = 'fail-fast'>(
   return new PipelineImpl(source, opts, []) as unknown as Pipeline<I, never, M>
 }
 
-type Spec = WorkSpec | ChunkSpec
 type AnyResult = Result<unknown, unknown>
 
-/** Opens a run: checks every option, then opens the source. */
-function prepare(source: Items<unknown>, opts: PipelineOptions, stages: readonly RawStage[]) {
-  const bad: InvalidOptionsError | undefined = checkPipelineOptions(source, opts)
-  if (bad) return err(bad)
-  const specs: Spec[] = []
+/** Opens a run: reads and checks every option (once), then opens the source. */
+function prepare(source: Items<unknown>, opts: unknown, stages: readonly RawStage[]) {
+  const checked = checkPipelineOptions(source, opts)
+  if (checked instanceof InvalidOptionsError) return err(checked)
+  const specs: StageSpec[] = []
   for (let i = 0; i < stages.length; i++) {
     const s = normalizeStage(stages[i] as RawStage, i)
-    if (!('kind' in s)) return err(s)
+    if (s instanceof InvalidOptionsError) return err(s)
     specs.push(s)
   }
   try {
-    return ok({ specs, source: openSource(source) as Source<unknown> })
+    return ok({ specs, opts: checked.opts, source: openSource(checked.source) as Source<unknown> })
   } catch (e) {
     return fromThrow(e)
   }
 }
 
 class PipelineImpl {
-  private latest: Flow | undefined
+  private latest: PipelineRun | undefined
 
   constructor(
     private readonly source: Items<unknown>,
-    private readonly opts: PipelineOptions,
+    private readonly opts: unknown,
     private readonly stages: readonly RawStage[],
   ) {}
 
@@ -100,9 +100,9 @@ class PipelineImpl {
     // Before the first run: zeros, with each stage's name and concurrency as it will run.
     const stages = this.stages.map((raw, i): StageMetrics => {
       const spec = normalizeStage(raw, i)
-      const named = 'kind' in spec
+      const named = !(spec instanceof InvalidOptionsError)
       return {
-        name: named ? spec.name : String((raw.stage as { name?: unknown } | null)?.name),
+        name: named ? spec.name : nameOf(raw.stage),
         kind: raw.kind,
         concurrency: named && spec.kind !== 'chunk' ? spec.concurrency : 1,
         in: 0,
@@ -123,17 +123,24 @@ class PipelineImpl {
       new Promise<AnyResult>((resolve) => {
         const prepared = prepare(this.source, this.opts, this.stages)
         if (prepared.isErr()) return resolve(prepared)
-        const collect = runOpts?.collect !== false
-        const settle = this.opts.mode === 'settle'
+        const r = readOptions('options', runOpts, ['collect'] as const)
+        const bad = r instanceof InvalidOptionsError ? r : checkBoolean('collect', r.collect)
+        if (bad) {
+          prepared.value.source.close()
+          return resolve(err(bad))
+        }
+        const { source, specs, opts } = prepared.value
+        const collect = (r as { collect?: unknown }).collect !== false
+        const settle = opts.mode === 'settle'
         const values: unknown[] = []
         const errors: unknown[] = []
         const t0 = performance.now()
-        // The consumer here is instant, so the sink always has room.
-        const sink: Sink = {
+        // The consumer here is instant, so the outlet always has room.
+        const outlet: Outlet = {
           room: () => Number.POSITIVE_INFINITY,
-          push: (env: Envelope) => {
-            if (env.failed) errors.push(env.value)
-            else if (collect) values.push(env.value)
+          push: (item: PipelineItem) => {
+            if (item.failed) errors.push(item.value)
+            else if (collect) values.push(item.value)
           },
           end: (failure) => {
             if (failure) return resolve(failure)
@@ -143,66 +150,80 @@ class PipelineImpl {
             resolve(ok({ values: out, errors, stats } satisfies SettledPipeline<unknown, unknown>))
           },
         }
-        const { source, specs } = prepared.value
-        const flow = new Flow(source, specs, this.opts, sink)
-        this.latest = flow
-        flow.start()
+        const run = new PipelineRun(source, specs, opts, outlet)
+        this.latest = run
+        run.start()
       }),
     )
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<AnyResult, void, undefined> {
-    const prepared = prepare(this.source, this.opts, this.stages)
-    if (prepared.isErr()) {
-      yield prepared
-      return
-    }
-    // One result waits here for the consumer; it keeps its place until the consumer asks for
-    // the next one, so a slow consumer holds the whole pipeline back.
-    const queue: Envelope[] = []
+  [Symbol.asyncIterator](): AsyncGenerator<AnyResult, void, undefined> {
+    // One result waits in `queue` for the consumer; it keeps its place until the consumer asks
+    // for the next one, so a slow consumer holds the whole pipeline back.
+    const queue: PipelineItem[] = []
+    let run: PipelineRun | undefined
+    let only: AnyResult | undefined // bad options or a broken source: the one result
+    let handedOut = false
     let ended = false
     let failure: AnyResult | undefined
-    let wake: (() => void) | undefined
-    const notify = (): void => {
-      const w = wake
-      wake = undefined
-      w?.()
-    }
-    const sink: Sink = {
+    let over = false
+    const outlet: Outlet = {
       room: () => 1 - queue.length,
-      push: (env) => {
-        queue.push(env)
-        notify()
+      push: (item) => {
+        queue.push(item)
+        channel.notify()
       },
       end: (f) => {
         ended = true
         failure = f
-        notify()
+        channel.notify()
       },
     }
-    const { source, specs } = prepared.value
-    const flow = new Flow(source, specs, this.opts, sink)
-    this.latest = flow
-    try {
-      flow.start()
-      for (;;) {
-        const env = queue[0]
-        if (env !== undefined) {
-          yield env.failed ? err(env.value) : ok(env.value)
-          queue.shift()
-          flow.drive()
-          continue
-        }
-        if (ended) {
-          if (failure) yield failure
+    const channel = new Channel<AnyResult>({
+      open: () => {
+        const prepared = prepare(this.source, this.opts, this.stages)
+        if (prepared.isErr()) {
+          only = prepared
           return
         }
-        await new Promise<void>((resolve) => {
-          wake = resolve
-        })
-      }
-    } finally {
-      flow.stop(undefined)
-    }
+        const { source, specs, opts } = prepared.value
+        run = new PipelineRun(source, specs, opts, outlet)
+        this.latest = run
+        run.start()
+      },
+      take: () => {
+        if (over) return undefined
+        if (only) {
+          over = true
+          return only
+        }
+        if (handedOut) {
+          queue.shift()
+          handedOut = false
+          run?.drive()
+        }
+        const item = queue[0]
+        if (item !== undefined) {
+          handedOut = true
+          return item.failed ? err(item.value) : ok(item.value)
+        }
+        if (!ended) return undefined
+        over = true
+        return failure
+      },
+      get ended() {
+        return over
+      },
+      close: () => run?.stop(undefined),
+    })
+    return channel
+  }
+}
+
+function nameOf(stage: unknown): string {
+  try {
+    return String((stage as { name?: unknown } | null)?.name)
+  } catch {
+    return 'undefined'
   }
 }

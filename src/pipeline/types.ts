@@ -1,22 +1,24 @@
 import type { TransferListItem } from 'node:worker_threads'
 import type { Result, ResultAsync } from 'neverthrow'
-import type { ItemErr, ItemOk, ItemRetry, ItemReturn, BatchProgress as Progress } from '../batch/types.js'
+import type { ItemErr, ItemOk, ItemReturn } from '../batch/types.js'
 import type { CancelledError, InvalidOptionsError, UnexpectedError } from '../errors.js'
-import type { TaskContext } from '../types.js'
+import type { ItemRetry } from '../internal/item.js'
+import type { BatchProgress as Progress } from '../internal/progress.js'
+import type { AttemptContext, Collected, Mode } from '../types.js'
 // Types only: a pool stage takes a pool the user made with `okflow/worker`, so `okflow` itself
 // never loads the worker pool.
 import type { WorkerTaskMap, WorkerTasks } from '../worker/define.js'
 import type { WorkerPool } from '../worker/pool.js'
 import type { TaskError, TaskInput, TaskName, TaskOutput, WorkerRunError } from '../worker/types.js'
 
-/** What a stage's `fn` receives beside the item. */
-export interface StageContext extends TaskContext {
-  /** Aborted when the pipeline stops (an err in fail-fast mode, `signal`, the consumer broke out) or the item timed out. */
-  readonly signal: AbortSignal
+/**
+ * What a stage's `fn` receives beside the item: the shared {@link AttemptContext} (`signal`,
+ * aborted when the pipeline stops — an err in fail-fast mode, `signal`, the consumer broke out —
+ * or the item timed out; `attempt`, 1 or more when `retry` calls `fn` again) and the item's index.
+ */
+export interface StageContext extends AttemptContext {
   /** The item's index (see {@link StageError.index}). */
   readonly index: number
-  /** Which call this is for the item: 1, or more when `retry` calls `fn` again. */
-  readonly attempt: number
 }
 
 /**
@@ -86,8 +88,8 @@ export interface StageError<S extends string, E> {
 /** Errors of the pipeline itself: the source threw, `signal` aborted, bad options. */
 export type PipelineFailure = UnexpectedError | CancelledError | InvalidOptionsError
 
-/** `fail-fast` (default): the first failed item stops every stage. `settle`: failed items are reported and the flow goes on. */
-export type PipelineMode = 'fail-fast' | 'settle'
+/** `fail-fast` (default): the first failed item stops every stage. `settle`: failed items are reported and the flow goes on. The shared {@link Mode}. */
+export type PipelineMode = Mode
 
 /** Counters of one stage, to find the bottleneck: its input buffer stays full, the next one's stays empty. */
 export interface StageMetrics {
@@ -149,8 +151,8 @@ export interface RunPipelineOptions<C extends boolean = boolean> {
   readonly collect?: C | undefined
 }
 
-/** Outputs as `run()` keeps them: `O[]`, or `undefined` with `collect: false`. */
-export type Outputs<O, C extends boolean> = [C] extends [false] ? undefined : [C] extends [true] ? O[] : O[] | undefined
+/** Outputs as `run()` keeps them: `O[]`, or `undefined` with `collect: false`. The shared {@link Collected}. */
+export type Outputs<O, C extends boolean> = Collected<O, C>
 
 /** The ok value of a settle-mode `run()`. */
 export interface SettledPipeline<O, E> {

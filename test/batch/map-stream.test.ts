@@ -9,9 +9,9 @@ import {
   TimeoutError,
   UnexpectedError,
 } from '../../src/index.js'
-import { collect, countingSource, delay, flush, inFlight, noUnhandledRejections, range, values } from './helpers.js'
+import { collect, countingSource, delay, flush, inFlight, noUnhandledRejections, range, values } from '../helpers.js'
 
-const unhandled = noUnhandledRejections()
+noUnhandledRejections() // fails the test during which something rejected unhandled
 
 describe('mapStream', () => {
   it('yields in input order by default, whatever the completion order', async () => {
@@ -78,7 +78,9 @@ describe('mapStream', () => {
       await delay(1) // a slow consumer
     }
     expect(consumed).toBe(30)
-    expect(maxAhead).toBeLessThanOrEqual(4)
+    // 4 ahead of what was handed over, +1: the result the loop body holds (its slot went back at
+    // hand-over, so work overlaps with the consumer).
+    expect(maxAhead).toBeLessThanOrEqual(4 + 1)
   })
 
   it('yields an item error and goes on', async () => {
@@ -102,9 +104,11 @@ describe('mapStream', () => {
   it('breaking out of the loop aborts running items and closes the source', async () => {
     const { items, stats } = countingSource(range(100))
     const aborted: number[] = []
+    const started: number[] = []
     for await (const r of mapStream(
       items,
       async (x, _i, { signal }) => {
+        started.push(x)
         await delay(x === 0 ? 1 : 50, signal)
         if (signal.aborted) aborted.push(x)
         return ok(x)
@@ -117,7 +121,10 @@ describe('mapStream', () => {
     await flush()
     expect(stats.returned).toBe(true)
     expect(stats.pulled).toBeLessThanOrEqual(5)
-    expect(aborted.sort((a, b) => a - b)).toEqual(range(stats.pulled).slice(1))
+    // Every item that started, but the one handed over, was aborted (a pull that arrived after
+    // the break starts nothing).
+    expect(aborted.sort((a, b) => a - b)).toEqual(started.slice(1))
+    expect(started.length).toBeGreaterThanOrEqual(4)
   })
 
   it('an aborted signal yields one err(CancelledError) and ends', async () => {
@@ -208,10 +215,5 @@ describe('mapStream', () => {
     expect(calls).toBe(0)
     await collect(stream)
     expect(calls).toBe(3)
-  })
-
-  it('had no unhandled rejections in this file', async () => {
-    await flush()
-    expect(unhandled.count()).toBe(0)
   })
 })

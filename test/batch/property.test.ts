@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { err, mapStream, ok, processInBatches } from '../../src/index.js'
+import { fields } from '../helpers.js'
 
 const ticks = async (n: number) => {
   for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r))
@@ -55,7 +56,7 @@ describe('batch properties (fast-check)', () => {
           const { values, errors, stats } = r._unsafeUnwrap()
           const idx = items.map((_, i) => i)
           expect(values).toEqual(idx.filter((i) => !items[i]?.fail))
-          expect(errors).toEqual(idx.filter((i) => items[i]?.fail).map((i) => ({ index: i, error: i })))
+          expect(fields(errors)).toEqual(idx.filter((i) => items[i]?.fail).map((i) => ({ index: i, error: i })))
           expect(stats.total).toBe(items.length)
           expect(maxRunning).toBeLessThanOrEqual(concurrency)
           expect(maxAhead).toBeLessThanOrEqual(concurrency)
@@ -94,7 +95,9 @@ describe('batch properties (fast-check)', () => {
         }
         const idx = items.map((_, i) => i)
         expect(ordered ? seen : [...seen].sort((a, b) => a - b)).toEqual(idx)
-        expect(maxAhead).toBeLessThanOrEqual(concurrency)
+        // `concurrency` ahead of what was handed over; +1: the result the loop body holds (its
+        // slot went back at hand-over, so the next item runs meanwhile).
+        expect(maxAhead).toBeLessThanOrEqual(concurrency + 1)
       }),
       { numRuns: 60 },
     )

@@ -4,7 +4,7 @@ import {
   type CancelledError,
   err,
   type InvalidOptionsError,
-  type ItemError,
+  type ItemFailedError,
   mapStream,
   ok,
   processInBatches,
@@ -26,9 +26,9 @@ async function* lines(): AsyncGenerator<string> {
 }
 
 describe('processInBatches types', () => {
-  it('fail-fast (default): typed outputs; errors = { index, error } | library errors', () => {
+  it('fail-fast (default): typed outputs; errors = ItemFailedError ({ index, error }) | library errors', () => {
     const r = processInBatches(lines(), (line) => parse(line), { concurrency: 4 })
-    expectTypeOf(r).toEqualTypeOf<ResultAsync<{ id: number }[], ItemError<ParseError | ItemLib> | Library>>()
+    expectTypeOf(r).toEqualTypeOf<ResultAsync<{ id: number }[], ItemFailedError<ParseError | ItemLib> | Library>>()
   })
 
   it('infers the item type from arrays, iterables and async iterables', () => {
@@ -55,9 +55,9 @@ describe('processInBatches types', () => {
 
   it('accepts every input form: Result, ResultAsync, promise of Result', () => {
     const a = processInBatches([1], (n) => okAsync(String(n)), { concurrency: 1 })
-    expectTypeOf(a).toEqualTypeOf<ResultAsync<string[], ItemError<ItemLib> | Library>>()
+    expectTypeOf(a).toEqualTypeOf<ResultAsync<string[], ItemFailedError<ItemLib> | Library>>()
     const b = processInBatches([1], async (n) => (n > 0 ? ok(n) : err('neg' as const)), { concurrency: 1 })
-    expectTypeOf(b).toEqualTypeOf<ResultAsync<number[], ItemError<'neg' | ItemLib> | Library>>()
+    expectTypeOf(b).toEqualTypeOf<ResultAsync<number[], ItemFailedError<'neg' | ItemLib> | Library>>()
   })
 
   it('settle mode gives { values, errors, stats } and no ItemError in the error union', () => {
@@ -67,7 +67,7 @@ describe('processInBatches types', () => {
 
   it('collect: false gives undefined outputs', () => {
     const ff = processInBatches(lines(), (line) => parse(line), { concurrency: 4, collect: false })
-    expectTypeOf(ff).toEqualTypeOf<ResultAsync<undefined, ItemError<ParseError | ItemLib> | Library>>()
+    expectTypeOf(ff).toEqualTypeOf<ResultAsync<undefined, ItemFailedError<ParseError | ItemLib> | Library>>()
     const st = processInBatches(lines(), (line) => parse(line), { concurrency: 4, collect: false, mode: 'settle' })
     expectTypeOf(st).toEqualTypeOf<ResultAsync<SettledBatch<undefined, ParseError | ItemLib>, Library>>()
   })
@@ -81,9 +81,9 @@ describe('processInBatches types', () => {
         return batch > 3 ? errAsync({ _tag: 'DiskFull' as const }) : okAsync(undefined)
       },
     })
-    expectTypeOf(r).toEqualTypeOf<ResultAsync<number[], ItemError<ItemLib> | { _tag: 'DiskFull' } | Library>>()
+    expectTypeOf(r).toEqualTypeOf<ResultAsync<number[], ItemFailedError<ItemLib> | { _tag: 'DiskFull' } | Library>>()
     const v = processInBatches([1], (n) => ok(n), { concurrency: 1, afterBatch: () => {} })
-    expectTypeOf(v).toEqualTypeOf<ResultAsync<number[], ItemError<ItemLib> | Library>>()
+    expectTypeOf(v).toEqualTypeOf<ResultAsync<number[], ItemFailedError<ItemLib> | Library>>()
   })
 
   it('retryIf sees the item error type; onProgress sees progress', () => {

@@ -15,15 +15,15 @@ import {
   countingSource,
   deferred,
   delay,
+  expectNoLeaks,
   flush,
   inFlight,
   noUnhandledRejections,
   range,
   values,
-} from '../batch/helpers.js'
-import { expectNoLeaks } from '../helpers.js'
+} from '../helpers.js'
 
-const unhandled = noUnhandledRejections()
+noUnhandledRejections() // fails the test during which something rejected unhandled
 
 describe('pipeline', () => {
   it('types and values flow stage to stage; run() returns the outputs in order', async () => {
@@ -350,9 +350,5 @@ describe('pipeline', () => {
         .run({ collect: false }),
     )
     expect(r._unsafeUnwrapErr()).toBeInstanceOf(CancelledError)
-  })
-
-  it('left no unhandled rejections', () => {
-    expect(unhandled.count()).toBe(0)
   })
 })

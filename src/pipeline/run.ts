@@ -1,28 +1,21 @@
 import { err, type Result } from 'neverthrow'
-import { Progress } from '../batch/progress.js'
-import type { Source } from '../batch/source.js'
-import type { BatchProgress } from '../batch/types.js'
-import { CancelledError, UnexpectedError } from '../errors.js'
+import { CancelledError } from '../errors.js'
 import { cancelledBy, onAbort } from '../internal/abort.js'
+import { type BatchProgress, Progress } from '../internal/progress.js'
+import { Puller } from '../internal/pull.js'
+import type { Source } from '../internal/source.js'
 import { fromThrow } from '../internal/start.js'
-import {
-  ChunkNode,
-  type ChunkSpec,
-  type Downstream,
-  Envelope,
-  type FlowHooks,
-  type Node,
-  WorkNode,
-  type WorkSpec,
-} from './nodes.js'
+import { ChunkStageRun } from './chunk-stage.js'
+import { type Downstream, PipelineItem, type RunHooks, type StageRun, type StageSpec } from './stage.js'
 import type { PipelineMetrics, PipelineOptions } from './types.js'
+import { WorkStageRun } from './work-stage.js'
 
 const DEFAULT_PROGRESS_MS = 100
 /** Hand-overs in one synchronous pass before yielding to the event loop. */
 const SLICE = 4096
 
 /** Where results leave the pipeline: `run()` collects them, the async iterator queues one for its consumer. */
-export interface Sink extends Downstream {
+export interface Outlet extends Downstream {
   /** The run is over: `result` is an err to report, `undefined` after a normal end or a consumer break. */
   end(result: Result<never, unknown> | undefined): void
 }
@@ -34,22 +27,21 @@ export interface Sink extends Downstream {
  * took a result) only call `drive()`, which never re-enters itself: synchronous sources and
  * stages therefore cannot grow the stack.
  */
-export class Flow implements FlowHooks {
+export class PipelineRun implements RunHooks {
   readonly failFast: boolean
   readonly ordered: boolean
   readonly startedAt = performance.now()
   clock = this.startedAt
   private readonly controller = new AbortController()
   readonly signal: AbortSignal = this.controller.signal
-  readonly nodes: Node[]
+  readonly stages: StageRun[]
   stopped = false
   private sourceDone = false
-  private pulling = false
+  private readonly puller: Puller<unknown>
   private driving = false
   private resume: ReturnType<typeof setImmediate> | undefined
   private again = false
   private moves = 0
-  private pulled = 0
   private done = 0
   private failed = 0
   private progress: Progress | undefined
@@ -59,33 +51,49 @@ export class Flow implements FlowHooks {
   private readonly links: Downstream[]
 
   constructor(
-    private readonly source: Source<unknown>,
-    specs: readonly (WorkSpec | ChunkSpec)[],
+    source: Source<unknown>,
+    specs: readonly StageSpec[],
     private readonly opts: PipelineOptions,
-    private readonly sink: Sink,
+    private readonly outlet: Outlet,
   ) {
     this.failFast = opts.mode !== 'settle'
     this.ordered = opts.ordered !== false
-    this.nodes = specs.map((s) => (s.kind === 'chunk' ? new ChunkNode(s, this) : new WorkNode(s, this)))
+    this.stages = specs.map((s) => (s.kind === 'chunk' ? new ChunkStageRun(s, this) : new WorkStageRun(s, this)))
     // Counts what reaches the consumer, for progress and metrics.
     this.out = {
-      room: () => sink.room(),
-      push: (env) => {
-        if (env.failed) this.failed++
+      room: () => outlet.room(),
+      push: (item) => {
+        if (item.failed) this.failed++
         else this.done++
-        sink.push(env)
+        outlet.push(item)
         this.tick()
       },
     }
-    this.links = this.nodes.map((_, i) => {
-      const next = this.nodes[i + 1] ?? this.out
+    this.links = this.stages.map((_, i) => {
+      const next = this.stages[i + 1] ?? this.out
       return {
         room: () => next.room(),
-        push: (env: Envelope) => {
+        push: (item: PipelineItem) => {
           this.moves++
-          next.push(env)
+          next.push(item)
         },
       }
+    })
+    // Reads the source while the first stage has room; one pull at a time for async sources.
+    const first = this.stages[0] ?? this.out
+    this.puller = new Puller<unknown>(source, {
+      room: () => first.room() > 0,
+      item: (value, index) => {
+        this.moves++
+        first.push(new PipelineItem(index, value))
+      },
+      end: (error) => {
+        this.moves++
+        this.sourceDone = true
+        // The source broke: nothing more can come, so the run ends with its error (as in processInBatches).
+        if (error) this.stop(err(error))
+      },
+      resume: () => this.drive(),
     })
   }
 
@@ -128,18 +136,18 @@ export class Flow implements FlowHooks {
         this.again = false
         const before = this.moves
         let upstreamDone = this.sourceDone
-        const nodes = this.nodes
-        for (let i = 0; i < nodes.length && !this.stopped; i++) {
-          const node = nodes[i] as Node
-          node.step(this.links[i] as Downstream, upstreamDone)
-          upstreamDone = node.finished(upstreamDone)
+        const stages = this.stages
+        for (let i = 0; i < stages.length && !this.stopped; i++) {
+          const stage = stages[i] as StageRun
+          stage.step(this.links[i] as Downstream, upstreamDone)
+          upstreamDone = stage.finished(upstreamDone)
         }
         if (this.stopped) return
         if (upstreamDone) {
           this.stop(undefined)
           return
         }
-        this.pump()
+        this.puller.pump()
         if (this.stopped) return
         if (this.moves !== before) this.again = true
       } while (this.again)
@@ -170,27 +178,27 @@ export class Flow implements FlowHooks {
     this.detach?.()
     if (this.resume !== undefined) clearImmediate(this.resume)
     let running = 0
-    for (const node of this.nodes) {
-      running += node.running
-      node.stop()
+    for (const stage of this.stages) {
+      running += stage.running
+      stage.stop()
     }
-    this.source.close() // a no-op when the source ended by itself
+    this.puller.stop() // closes the source: a no-op when it ended by itself
     if (running > 0) {
       const reason = result?.isErr() && result.error instanceof CancelledError ? result.error : undefined
       this.controller.abort(reason ?? new CancelledError('the pipeline stopped'))
     }
     const thrown = this.progress?.final(this.done, this.failed) // always reported, even after an error
-    this.sink.end(result ?? thrown)
+    this.outlet.end(result ?? thrown)
   }
 
   metrics(): PipelineMetrics {
     const now = performance.now()
     return {
       elapsedMs: now - this.startedAt,
-      pulled: this.pulled,
+      pulled: this.puller.pulled,
       done: this.done,
       failed: this.failed,
-      stages: this.nodes.map((n) => n.metrics(now)),
+      stages: this.stages.map((n) => n.metrics(now)),
     }
   }
 
@@ -201,50 +209,5 @@ export class Flow implements FlowHooks {
     } catch (e) {
       this.stop(fromThrow(e))
     }
-  }
-
-  /** Reads the source while the first stage has room; one pull at a time for async sources. */
-  private pump(): void {
-    const first = this.nodes[0] ?? this.out
-    const source = this.source
-    while (!this.sourceDone && !this.pulling && !this.stopped && first.room() > 0) {
-      let r: IteratorResult<unknown> | PromiseLike<IteratorResult<unknown>>
-      try {
-        r = source.pull()
-      } catch (e) {
-        this.sourceFailed(e)
-        return
-      }
-      if (source.async) {
-        this.pulling = true
-        ;(r as PromiseLike<IteratorResult<unknown>>).then(this.onPulled, this.onPullFailed)
-        return
-      }
-      this.take(r as IteratorResult<unknown>, first)
-    }
-  }
-
-  private take(r: IteratorResult<unknown>, first: Downstream): void {
-    this.moves++
-    if (r.done) this.sourceDone = true
-    else first.push(new Envelope(this.pulled++, r.value))
-  }
-
-  private readonly onPulled = (r: IteratorResult<unknown>): void => {
-    this.pulling = false
-    if (this.stopped) return
-    this.take(r, this.nodes[0] ?? this.out)
-    this.drive()
-  }
-
-  private readonly onPullFailed = (e: unknown): void => {
-    this.pulling = false
-    this.sourceFailed(e)
-  }
-
-  // The source broke: nothing more can come, so the run ends with its error (as in processInBatches).
-  private sourceFailed(e: unknown): void {
-    this.sourceDone = true
-    this.stop(err(e instanceof UnexpectedError ? e : UnexpectedError.from(e)))
   }
 }

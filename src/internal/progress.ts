@@ -1,10 +1,23 @@
 import type { Result } from 'neverthrow'
 import type { UnexpectedError } from '../errors.js'
-import { fromThrow } from '../internal/start.js'
-import type { BatchProgress } from './types.js'
+import { fromThrow } from './start.js'
+
+/** Progress of a job, as `onProgress` sees it (batch jobs; pipelines add their stages). */
+export interface BatchProgress {
+  /** Items finished so far, failed ones included. */
+  readonly done: number
+  /** Items that failed so far (settle mode; at most 1 in fail-fast mode). */
+  readonly failed: number
+  /** Number of items, when known: the array's length or the `total` option. */
+  readonly total?: number
+  /** Items finished per second since the job started. */
+  readonly ratePerSec: number
+  /** Estimated time left, when `total` is known and the rate is not 0. */
+  readonly etaMs?: number
+}
 
 /**
- * Throttled progress reports. Checked on item completion only (no interval timer, so nothing can
+ * Throttled progress reports, for batch jobs and pipelines. Checked on item completion only (no interval timer, so nothing can
  * be left running after the job); `final()` reports the end state once more, whatever the throttle.
  */
 export class Progress {
