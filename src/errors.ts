@@ -211,18 +211,14 @@ export class ItemFailedError<E = unknown> extends Error {
   }
 }
 
-/** `TimeoutError: Timed out after 5 ms`, a string as is, `{ code: "E5" }`-like objects by their fields. */
+/** An Error by its name and message, an object by its `message` or its JSON, anything else as written in code. */
 function describeItemError(error: unknown): string {
   try {
     if (error instanceof Error) return `${error.name}: ${error.message}`
-    if (error !== null && typeof error === 'object' && !Array.isArray(error)) {
-      const e = error as { _tag?: unknown; message?: unknown }
-      if (typeof e.message === 'string') return typeof e._tag === 'string' ? `${e._tag}: ${e.message}` : e.message
-      const fields = Object.keys(error).slice(0, 4)
-      return `{ ${fields.map((k) => `${k}: ${formatValue((error as Record<string, unknown>)[k])}`).join(', ')}${Object.keys(error).length > 4 ? ', …' : ''} }`
-    }
-    return messageOf(error)
+    const m = (error as { message?: unknown } | null)?.message
+    if (typeof m === 'string') return m
+    return typeof error === 'object' && error !== null ? (JSON.stringify(error) ?? '[object]') : messageOf(error)
   } catch {
-    return 'an error that cannot be shown'
+    return '[object]' // a Proxy, a cycle, a throwing getter
   }
 }
