@@ -94,6 +94,12 @@ class MapStream<I> implements Feed<unknown> {
     const checked = checkStreamOptions(this.items, this.fn, this.opts)
     if (checked instanceof InvalidOptionsError) {
       this.only = err(checked)
+      // The one err keeps the shape the caller asked for, even when other options are bad.
+      try {
+        this.withIndex = (this.opts as { withIndex?: unknown } | undefined)?.withIndex === true
+      } catch {
+        // unreadable: the bare Result
+      }
       return
     }
     this.withIndex = checked.withIndex === true

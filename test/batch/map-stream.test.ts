@@ -217,3 +217,128 @@ describe('mapStream', () => {
     expect(calls).toBe(3)
   })
 })
+
+describe('mapStream: hand-over, index, bad input (0.2)', () => {
+  it('frees a slot on hand-over: with concurrency 1 the next item runs while the consumer works', async () => {
+    const log: string[] = []
+    const release: (() => void)[] = []
+    const stream = mapStream(
+      range(3),
+      (x) => {
+        log.push(`start ${x}`)
+        return ok(x)
+      },
+      { concurrency: 1 },
+    )
+    for await (const r of stream) {
+      log.push(`consume ${r._unsafeUnwrap()}`)
+      // The consumer is busy until its own promise settles: the next item must start meanwhile.
+      await new Promise<void>((resolve) => {
+        release.push(resolve)
+        setImmediate(resolve)
+      })
+      log.push(`done ${r._unsafeUnwrap()}`)
+    }
+    expect(log.indexOf('start 1')).toBeLessThan(log.indexOf('done 0'))
+    expect(log.indexOf('start 2')).toBeLessThan(log.indexOf('done 1'))
+    expect(log.filter((l) => l.startsWith('start'))).toEqual(['start 0', 'start 1', 'start 2'])
+  })
+
+  it('still never runs more than `concurrency` items that were not handed over', async () => {
+    const t = inFlight()
+    let handedButRunning = 0
+    for await (const r of mapStream(
+      range(20),
+      async (x) => {
+        t.enter()
+        await delay(x % 3)
+        t.leave()
+        return ok(x)
+      },
+      { concurrency: 3 },
+    )) {
+      handedButRunning = Math.max(handedButRunning, t.s.now)
+      await delay(1)
+      expect(r.isOk()).toBe(true)
+    }
+    expect(t.s.max).toBeLessThanOrEqual(3)
+    expect(handedButRunning).toBeLessThanOrEqual(3)
+  })
+
+  it('withIndex: true yields { index, result } in order, and in completion order unordered', async () => {
+    const ordered = await collectAll(
+      mapStream(range(5), async (x) => (x === 2 ? err(`bad ${x}`) : ok(x * 10)), { concurrency: 3, withIndex: true }),
+    )
+    expect(ordered.map((o) => o.index)).toEqual([0, 1, 2, 3, 4])
+    expect(ordered.map((o) => (o.result.isOk() ? o.result.value : o.result.error))).toEqual([0, 10, 'bad 2', 30, 40])
+    const unordered = await collectAll(
+      mapStream(
+        range(4),
+        async (x) => {
+          await delay(x === 0 ? 20 : 1)
+          return ok(x)
+        },
+        { concurrency: 4, ordered: false, withIndex: true },
+      ),
+    )
+    expect(unordered[unordered.length - 1]).toMatchObject({ index: 0 })
+    for (const o of unordered) expect(o.result._unsafeUnwrap()).toBe(o.index)
+  })
+
+  it("withIndex: the stream's own errors come at index -1", async () => {
+    const bad = await collectAll(mapStream(range(2), (x) => ok(x), { concurrency: 0, withIndex: true }))
+    expect(bad).toHaveLength(1)
+    expect(bad[0]?.index).toBe(-1)
+    expect(bad[0]?.result._unsafeUnwrapErr()).toBeInstanceOf(InvalidOptionsError)
+  })
+
+  it('mapStream(items, fn) with no options object yields err(InvalidOptionsError) naming concurrency, no throw', async () => {
+    const call = mapStream as unknown as (items: unknown, fn: unknown) => AsyncIterable<Result<unknown, unknown>>
+    const rs = await collect(call(range(2), (x: number) => ok(x)))
+    expect(rs).toHaveLength(1)
+    expect(rs[0]?._unsafeUnwrapErr()).toMatchObject({ _tag: 'InvalidOptionsError', option: 'concurrency' })
+  })
+
+  it('an item whose returned object has a throwing then getter yields err(UnexpectedError), no hang', async () => {
+    const hostile = () =>
+      Object.defineProperty({}, 'then', {
+        get() {
+          throw new Error('then getter')
+        },
+      })
+    async function* source() {
+      yield 1
+      yield 2
+    }
+    for (const opts of [
+      { concurrency: 2 },
+      { concurrency: 2, timeoutMs: 1000 },
+      { concurrency: 2, retry: { attempts: 2 } },
+    ]) {
+      const rs = await collect(mapStream(source(), () => hostile() as never, opts))
+      expect(rs).toHaveLength(2)
+      for (const r of rs) expect(r._unsafeUnwrapErr()).toBeInstanceOf(UnexpectedError)
+    }
+  })
+
+  it('refuses sizes past the bound (2 ** 31, 1e21) and options behind throwing getters, by name', async () => {
+    for (const concurrency of [2 ** 31, 1e21]) {
+      const [r] = await collect(mapStream(range(2), (x) => ok(x), { concurrency }))
+      expect(r?._unsafeUnwrapErr()).toMatchObject({ _tag: 'InvalidOptionsError', option: 'concurrency' })
+    }
+    const getter = Object.defineProperty({ concurrency: 1 }, 'ordered', {
+      enumerable: true,
+      get() {
+        throw new Error('no')
+      },
+    })
+    const [r] = await collect(mapStream(range(2), (x) => ok(x), getter))
+    expect(r?._unsafeUnwrapErr()).toMatchObject({ _tag: 'InvalidOptionsError', option: 'ordered' })
+  })
+})
+
+async function collectAll<T>(stream: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = []
+  for await (const v of stream) out.push(v)
+  return out
+}

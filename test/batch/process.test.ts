@@ -616,3 +616,155 @@ describe('processInBatches: many listeners on ctx.signal', () => {
     expect(warnings).not.toContain('MaxListenersExceededWarning')
   })
 })
+
+describe('processInBatches: readable failures, bounded sizes, hostile input (0.2)', () => {
+  it('a fail-fast failure is an ItemFailedError that logs readably, keeping index and error', async () => {
+    const r = await processInBatches(range(5), (x) => (x === 3 ? err({ code: 'E3' }) : ok(x)), { concurrency: 1 })
+    const e = r._unsafeUnwrapErr() as ItemFailedError<{ code: string }>
+    expect(e).toBeInstanceOf(ItemFailedError)
+    expect(e._tag).toBe('ItemFailedError')
+    expect(e.name).toBe('ItemFailedError')
+    expect(e.index).toBe(3)
+    expect(e.error).toEqual({ code: 'E3' })
+    expect(String(e)).toBe('ItemFailedError: Item 3 failed: {"code":"E3"}')
+    expect(String(e)).not.toContain('[object Object]')
+    const timedOut = await processInBatches([1], () => new Promise<never>(() => {}), { concurrency: 1, timeoutMs: 1 })
+    expect(String(timedOut._unsafeUnwrapErr())).toBe(
+      'ItemFailedError: Item 0 failed: TimeoutError: Timed out after 1 ms',
+    )
+  })
+
+  it('settle mode lists ItemFailedErrors too', async () => {
+    const r = await processInBatches(range(4), (x) => (x % 2 ? err(`odd ${x}`) : ok(x)), {
+      concurrency: 2,
+      mode: 'settle',
+    })
+    const { errors } = r._unsafeUnwrap()
+    expect(errors.every((e) => e instanceof ItemFailedError)).toBe(true)
+    expect(errors.map(String)).toEqual([
+      'ItemFailedError: Item 1 failed: odd 1',
+      'ItemFailedError: Item 3 failed: odd 3',
+    ])
+  })
+
+  it('bounds every size option: concurrency and batchSize of 2 ** 31 or 1e21 are refused by name', async () => {
+    for (const [opts, option] of [
+      [{ concurrency: 2 ** 31 }, 'concurrency'],
+      [{ concurrency: 1e21 }, 'concurrency'],
+      [{ concurrency: 1, batchSize: 2 ** 31 }, 'batchSize'],
+      [{ concurrency: 1, batchSize: 1e21 }, 'batchSize'],
+    ] as const) {
+      const r = await processInBatches(range(2), (x) => ok(x), opts)
+      expect(r._unsafeUnwrapErr()).toMatchObject({ _tag: 'InvalidOptionsError', option })
+    }
+    // The bound itself and Infinity still work.
+    expect((await processInBatches(range(3), (x) => ok(x), { concurrency: 2 ** 30 }))._unsafeUnwrap()).toEqual(range(3))
+    expect((await processInBatches(range(3), (x) => ok(x), { concurrency: Infinity }))._unsafeUnwrap()).toEqual(
+      range(3),
+    )
+  })
+
+  it('an item returning an object whose then getter throws ends as err(UnexpectedError), on every path, no hang', async () => {
+    const hostile = () =>
+      Object.defineProperty({}, 'then', {
+        get() {
+          throw new Error('then getter')
+        },
+      })
+    async function* source() {
+      yield 1 // started asynchronously: after an await of the source
+    }
+    for (const opts of [
+      { concurrency: 1 },
+      { concurrency: 1, timeoutMs: 1000 },
+      { concurrency: 1, retry: { attempts: 2 } },
+    ]) {
+      const r = await processInBatches(source(), () => hostile() as never, opts)
+      const e = r._unsafeUnwrapErr() as ItemFailedError
+      expect(e.error).toBeInstanceOf(UnexpectedError)
+      expect((e.error as UnexpectedError).message).toContain('then getter')
+    }
+  })
+
+  it('options behind throwing getters or Proxies are refused by name, never thrown or rejected', async () => {
+    const getter = (name: string) =>
+      Object.defineProperty({ concurrency: 1 }, name, {
+        enumerable: true,
+        get() {
+          throw new Error(`no ${name}`)
+        },
+      })
+    for (const name of ['mode', 'onProgress', 'afterBatch', 'retry']) {
+      const r = await processInBatches(range(2), (x) => ok(x), getter(name) as never)
+      expect(r._unsafeUnwrapErr()).toMatchObject({ _tag: 'InvalidOptionsError', option: name })
+    }
+    const retryGetter = {
+      concurrency: 1,
+      retry: Object.defineProperty({}, 'attempts', {
+        get() {
+          throw new Error('no attempts')
+        },
+      }),
+    }
+    const r = await processInBatches(range(2), (x) => ok(x), retryGetter as never)
+    expect(r._unsafeUnwrapErr()).toMatchObject({ _tag: 'InvalidOptionsError', option: 'retry.attempts' })
+    const trap = () => {
+      throw new Error('trap')
+    }
+    const proxy = new Proxy({}, { get: trap, has: trap, ownKeys: trap, getPrototypeOf: trap })
+    expect((await processInBatches(range(2), (x) => ok(x), proxy as never))._unsafeUnwrapErr()).toBeInstanceOf(
+      InvalidOptionsError,
+    )
+    expect((await processInBatches(proxy as never, (x) => ok(x), { concurrency: 1 }))._unsafeUnwrapErr()).toMatchObject(
+      {
+        option: 'items',
+      },
+    )
+  })
+
+  it('refuses garbage items, accepts Sets, Maps, generators and map.values()', async () => {
+    for (const items of [42, null, undefined, {}, { length: 2 }, true, Symbol('x'), () => [1]]) {
+      const r = await processInBatches(items as never, (x) => ok(x), { concurrency: 1 })
+      expect(r._unsafeUnwrapErr()).toMatchObject({ _tag: 'InvalidOptionsError', option: 'items' })
+    }
+    const map = new Map([
+      ['a', 1],
+      ['b', 2],
+    ])
+    function* gen() {
+      yield 1
+      yield 2
+    }
+    expect((await processInBatches(new Set([1, 2]), (x) => ok(x), { concurrency: 1 }))._unsafeUnwrap()).toEqual([1, 2])
+    expect((await processInBatches(map, ([k]) => ok(k), { concurrency: 1 }))._unsafeUnwrap()).toEqual(['a', 'b'])
+    expect((await processInBatches(map.values(), (x) => ok(x), { concurrency: 1 }))._unsafeUnwrap()).toEqual([1, 2])
+    expect((await processInBatches(gen(), (x) => ok(x), { concurrency: 1 }))._unsafeUnwrap()).toEqual([1, 2])
+  })
+
+  it('an iterator whose results have throwing getters ends the job with err(UnexpectedError)', async () => {
+    const items = {
+      [Symbol.iterator]: () => ({
+        next: () =>
+          Object.defineProperty({}, 'done', {
+            get() {
+              throw new Error('done getter')
+            },
+          }),
+      }),
+    }
+    const r = await processInBatches(items as Iterable<number>, (x) => ok(x), { concurrency: 1 })
+    expect(r._unsafeUnwrapErr()).toBeInstanceOf(UnexpectedError)
+    const asyncItems = {
+      [Symbol.asyncIterator]: () => ({
+        next: async () =>
+          Object.defineProperty({ done: false }, 'value', {
+            get() {
+              throw new Error('value getter')
+            },
+          }),
+      }),
+    }
+    const ra = await processInBatches(asyncItems as AsyncIterable<number>, (x) => ok(x), { concurrency: 1 })
+    expect(ra._unsafeUnwrapErr()).toBeInstanceOf(UnexpectedError)
+  })
+})

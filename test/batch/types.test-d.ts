@@ -121,3 +121,20 @@ describe('mapStream types', () => {
     >()
   })
 })
+
+describe('mapStream withIndex types', () => {
+  it('withIndex: true yields { index, result }; the default yields the Result', () => {
+    const plain = mapStream([1], (n) => ok(n), { concurrency: 1 })
+    expectTypeOf(plain).toEqualTypeOf<
+      AsyncGenerator<Result<number, ItemLib | CancelledError | InvalidOptionsError>, void, undefined>
+    >()
+    const indexed = mapStream([1], (n) => ok(String(n)), { concurrency: 1, withIndex: true })
+    expectTypeOf(indexed).toEqualTypeOf<
+      AsyncGenerator<
+        { readonly index: number; readonly result: Result<string, ItemLib | CancelledError | InvalidOptionsError> },
+        void,
+        undefined
+      >
+    >()
+  })
+})

@@ -5,6 +5,7 @@ import {
   InvalidOptionsError,
   ok,
   okAsync,
+  type Pipeline,
   pipeline,
   type ResultAsync,
   TimeoutError,
@@ -350,5 +351,88 @@ describe('pipeline', () => {
         .run({ collect: false }),
     )
     expect(r._unsafeUnwrapErr()).toBeInstanceOf(CancelledError)
+  })
+})
+
+describe('pipeline: bounded sizes and hostile input (0.2)', () => {
+  it('refuses concurrency, buffer and chunk size of 2 ** 31 or 1e21 by name (no out-of-memory, no reject)', async () => {
+    for (const [build, option] of [
+      [
+        () => pipeline(range(3)).stage({ name: 's', concurrency: 2 ** 31, fn: (x: number) => ok(x) }),
+        'stages[0].concurrency',
+      ],
+      [
+        () => pipeline(range(3)).stage({ name: 's', concurrency: 1e21, fn: (x: number) => ok(x) }),
+        'stages[0].concurrency',
+      ],
+      [() => pipeline(range(3)).stage({ name: 's', buffer: 2 ** 31, fn: (x: number) => ok(x) }), 'stages[0].buffer'],
+      [() => pipeline(range(3)).chunk({ name: 'c', size: 1e21 }), 'stages[0].size'],
+    ] as [() => Pipeline<unknown, unknown>, string][]) {
+      const r = await build().run()
+      expect(r._unsafeUnwrapErr()).toMatchObject({ _tag: 'InvalidOptionsError', option })
+      const [first] = await collect(build())
+      expect(first?._unsafeUnwrapErr()).toMatchObject({ _tag: 'InvalidOptionsError', option })
+    }
+  })
+
+  it('a stage at the bound allocates only what is in flight', async () => {
+    const r = await pipeline(range(50))
+      .stage({ name: 'wide', concurrency: 2 ** 30, buffer: 2 ** 30, fn: async (x) => ok(x * 2) })
+      .run()
+    expect(r._unsafeUnwrap()).toEqual(range(50).map((x) => x * 2))
+  })
+
+  it('a stage returning an object whose then getter throws fails that item with UnexpectedError, no hang', async () => {
+    const hostile = () =>
+      Object.defineProperty({}, 'then', {
+        get() {
+          throw new Error('then getter')
+        },
+      })
+    async function* source() {
+      yield 1
+      yield 2
+    }
+    for (const extra of [{}, { timeoutMs: 1000 }, { retry: { attempts: 2 } }]) {
+      const r = await pipeline(source(), { mode: 'settle' })
+        .stage({ name: 'h', fn: () => hostile() as never, ...extra })
+        .run()
+      const { errors } = r._unsafeUnwrap()
+      expect(errors).toHaveLength(2)
+      for (const e of errors) expect(e.error).toBeInstanceOf(UnexpectedError)
+    }
+  })
+
+  it('options, stages and run options behind throwing getters or Proxies are refused by name', async () => {
+    const getter = (base: object, name: string) =>
+      Object.defineProperty({ ...base }, name, {
+        enumerable: true,
+        get() {
+          throw new Error(`no ${name}`)
+        },
+      })
+    const byOpts = await pipeline(range(2), getter({}, 'mode') as never).run()
+    expect(byOpts._unsafeUnwrapErr()).toMatchObject({ _tag: 'InvalidOptionsError', option: 'mode' })
+    const byStage = await pipeline(range(2))
+      .stage(getter({ name: 's' }, 'fn') as never)
+      .run()
+    expect(byStage._unsafeUnwrapErr()).toMatchObject({ _tag: 'InvalidOptionsError', option: 'stages[0].fn' })
+    const trap = () => {
+      throw new Error('trap')
+    }
+    const proxy = new Proxy({}, { get: trap, has: trap, ownKeys: trap, getPrototypeOf: trap })
+    const byProxyStage = await pipeline(range(2))
+      .stage(proxy as never)
+      .run()
+    expect(byProxyStage._unsafeUnwrapErr()).toBeInstanceOf(InvalidOptionsError)
+    expect(
+      pipeline(range(2))
+        .stage(proxy as never)
+        .metrics().stages,
+    ).toHaveLength(1) // no throw before a run
+    const byProxySource = await pipeline(proxy as never).run()
+    expect(byProxySource._unsafeUnwrapErr()).toMatchObject({ option: 'source' })
+    const byRunOpts = await pipeline(range(2)).run(getter({}, 'collect') as never)
+    expect(byRunOpts._unsafeUnwrapErr()).toMatchObject({ option: 'collect' })
   })
 })
