@@ -3,7 +3,6 @@ import { type ItemRetry, readItemRetry } from '../internal/item.js'
 import {
   checkBoolean,
   checkFunction,
-  checkInteger,
   checkMode,
   checkMs,
   checkSignal,
@@ -94,7 +93,9 @@ export function checkProcessOptions(
     o.batchSize === undefined ? undefined : checkSize('batchSize', o.batchSize, 1),
     checkMode('mode', o.mode),
     checkBoolean('collect', o.collect),
-    o.total === undefined ? undefined : checkInteger('total', o.total, 0),
+    o.total === undefined || (Number.isSafeInteger(o.total) && (o.total as number) >= 0)
+      ? undefined
+      : new InvalidOptionsError('total', o.total, 'a safe integer >= 0'),
     checkMs('progressIntervalMs', o.progressIntervalMs),
     checkFunction('onProgress', o.onProgress),
     checkFunction('afterBatch', o.afterBatch),

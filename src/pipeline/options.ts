@@ -108,8 +108,8 @@ function checkStage(
   // Finite on purpose: an unbounded stage would read the whole source ahead, defeating backpressure.
   // Pool stages: see PoolStage.concurrency for why 4 per CPU.
   const defaultConcurrency = kind === 'pool' ? 4 * Math.max(1, availableParallelism()) : 1
-  const concurrency = o.concurrency ?? defaultConcurrency
-  const buffer = o.buffer ?? concurrency
+  const concurrency = o.concurrency === undefined ? defaultConcurrency : o.concurrency
+  const buffer = o.buffer === undefined ? concurrency : o.buffer
   const bad = firstError(
     checkSize(`${p}concurrency`, concurrency, 1),
     checkSize(`${p}buffer`, buffer, 0),
