@@ -44,7 +44,7 @@ export interface RunHooks {
   /** True once the run is over: stages then start and pass on nothing more. */
   readonly stopped: boolean
   /** Something moved: run the scheduler again. */
-  drive(): void
+  drive(clockFresh?: boolean): void
   /** A failed item in fail-fast mode: stop everything with it. */
   fail(error: unknown): void
 }

@@ -164,7 +164,8 @@ export class WorkStageRun implements StageRun {
     this.inFlight[slot] = undefined
     this.freeSlots.push(slot)
     // An item that settled during its own start took no measurable time: no clock read.
-    const now = slot === this.syncSlot ? item.t0 : this.flow.tock()
+    const sync = slot === this.syncSlot
+    const now = sync ? item.t0 : this.flow.tock()
     this.count.workMs += now - item.t0
     if (--this.running === 0) this.count.busyMs += now - this.count.busySince
     if (!(r as Result<unknown, unknown>).isErr()) {
@@ -180,7 +181,7 @@ export class WorkStageRun implements StageRun {
       item.value = error
     }
     this.done(item)
-    this.flow.drive()
+    this.flow.drive(!sync) // an async settle has just read the clock
   }
 
   private done(item: PipelineItem): void {
