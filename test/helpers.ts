@@ -1,5 +1,5 @@
 import { err, type Result } from 'neverthrow'
-import { afterAll, afterEach, beforeAll, expect } from 'vitest'
+import { afterAll, afterEach, beforeAll, expect, vi } from 'vitest'
 
 /** A Result after `ms`; an abort of `signal` settles it at once with err('aborted') and is recorded. */
 export function later<T, E>(ms: number, result: Result<T, E>, signal?: AbortSignal): Promise<Result<T, E | 'aborted'>> {
@@ -185,4 +185,23 @@ export function fields<T extends { index: number; error: unknown }>(
 export function fields(e: unknown): unknown {
   const one = ({ index, error }: { index: number; error: unknown }) => ({ index, error })
   return Array.isArray(e) ? e.map(one) : one(e as { index: number; error: unknown })
+}
+
+/**
+ * Runs `body` on a fake clock (setTimeout and performance.now; setImmediate stays real, so
+ * `flush` works), moves the clock `ms` forward, and returns what `body` settled to. Asserts no
+ * fake timer is left behind (a timer leak), then restores the real clock. For tests where time is
+ * the subject: no real sleeping, no wall-clock bounds.
+ */
+export async function onFakeClock<T>(ms: number, body: () => PromiseLike<T>): Promise<T> {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] })
+  try {
+    const settled = body()
+    await vi.advanceTimersByTimeAsync(ms)
+    const out = await settled
+    expect(vi.getTimerCount(), 'timers left behind').toBe(0)
+    return out
+  } finally {
+    vi.useRealTimers()
+  }
 }

@@ -9,7 +9,17 @@ import {
   TimeoutError,
   UnexpectedError,
 } from '../../src/index.js'
-import { collect, countingSource, delay, flush, inFlight, noUnhandledRejections, range, values } from '../helpers.js'
+import {
+  collect,
+  countingSource,
+  delay,
+  flush,
+  inFlight,
+  noUnhandledRejections,
+  onFakeClock,
+  range,
+  values,
+} from '../helpers.js'
 
 noUnhandledRejections() // fails the test during which something rejected unhandled
 
@@ -162,21 +172,23 @@ describe('mapStream', () => {
 
   it('per-item timeout and retry', async () => {
     let calls = 0
-    const rs = await collect(
-      mapStream(
-        range(3),
-        async (x, _i, { signal, attempt }) => {
-          if (x === 1) {
-            await delay(1000, signal)
-            return ok(-1)
-          }
-          if (x === 2) {
-            calls++
-            if (attempt < 2) return err('flaky')
-          }
-          return ok(x)
-        },
-        { concurrency: 3, timeoutMs: 20, retry: { attempts: 2 } },
+    const rs = await onFakeClock(1000, () =>
+      collect(
+        mapStream(
+          range(3),
+          async (x, _i, { signal, attempt }) => {
+            if (x === 1) {
+              await delay(1000, signal)
+              return ok(-1)
+            }
+            if (x === 2) {
+              calls++
+              if (attempt < 2) return err('flaky')
+            }
+            return ok(x)
+          },
+          { concurrency: 3, timeoutMs: 20, retry: { attempts: 2 } },
+        ),
       ),
     )
     expect(rs[0]?._unsafeUnwrap()).toBe(0)

@@ -12,7 +12,17 @@ import {
   TimeoutError,
   UnexpectedError,
 } from '../../src/index.js'
-import { countingSource, deferred, delay, fields, flush, inFlight, noUnhandledRejections, range } from '../helpers.js'
+import {
+  countingSource,
+  deferred,
+  delay,
+  fields,
+  flush,
+  inFlight,
+  noUnhandledRejections,
+  onFakeClock,
+  range,
+} from '../helpers.js'
 
 noUnhandledRejections() // fails the test during which something rejected unhandled
 
@@ -483,19 +493,42 @@ describe('processInBatches: progress', () => {
   })
 })
 
+describe('processInBatches: progress on a fake clock', () => {
+  it('throttles reports by time: one per progressIntervalMs, and the final one', async () => {
+    const calls: BatchProgress[] = []
+    // 50 items of 10 ms each, one at a time: 500 ms, a report due every 100 ms.
+    const r = await onFakeClock(1000, () =>
+      processInBatches(
+        range(50),
+        async (x) => {
+          await delay(10)
+          return ok(x)
+        },
+        { concurrency: 1, progressIntervalMs: 100, onProgress: (p) => calls.push(p) },
+      ),
+    )
+    expect(r.isOk()).toBe(true)
+    expect(calls.map((c) => c.done)).toEqual([10, 20, 30, 40, 50, 50])
+    expect(calls[0]?.ratePerSec).toBe(100) // 10 items in 100 ms
+    expect(calls[0]?.etaMs).toBe(400)
+  })
+})
+
 describe('processInBatches: per-item timeout and retry', () => {
   it('times out a slow item and aborts it', async () => {
     let sawAbort = false
-    const r = await processInBatches(
-      range(4),
-      async (x, _i, { signal }) => {
-        if (x === 2) {
-          await delay(1000, signal)
-          sawAbort = signal.aborted
-        }
-        return ok(x)
-      },
-      { concurrency: 4, timeoutMs: 20, mode: 'settle' },
+    const r = await onFakeClock(1000, () =>
+      processInBatches(
+        range(4),
+        async (x, _i, { signal }) => {
+          if (x === 2) {
+            await delay(1000, signal)
+            sawAbort = signal.aborted
+          }
+          return ok(x)
+        },
+        { concurrency: 4, timeoutMs: 20, mode: 'settle' },
+      ),
     )
     const { values, errors } = r._unsafeUnwrap()
     expect(values).toEqual([0, 1, 3])
@@ -536,14 +569,16 @@ describe('processInBatches: per-item timeout and retry', () => {
 
   it('timeoutMs bounds the item including retries; retry.timeoutMs bounds each attempt', async () => {
     let calls = 0
-    const r = await processInBatches(
-      [1],
-      async (_x, _i, { signal }) => {
-        calls++
-        await delay(1000, signal)
-        return ok(1)
-      },
-      { concurrency: 1, timeoutMs: 80, retry: { attempts: 100, timeoutMs: 10 } },
+    const r = await onFakeClock(1000, () =>
+      processInBatches(
+        [1],
+        async (_x, _i, { signal }) => {
+          calls++
+          await delay(1000, signal)
+          return ok(1)
+        },
+        { concurrency: 1, timeoutMs: 80, retry: { attempts: 100, timeoutMs: 10 } },
+      ),
     )
     const e = r._unsafeUnwrapErr() as { error: unknown }
     expect(e.error).toBeInstanceOf(TimeoutError)

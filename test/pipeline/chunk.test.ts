@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { CancelledError, chunk, InvalidOptionsError, ok, pipeline, type Result } from '../../src/index.js'
-import { countingSource, delay, expectNoLeaks, noUnhandledRejections, range } from '../helpers.js'
+import { countingSource, delay, expectNoLeaks, noUnhandledRejections, onFakeClock, range } from '../helpers.js'
 
 noUnhandledRejections() // fails the test during which something rejected unhandled
 
@@ -27,7 +27,9 @@ describe('chunk', () => {
 
   it('emits a partial chunk after maxWaitMs, so a slow stream still flows', async () => {
     // 0, 1 come at once; 2 only after 80 ms: [0, 1] must not wait for it.
-    const rs = await expectNoLeaks(() => collect(chunk(slow([0, 1, 2, 3], [0, 0, 80, 0]), { size: 10, maxWaitMs: 15 })))
+    const rs = await onFakeClock(200, () =>
+      collect(chunk(slow([0, 1, 2, 3], [0, 0, 80, 0]), { size: 10, maxWaitMs: 15 })),
+    )
     expect(oks(rs)).toEqual([
       [0, 1],
       [2, 3],
@@ -36,7 +38,7 @@ describe('chunk', () => {
 
   it('as a stage: chunks by size and by time, feeding bulk work', async () => {
     const sizes: number[] = []
-    const r = await expectNoLeaks(() =>
+    const r = await onFakeClock(200, () =>
       pipeline(slow(range(9), [0, 0, 0, 0, 0, 60, 0, 0, 0]))
         .chunk({ name: 'batch', size: 4, maxWaitMs: 15 })
         .stage({
