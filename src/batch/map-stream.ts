@@ -2,7 +2,7 @@ import { err, type Result } from 'neverthrow'
 import { CancelledError, InvalidOptionsError, type UnexpectedError } from '../errors.js'
 import { cancelledBy, onAbort } from '../internal/abort.js'
 import { Channel, type Feed } from '../internal/channel.js'
-import { type ItemFn as AnyItemFn, type ItemResult, itemRunner, type RunItem } from '../internal/item.js'
+import { type ItemCall, type ItemResult, itemRunner, type RunItem } from '../internal/item.js'
 import { Puller } from '../internal/pull.js'
 import { Fifo, ReorderRing } from '../internal/ring.js'
 import { type Items, openSource, type Source } from '../internal/source.js'
@@ -50,7 +50,7 @@ export function mapStream<I, R extends ItemReturn, W extends boolean = false>(
   fn: ItemFn<I, R>,
   opts: MapStreamOptions<ItemErr<R>, W>,
 ): AsyncGenerator<MapStreamItem<R, W>, void, undefined> {
-  const stream = new MapStream<I>(items, fn as AnyItemFn<I>, opts)
+  const stream = new MapStream<I>(items, fn as ItemCall<I>, opts)
   stream.channel = new Channel<unknown>(stream)
   return stream.channel as AsyncGenerator<MapStreamItem<R, W>, void, undefined>
 }
@@ -82,7 +82,7 @@ class MapStream<I> implements Feed<unknown> {
 
   constructor(
     private readonly items: Items<I>,
-    private readonly fn: AnyItemFn<I>,
+    private readonly fn: ItemCall<I>,
     private readonly opts: unknown,
   ) {}
 

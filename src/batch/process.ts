@@ -1,7 +1,7 @@
 import { err, ok, type Result, ResultAsync } from 'neverthrow'
 import { CancelledError, InvalidOptionsError, ItemFailedError, type UnexpectedError } from '../errors.js'
 import { cancelledBy, onAbort } from '../internal/abort.js'
-import { type ItemFn as AnyItemFn, type ItemResult, itemRunner, type RunItem } from '../internal/item.js'
+import { type ItemCall, type ItemResult, itemRunner, type RunItem } from '../internal/item.js'
 import { type BatchProgress, Progress } from '../internal/progress.js'
 import { Puller } from '../internal/pull.js'
 import { type Items, openSource, type Source } from '../internal/source.js'
@@ -66,12 +66,12 @@ export function processInBatches<
   type Out = Result<BatchResult<ItemOk<R>, ItemErr<R>, M, C>, BatchError<ItemErr<R>, M, A>>
   return new ResultAsync(
     new Promise<Out>((resolve) => {
-      runJob(items, fn as AnyItemFn<I>, opts, resolve as (r: Result<unknown, unknown>) => void)
+      runJob(items, fn as ItemCall<I>, opts, resolve as (r: Result<unknown, unknown>) => void)
     }),
   )
 }
 
-function runJob<I>(items: Items<I>, fn: AnyItemFn<I>, opts: unknown, resolve: (r: Result<unknown, unknown>) => void) {
+function runJob<I>(items: Items<I>, fn: ItemCall<I>, opts: unknown, resolve: (r: Result<unknown, unknown>) => void) {
   const checked = checkProcessOptions(items, fn, opts)
   if (checked instanceof InvalidOptionsError) return resolve(err(checked))
   const { signal } = checked
@@ -106,7 +106,7 @@ class BatchRun<I> {
 
   constructor(
     private readonly source: Source<I>,
-    fn: AnyItemFn<I>,
+    fn: ItemCall<I>,
     private readonly opts: CheckedProcessOptions,
     private readonly resolve: (r: Result<unknown, unknown>) => void,
   ) {

@@ -27,7 +27,7 @@ export interface ItemRetry<E> {
 }
 
 /** The per-item function as the runner sees it. */
-export type ItemFn<I> = (item: I, index: number, ctx: AttemptContext) => unknown
+export type ItemCall<I> = (item: I, index: number, ctx: AttemptContext) => unknown
 
 /** What one item settles to (CancelledError only once the job itself is stopping). */
 export type ItemResult<T, E> = Result<T, E | UnexpectedError | TimeoutError | CancelledError>
@@ -70,7 +70,7 @@ function guarded(out: unknown): unknown {
  * listener and closure would cost more than many small items do. `jobSignal` is aborted when the
  * job stops, which aborts every running item in all three modes.
  */
-export function itemRunner<I, T, E>(fn: ItemFn<I>, opts: ItemOptions, jobSignal: AbortSignal): RunItem<I, T, E> {
+export function itemRunner<I, T, E>(fn: ItemCall<I>, opts: ItemOptions, jobSignal: AbortSignal): RunItem<I, T, E> {
   const { timeoutMs, retry } = opts
   const timed = timeoutMs !== undefined && timeoutMs !== Number.POSITIVE_INFINITY
   // Cast: runOne and retryLoop take any Result form, and turn anything else into UnexpectedError.

@@ -16,7 +16,7 @@ export class ChunkStageRun implements StageRun {
 
   constructor(
     private readonly spec: ChunkStageSpec,
-    private readonly flow: RunHooks,
+    private readonly owner: RunHooks,
   ) {}
 
   room(): number {
@@ -40,7 +40,7 @@ export class ChunkStageRun implements StageRun {
 
   step(next: Downstream, upstreamDone: boolean): void {
     if (upstreamDone) this.flush()
-    while (this.ready.length > 0 && next.room() > 0 && !this.flow.stopped) {
+    while (this.ready.length > 0 && next.room() > 0 && !this.owner.stopped) {
       const item = this.ready.shift() as PipelineItem
       if (!item.failed) this.count.out++
       next.push(item)
@@ -76,7 +76,7 @@ export class ChunkStageRun implements StageRun {
   private readonly onTimer = (): void => {
     this.timer = undefined
     this.flush()
-    this.flow.drive()
+    this.owner.drive()
   }
 
   private flush(): void {

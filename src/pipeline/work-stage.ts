@@ -1,5 +1,5 @@
 import type { Result } from 'neverthrow'
-import { type ItemFn, type ItemResult, isPlain, itemRunner, type RunItem } from '../internal/item.js'
+import { type ItemCall, type ItemResult, isPlain, itemRunner, type RunItem } from '../internal/item.js'
 import { ReorderRing } from '../internal/ring.js'
 import type { AttemptContext } from '../types.js'
 import type { Downstream, PipelineItem, RunHooks, StageRun, WorkStageSpec } from './stage.js'
@@ -64,12 +64,12 @@ export class WorkStageRun implements StageRun {
 
   constructor(
     private readonly spec: WorkStageSpec,
-    private readonly flow: RunHooks,
+    private readonly owner: RunHooks,
   ) {
     const fn = spec.fn
     const opts = { timeoutMs: spec.timeoutMs, retry: spec.retry }
-    const signal = flow.signal
-    const wrapped: ItemFn<PipelineItem> = isPlain(opts)
+    const signal = owner.signal
+    const wrapped: ItemCall<PipelineItem> = isPlain(opts)
       ? (item) => fn(item.value, { signal, index: item.index, attempt: 1 })
       : (item, _slot, ctx) => fn(item.value, new LazyStageContext(ctx, item.index))
     this.run = itemRunner(wrapped, opts, signal)
@@ -91,16 +91,16 @@ export class WorkStageRun implements StageRun {
   }
 
   step(next: Downstream): void {
-    if (this.flow.ordered) {
+    if (this.owner.ordered) {
       const ring = this.byPosition
-      while (ring.peek() !== undefined && next.room() > 0 && !this.flow.stopped) {
+      while (ring.peek() !== undefined && next.room() > 0 && !this.owner.stopped) {
         this.emit(ring.take() as PipelineItem, next)
       }
     } else {
-      while (this.fifo.length > 0 && next.room() > 0 && !this.flow.stopped)
+      while (this.fifo.length > 0 && next.room() > 0 && !this.owner.stopped)
         this.emit(this.fifo.shift() as PipelineItem, next)
     }
-    while (this.queue.length > 0 && this.held < this.spec.concurrency && !this.flow.stopped) {
+    while (this.queue.length > 0 && this.held < this.spec.concurrency && !this.owner.stopped) {
       this.start(this.queue.shift() as PipelineItem)
     }
   }
@@ -118,7 +118,7 @@ export class WorkStageRun implements StageRun {
     const busyMs = c.busyMs + (this.running > 0 ? now - c.busySince : 0)
     let workMs = c.workMs
     for (const item of this.inFlight) if (item !== undefined) workMs += now - item.t0
-    const elapsed = now - this.flow.startedAt
+    const elapsed = now - this.owner.startedAt
     return {
       name: this.spec.name,
       kind: this.spec.kind,
@@ -147,7 +147,7 @@ export class WorkStageRun implements StageRun {
       this.done(item) // an earlier stage's failure passes through, keeping its place
       return
     }
-    const now = this.flow.clock
+    const now = this.owner.clock
     if (this.running++ === 0) this.count.busySince = now
     item.t0 = now
     const slot = this.freeSlots.pop() ?? this.inFlight.length
@@ -165,7 +165,7 @@ export class WorkStageRun implements StageRun {
     this.freeSlots.push(slot)
     // An item that settled during its own start took no measurable time: no clock read.
     const sync = slot === this.syncSlot
-    const now = sync ? item.t0 : this.flow.tock()
+    const now = sync ? item.t0 : this.owner.tock()
     this.count.workMs += now - item.t0
     if (--this.running === 0) this.count.busyMs += now - this.count.busySince
     if (!(r as Result<unknown, unknown>).isErr()) {
@@ -173,19 +173,19 @@ export class WorkStageRun implements StageRun {
     } else {
       this.count.failed++
       const error = { stage: this.spec.name, index: item.index, error: (r as { error: unknown }).error }
-      if (this.flow.failFast) {
-        this.flow.fail(error)
+      if (this.owner.failFast) {
+        this.owner.fail(error)
         return
       }
       item.failed = true
       item.value = error
     }
     this.done(item)
-    this.flow.drive(!sync) // an async settle has just read the clock
+    this.owner.drive(!sync) // an async settle has just read the clock
   }
 
   private done(item: PipelineItem): void {
-    if (this.flow.ordered) this.byPosition.put(item.seq, item)
+    if (this.owner.ordered) this.byPosition.put(item.seq, item)
     else this.fifo.push(item)
   }
 }

@@ -1,7 +1,7 @@
-import { err, ok } from 'neverthrow'
+import { err, ok, okAsync } from 'neverthrow'
 import { describe, expect, it } from 'vitest'
 import { asCompleted, CancelledError, InvalidOptionsError } from '../../src/index.js'
-import { expectNoLeaks, later, probe } from '../helpers.js'
+import { expectNoLeaks, later, probe, tick } from '../helpers.js'
 
 describe('asCompleted', () => {
   it('yields every input once, in completion order', async () => {
@@ -87,5 +87,40 @@ describe('asCompleted', () => {
     const out = []
     for await (const item of asCompleted([])) out.push(item)
     expect(out).toEqual([])
+  })
+})
+
+describe('asCompleted as an async iterator (the shared channel)', () => {
+  it('next() calls made without awaiting each get one input, in completion order', async () => {
+    const it = asCompleted([later(20, ok('slow')), later(5, ok('fast'))])
+    const [a, b, c] = await Promise.all([it.next(), it.next(), it.next()])
+    expect(a.value?.index).toBe(1)
+    expect(b.value?.index).toBe(0)
+    expect(c.done).toBe(true)
+  })
+
+  it('return() while a next() waits settles that next() as done and aborts the rest', async () => {
+    const slow = probe(1000, ok(1))
+    const it = asCompleted([slow])
+    const pending = it.next()
+    await tick()
+    expect(slow.state.started).toBe(1)
+    await it.return()
+    expect((await pending).done).toBe(true)
+    expect(slow.state.aborted).toBe(true)
+    expect((await it.next()).done).toBe(true)
+  })
+
+  it('nothing starts before the first next(), and a break after it stops what runs', async () => {
+    const task = probe(1000, ok(1))
+    const stream = asCompleted([() => okAsync(0), task])
+    await tick()
+    expect(task.state.started).toBe(0)
+    for await (const r of stream) {
+      expect(r.index).toBe(0)
+      break
+    }
+    expect(task.state.started).toBe(1)
+    expect(task.state.aborted).toBe(true)
   })
 })
