@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { err, ok, type Result } from 'neverthrow'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createWorkflow, fileStore, type Lease, memoryStore, type WorkflowStore } from '../../src/index.js'
+import {
+  createWorkflow,
+  fileStore,
+  type Lease,
+  memoryStore,
+  type Step,
+  type WorkflowError,
+  type WorkflowStore,
+} from '../../src/index.js'
 import { HELD_LEASE } from '../../src/workflow/durable.js'
 import type { WorkflowOptions } from '../../src/workflow/types.js'
 
@@ -132,7 +140,7 @@ describe('cancelling a durable run stops it (issue 13, item 1)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'okflow-cancel-'))
     try {
       const ran: number[] = []
-      const body = (abortAt?: () => void) => async (step: import('../../src/index.js').Step<never>) => {
+      const body = (abortAt?: () => void) => async (step: Step<WorkflowError<{}>>) => {
         for (let i = 1; i <= 50; i++) {
           await step(
             async () => {
