@@ -183,6 +183,33 @@ describe('fileStore', () => {
   })
 })
 
+describe('fileStore: big histories (issue 13, item 9)', () => {
+  it('a history is read in chunks, line by line: records across chunk edges and multi-byte text load exactly', async () => {
+    const dir = tempDir()
+    const store = fileStore(dir)
+    const lease = await store.acquire('big', 'me', 60_000)
+    const value = 'é€😀'.repeat(50_000) // ~450 KB per line: lines straddle the 1 MB read chunks
+    for (let seq = 0; seq < 12; seq++)
+      await store.append(lease, { seq, key: `k${seq}`, ok: true, value: `${seq}${value}` })
+    const back = await fileStore(dir).load('big')
+    expect(back.map((r) => r.seq)).toEqual(Array.from({ length: 12 }, (_, i) => i))
+    expect(back.every((r, i) => r.value === `${i}${value}`)).toBe(true)
+    await store.release(lease)
+  })
+
+  it('a record too big to be read back as one string is refused up front with a StoreError that says so', async () => {
+    const dir = tempDir()
+    const r = await createWorkflow(
+      {},
+      { store: fileStore(dir), runId: 'huge' },
+    )(async (step) => step(() => ok('x'.repeat(65 * 1024 * 1024)), { name: 'huge' }))
+    const e = r._unsafeUnwrapErr()
+    expect(e).toMatchObject({ _tag: 'StoreError', operation: 'append', runId: 'huge' })
+    expect(e.message).toMatch(/record 0 is over \d+ bytes/)
+    expect(await fileStore(dir).load('huge')).toEqual([])
+  })
+})
+
 const fixture = fileURLToPath(new URL('./fixtures/durable-crash.mjs', import.meta.url))
 
 /** Starts the fixture; resolves once it printed `until` (or exited), with what it printed. */

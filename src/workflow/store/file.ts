@@ -330,7 +330,7 @@ export function fileStore(dir: string, options: StoreOptions = {}): RunStore {
       }
       batch.add(r.seq)
       const line = `${JSON.stringify(r)}\n`
-      if (line.length > MAX_RECORD_BYTES) {
+      if (line.length > MAX_RECORD_BYTES / 3 && Buffer.byteLength(line) > MAX_RECORD_BYTES) {
         throw new StoreError('append', lease.runId, new Error(`record ${r.seq} is over ${MAX_RECORD_BYTES} bytes`))
       }
       text += line
