@@ -228,9 +228,12 @@ export function fileStore(dir: string, options: StoreOptions = {}): RunStore {
 
   /** Throws LeaseLostError unless `lease` is the run's current lease (sync: a stat and a small read). */
   function checkLease(lease: Lease): void {
+    const mine = held.get(lease.runId)?.lease
     let g: Grant | undefined
     try {
       if (existsSync(grantPath(lease.runId, lease.fence + 1))) throw new LeaseLostError(lease.runId, lease.fence)
+      // Only its holder writes grant F (renew, release): held here, it needs no reading.
+      if (mine && mine.fence === lease.fence && mine.owner === lease.owner) return
       g = parseGrant(readFileSync(grantPath(lease.runId, lease.fence), 'utf8'))
     } catch (e) {
       if (e instanceof LeaseLostError || code(e) === 'ENOENT') throw new LeaseLostError(lease.runId, lease.fence)
