@@ -173,3 +173,36 @@ describe('cancelling a durable run stops it (issue 13, item 1)', () => {
     }
   })
 })
+
+describe('group commit', () => {
+  it('records of steps that finish while a write is in flight go to the store together, in one appendMany', async () => {
+    const store = memoryStore()
+    const calls: number[][] = []
+    let slow = true
+    const spy: WorkflowStore = {
+      ...store,
+      append: async (l, r) => {
+        calls.push([r.seq])
+        if (slow) await new Promise((res) => setTimeout(res, 20)) // a slow disk: others finish meanwhile
+        return store.append(l, r)
+      },
+      appendMany: async (l, rs) => {
+        calls.push(rs.map((r) => r.seq))
+        return store.appendMany?.(l, rs)
+      },
+    }
+    const r = await createWorkflow(
+      {},
+      { store: spy, runId: 'gc' },
+    )(async (step) => {
+      const first = step(() => ok(0), { name: 's0' })
+      const rest = Array.from({ length: 5 }, (_, i) => step(() => ok(i + 1), { name: `s${i + 1}` }))
+      return Promise.all([first, ...rest])
+    })
+    slow = false
+    expect(r._unsafeUnwrap()).toEqual([0, 1, 2, 3, 4, 5])
+    expect(calls[0]).toEqual([0]) // the first write alone; the five that finished meanwhile together
+    expect(calls[1]).toEqual([1, 2, 3, 4, 5])
+    expect((await store.load('gc')).map((x) => x.seq)).toEqual([0, 1, 2, 3, 4, 5, -1])
+  })
+})

@@ -258,3 +258,53 @@ describe('crash and resume (child process, SIGKILL)', () => {
     expect(readFileSync(counter, 'utf8').split('\n').filter(Boolean)).toHaveLength(6)
   }, 20_000)
 })
+
+const frozenFixture = fileURLToPath(new URL('./fixtures/durable-frozen.mjs', import.meta.url))
+
+describe('a frozen holder (SIGSTOP past its lease) is taken over and writes nothing more', () => {
+  it('the new holder finishes the run; the old one, resumed, ends with LeaseLostError and its journal writes are lost', async () => {
+    const dir = tempDir()
+    const counter = join(dir, 'counter.txt')
+    const store = join(dir, 'store')
+    const child = spawn(process.execPath, [frozenFixture, store, counter], { stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    const ready = new Promise<void>((resolve) =>
+      child.stdout?.on('data', (b: Buffer) => {
+        out += b
+        if (out.includes('READY')) resolve()
+      }),
+    )
+    const exited = new Promise((r) => child.on('exit', r))
+    await ready
+    child.kill('SIGSTOP')
+    // While its lease is live, the run is refused; once it expired (the holder is frozen), it is taken.
+    let taken: Awaited<ReturnType<ReturnType<typeof createWorkflow>>> | undefined
+    const ran: string[] = []
+    for (let i = 0; i < 100 && taken === undefined; i++) {
+      const r = await createWorkflow(
+        {},
+        { store: fileStore(store), runId: 'frozen', leaseMs: 5000 },
+      )(async (step) => {
+        const a = await step(() => ok(ran.push('a') && 10), { name: 'a' })
+        const b = await step(() => ok(ran.push('b') && 20), { name: 'b' })
+        const c = await step(() => ok(ran.push('c') && 30), { name: 'c' })
+        return a + b + c
+      })
+      if (r.isErr() && r.error._tag === 'RunLockedError') await new Promise((res) => setTimeout(res, 50))
+      else taken = r
+    }
+    expect(taken?._unsafeUnwrap()).toBe(1 + 20 + 30) // a replayed from the child's record
+    expect(ran).toEqual(['b', 'c'])
+    child.kill('SIGCONT')
+    await exited
+    expect(out).toContain('RESULT {"err":"LeaseLostError"}')
+    expect(readFileSync(counter, 'utf8').split('\n').filter(Boolean)).toEqual(['child a', 'child b'])
+    const recs = await fileStore(store).load('frozen')
+    expect(recs.map((r) => [r.seq, r.value])).toEqual([
+      [0, 1],
+      [1, 20],
+      [2, 30],
+      [-1, 51],
+    ])
+  }, 20_000)
+})
