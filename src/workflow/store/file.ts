@@ -367,8 +367,8 @@ export function fileStore(dir: string, options: StoreOptions = {}): RunStore {
     bindKey: async (key, runId) => {
       await ensureDir()
       const path = join(dir, `${safeName(key)}.idem`)
-      if (await writeWhole(path, JSON.stringify({ key, runId }), true)) return runId
-      return (JSON.parse(await readFile(path, 'utf8')) as { runId: string }).runId
+      if (await writeWhole(path, JSON.stringify({ key, runId }), true)) return { runId, bound: true }
+      return { runId: (JSON.parse(await readFile(path, 'utf8')) as { runId: string }).runId, bound: false }
     },
     listInfos: async () => {
       let names: string[]

@@ -82,9 +82,9 @@ export function memoryStore(options: StoreOptions = {}): MemoryStore {
     },
     bindKey: async (key, runId) => {
       const bound = keys.get(key)
-      if (bound !== undefined) return bound
+      if (bound !== undefined) return { runId: bound, bound: false }
       keys.set(key, runId)
-      return runId
+      return { runId, bound: true }
     },
     listInfos: async () => [...infos.values()].map((t) => JSON.parse(t) as RunInfo),
     tryAcquire: async (runId, owner, leaseMs) => {
