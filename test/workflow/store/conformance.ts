@@ -30,6 +30,8 @@ export function describeStoreConformance(
     cleanup(): Promise<void>
     /** A new store over the same data (a restart); stores that live in memory only leave it out. */
     reopen?(): Promise<RunStore>
+    /** Simulates a crash in the middle of writing a record of `runId` (stores that can tear a write). */
+    tear?(runId: string): Promise<void>
   }>,
   options: ConformanceOptions = {},
 ): void {
@@ -212,6 +214,26 @@ export function describeStoreConformance(
           ])
           await store.release(a)
           expect(await tagOf(store.reopen(a))).toBe('LeaseLostError')
+        } finally {
+          await cleanup()
+        }
+      })
+
+      it('a record torn by a crash mid-write is never returned, and the next holder appends cleanly after it', async () => {
+        const made = await setup()
+        const { cleanup } = made
+        try {
+          if (!made.tear) return
+          const run = id('torn')
+          const a = await made.store.acquire(run, 'o', LEASE)
+          await made.store.append(a, rec(0))
+          await made.tear(run)
+          const store = made.reopen ? await made.reopen() : made.store
+          expect(await store.load(run)).toEqual([rec(0)])
+          await made.clock.advance(LEASE + 50)
+          const b = await store.acquire(run, 'o2', LEASE)
+          await store.append(b, rec(1))
+          expect(await store.load(run)).toEqual([rec(0), rec(1)])
         } finally {
           await cleanup()
         }
