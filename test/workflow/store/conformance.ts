@@ -124,6 +124,21 @@ export function describeStoreConformance(
         }
       })
 
+      it('a heartbeat still in flight when the lease is released does not revive it', async () => {
+        const { store, cleanup } = await setup()
+        try {
+          const run = id('renew-release')
+          const a = await store.acquire(run, 'owner-a', LEASE)
+          const renewing = store.renew(a, LEASE).catch(() => undefined)
+          await store.release(a)
+          await renewing
+          const b = await store.acquire(run, 'owner-b', LEASE) // free at once
+          expect(b.fence).toBe(a.fence + 1)
+        } finally {
+          await cleanup()
+        }
+      })
+
       it('two concurrent acquires of one free run: exactly one wins', async () => {
         const { store, cleanup } = await setup()
         try {
