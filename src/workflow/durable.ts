@@ -1,138 +1,50 @@
+/**
+ * The durable side of a workflow run (a workflow with a `store`): the lease, the recorded
+ * history, replay, and saving finished steps.
+ *
+ * A run takes its lease from the store (a random owner token, `leaseMs`, default 30 s), renews it
+ * every `leaseMs / 3` (an unref'd timer), writes every record conditionally on the lease's
+ * fence, and releases it when the run settles. If the lease is lost (taken over after it expired,
+ * e.g. while this process was frozen), the run ends with `LeaseLostError` at once, its running
+ * steps are aborted through their signal, and it writes nothing more.
+ *
+ * For workers (createWorker, internal): a worker that already holds the lease from
+ * `store.claim(…)` runs the run under that lease with
+ *   createWorkflow(deps, { store, runId, leaseMs, retry: true, [HELD_LEASE]: lease } as WorkflowOptions)
+ * The run then does not acquire: it uses `lease` (heartbeats it while live, fails with
+ * LeaseLostError if it is taken) and does NOT release it at the end: the worker ends the run
+ * with `store.setState(lease, …)`, which releases it. `retry: true` reopens a failed run's
+ * journal (so a requeued run runs again from its failed step); it is harmless for other runs.
+ */
+import { randomUUID } from 'node:crypto'
 import { err, ok, type Result } from 'neverthrow'
 import {
-  AllFailedError,
   CancelledError,
   InvalidOptionsError,
-  QueueFullError,
+  LeaseLostError,
   ReplayMismatchError,
   RunLockedError,
   StoreError,
-  TaskFailedError,
-  TimeoutError,
-  UnexpectedError,
-  WorkerCrashedError,
+  type StoreOperation,
 } from '../errors.js'
-import type { JsonValue, StepRecord, WorkflowStore } from './store/types.js'
+import { fromRecord, type RecordMeta, type StepCodec, toRecord } from './store/record.js'
+import type { Lease, StepRecord, WorkflowStore } from './store/types.js'
 
-/** Errors only a durable run (a workflow with a `store`) can end with. */
-export type DurableError = ReplayMismatchError | RunLockedError | StoreError
+export { fromRecord, type StepCodec, toRecord } from './store/record.js'
 
 type AnyResult = Result<unknown, unknown>
 
-const MARK = '$okflowError'
-const EXPECTED =
-  'JSON data: plain objects, arrays, strings, finite numbers, booleans, null (no functions, symbols, BigInt, NaN, undefined in arrays, cycles, Map/Set, Date or class instances)'
+/** Errors only a durable run (a workflow with a `store`) can end with. */
+export type DurableError = ReplayMismatchError | RunLockedError | StoreError | LeaseLostError
 
-/** Thrown inside `encode` only, caught by `encodeOrErr`: where the value stops being data. */
-class Unsavable {
-  constructor(
-    readonly path: string,
-    readonly value: unknown,
-  ) {}
-}
+/** Option key (a symbol, so it is not public API) under which a worker hands over the lease it holds. */
+export const HELD_LEASE: unique symbol = Symbol('okflow.heldLease')
 
-/**
- * Turns a step's value into JSON data, or throws Unsavable with the path of the first part that
- * JSON would drop or change. A structural walk (not a JSON round trip) so the error can say where.
- */
-function encode(v: unknown, path: string, seen: object[]): JsonValue {
-  if (v === null || typeof v === 'string' || typeof v === 'boolean') return v
-  if (typeof v === 'number' && Number.isFinite(v)) return v
-  if (typeof v !== 'object' || seen.includes(v)) throw new Unsavable(path, v)
-  seen.push(v)
-  let out: JsonValue
-  if (Array.isArray(v)) {
-    out = []
-    for (let i = 0; i < v.length; i++) out.push(encode(v[i], `${path}[${i}]`, seen))
-  } else if (v instanceof Error) {
-    // Errors keep name, message, cause and their plain fields (so ts-pattern matches them
-    // after a replay); fields that are not data (functions, handles) are left out.
-    const fields: Record<string, JsonValue> = {}
-    const e = v as Error & Record<string, unknown>
-    for (const k of ['name', 'message', 'cause', ...Object.keys(e)]) {
-      if (k === 'stack' || !(k in e) || e[k] === undefined) continue
-      const depth = seen.length
-      try {
-        fields[k] = encode(e[k], '', seen)
-      } catch {
-        seen.length = depth
-      }
-    }
-    out = { [MARK]: fields }
-  } else {
-    const proto = Object.getPrototypeOf(v)
-    if ((proto !== Object.prototype && proto !== null) || MARK in v) throw new Unsavable(path, v)
-    out = {}
-    for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = encode(x, `${path}.${k}`, seen)
-  }
-  seen.pop()
-  return out
-}
-
-/** A step's record, or the InvalidOptionsError that names the step and the part that cannot be saved. */
-export function toRecord(seq: number, key: string, r: AnyResult, what: string): StepRecord | InvalidOptionsError {
-  const v = r.isOk() ? r.value : r.error
-  if (v === undefined) return { seq, key, ok: r.isOk() }
-  try {
-    return { seq, key, ok: r.isOk(), value: encode(v, '', []) }
-  } catch (e) {
-    const u = e as Unsavable
-    return new InvalidOptionsError(`${what} ${r.isOk() ? 'value' : 'error'}${u.path}`, u.value, EXPECTED)
-  }
-}
-
-const CLASSES: Record<string, { prototype: object }> = {
-  UnexpectedError,
-  TimeoutError,
-  CancelledError,
-  AllFailedError,
-  InvalidOptionsError,
-  QueueFullError,
-  WorkerCrashedError,
-  TaskFailedError,
-  ReplayMismatchError,
-  RunLockedError,
-  StoreError,
-}
-
-/** JSON data back to a value: errors come back as Errors (okflow's own as their class). */
-function decode(v: JsonValue | undefined): unknown {
-  if (v === null || typeof v !== 'object') return v
-  if (Array.isArray(v)) return v.map(decode)
-  const fields = v[MARK]
-  if (fields !== undefined && fields !== null && typeof fields === 'object' && !Array.isArray(fields)) {
-    const tag = fields._tag
-    const e = Object.create((typeof tag === 'string' && CLASSES[tag]?.prototype) || Error.prototype)
-    for (const [k, x] of Object.entries(fields)) {
-      // Like a constructed Error: message, cause and stack are not enumerable.
-      Object.defineProperty(e, k, {
-        value: decode(x),
-        writable: true,
-        configurable: true,
-        enumerable: !/^(message|cause)$/.test(k),
-      })
-    }
-    Object.defineProperty(e, 'stack', {
-      value: `${e.name}: ${e.message}\n    (replayed from a durable store)`,
-      writable: true,
-      configurable: true,
-    })
-    return e
-  }
-  const out: Record<string, unknown> = {}
-  for (const [k, x] of Object.entries(v)) out[k] = decode(x)
-  return out
-}
-
-/** The Result a record holds. */
-export function fromRecord(rec: StepRecord): AnyResult {
-  const v = decode(rec.value)
-  return rec.ok ? ok(v) : err(v)
-}
-
-/** Store failures become typed errors; a typed one the store chose (RunLockedError) is kept. */
-const storeError = (op: 'lock' | 'load' | 'append', runId: string, e: unknown) =>
-  e instanceof RunLockedError || e instanceof StoreError ? e : new StoreError(op, runId, e)
+/** Store failures become typed errors; a typed one the store chose is kept. */
+const storeError = (op: StoreOperation, runId: string, e: unknown) =>
+  e instanceof RunLockedError || e instanceof StoreError || e instanceof LeaseLostError
+    ? e
+    : new StoreError(op, runId, e)
 
 /** Outcomes that are not the run's answer: a cancelled or broken run stays resumable. */
 const resumable = (r: AnyResult) =>
@@ -140,84 +52,199 @@ const resumable = (r: AnyResult) =>
   (r.error instanceof CancelledError ||
     r.error instanceof ReplayMismatchError ||
     r.error instanceof RunLockedError ||
-    r.error instanceof StoreError)
+    r.error instanceof StoreError ||
+    r.error instanceof LeaseLostError)
+
+export interface OpenOptions {
+  /** Lease length; renewed every third of it. */
+  readonly leaseMs?: number | undefined
+  /** A failed run is reopened: its ok steps replay, the failed one runs again. */
+  readonly retry?: boolean | undefined
+  /** A lease the caller already holds (a worker after `claim`): not acquired, not released. */
+  readonly held?: Lease | undefined
+}
+
+type Write = { rec: StepRecord; done: (e: DurableError | undefined) => void }
 
 /**
- * The durable side of one run: the recorded history (by position), the next position, and a
- * chain of appends so records reach the store in order and all are in before the lock goes.
+ * The durable side of one run: the lease, the recorded history (by position), the next
+ * position, and a write queue so records reach the store in order (several at once, in one
+ * `appendMany`, when steps finish together) and all are in before the lease goes.
  */
 export class Durable {
   /** Position of the next step the body asks for. */
   pos = 0
   closed = false
-  private chain: Promise<unknown> = Promise.resolve()
+  /** Set when the lease was taken over: nothing more is written. */
+  lost: LeaseLostError | undefined
+  private readonly lostController = new AbortController()
+  private readonly queue: Write[] = []
+  private flushing: Promise<void> | undefined
+  private timer: ReturnType<typeof setInterval> | undefined
+  /** Local time by which the lease runs out unless renewed (our own clock: a store's may differ). */
+  private validUntil: number
 
   private constructor(
     private readonly store: WorkflowStore,
     readonly runId: string,
+    private lease: Lease,
+    private readonly leaseMs: number,
+    private readonly owned: boolean,
     readonly steps: Map<number, StepRecord>,
     /** The recorded outcome of a finished run. */
     readonly outcome: StepRecord | undefined,
-    private readonly release: (() => Promise<void>) | undefined,
-  ) {}
+  ) {
+    this.validUntil = Date.now() + leaseMs
+    this.timer = setInterval(() => this.heartbeat(), Math.max(1, Math.floor(leaseMs / 3)))
+    this.timer.unref?.()
+  }
 
-  /** Locks the run (if the store can) and loads its history. */
-  static async open(store: WorkflowStore, runId: string): Promise<Result<Durable, DurableError>> {
-    let release: (() => Promise<void>) | undefined
+  /** Aborted when the lease is lost: the run then stops at once. */
+  get signal(): AbortSignal {
+    return this.lostController.signal
+  }
+
+  /** Takes the run's lease (unless held) and loads its history; a failed run is reopened on `retry`. */
+  static async open(store: WorkflowStore, runId: string, o: OpenOptions = {}): Promise<Result<Durable, DurableError>> {
+    const leaseMs = o.leaseMs ?? 30_000
+    let lease: Lease
     try {
-      release = store.lock ? await store.lock(runId) : undefined
+      lease = o.held ?? (await store.acquire(runId, randomUUID(), leaseMs))
     } catch (e) {
       return err(storeError('lock', runId, e))
     }
-    try {
-      const steps = new Map<number, StepRecord>()
-      let outcome: StepRecord | undefined
-      for (const rec of await store.load(runId)) {
-        if (rec.seq < 0) outcome = rec
-        else steps.set(rec.seq, rec)
-      }
-      return ok(new Durable(store, runId, steps, outcome, release))
-    } catch (e) {
-      await release?.().catch(() => {})
-      return err(storeError('load', runId, e))
+    const giveUp = async (e: DurableError) => {
+      if (!o.held) await store.release(lease).catch(() => {})
+      return err(e)
     }
+    let records: readonly StepRecord[]
+    try {
+      records = await store.load(runId)
+    } catch (e) {
+      return giveUp(storeError('load', runId, e))
+    }
+    if (o.retry && records.some((r) => r.seq < 0 && !r.ok)) {
+      try {
+        await store.reopen(lease)
+        records = await store.load(runId)
+      } catch (e) {
+        return giveUp(storeError('reopen', runId, e))
+      }
+    }
+    const steps = new Map<number, StepRecord>()
+    let outcome: StepRecord | undefined
+    for (const rec of records) {
+      if (rec.seq < 0) outcome = rec
+      else steps.set(rec.seq, rec)
+    }
+    return ok(new Durable(store, runId, lease, leaseMs, !o.held, steps, outcome))
+  }
+
+  private heartbeat(): void {
+    if (this.lost || this.timer === undefined) return
+    if (Date.now() > this.validUntil) {
+      this.loseLease(new LeaseLostError(this.runId, this.lease.fence))
+      return
+    }
+    const asked = Date.now()
+    this.store.renew(this.lease, this.leaseMs).then(
+      (l) => {
+        if (this.timer === undefined || this.lost) return
+        this.lease = l
+        this.validUntil = asked + this.leaseMs
+      },
+      (e: unknown) => {
+        // A failed heartbeat is retried at the next tick; only a taken lease (or running out) ends the run.
+        if (e instanceof LeaseLostError) this.loseLease(e)
+      },
+    )
+  }
+
+  private loseLease(e: LeaseLostError): void {
+    if (this.lost) return
+    this.lost = e
+    this.stopHeartbeat()
+    this.lostController.abort(e)
+  }
+
+  private stopHeartbeat(): void {
+    if (this.timer !== undefined) clearInterval(this.timer)
+    this.timer = undefined
   }
 
   /** The recorded result at `pos`, a ReplayMismatchError if the recording has another key there, or undefined. */
-  replay(pos: number, key: string): AnyResult | undefined {
+  replay(pos: number, key: string, codec?: StepCodec): AnyResult | undefined {
     const rec = this.steps.get(pos)
     if (!rec) return undefined
-    return rec.key === key ? fromRecord(rec) : err(new ReplayMismatchError(this.runId, pos, rec.key, key))
+    return rec.key === key
+      ? fromRecord(rec, codec, this.runId)
+      : err(new ReplayMismatchError(this.runId, pos, rec.key, key))
   }
 
   /** Saves a finished step; resolves to its result, or to the err that it could not be saved. */
-  save(seq: number, key: string, r: AnyResult, what: string): Promise<AnyResult> {
+  save(seq: number, key: string, r: AnyResult, what: string, meta?: RecordMeta): Promise<AnyResult> {
     if (this.closed) return Promise.resolve(r)
-    const rec = toRecord(seq, key, r, what)
+    if (this.lost) return Promise.resolve(err(this.lost))
+    const rec = toRecord(seq, key, r, what, meta)
     if (rec instanceof InvalidOptionsError) return Promise.resolve(err(rec))
     return this.write(rec).then((e) => (e ? err(e) : r))
   }
 
-  private write(rec: StepRecord): Promise<StoreError | RunLockedError | undefined> {
-    const p = this.chain.then(() =>
-      this.store.append(this.runId, rec).then(
-        () => undefined,
-        (e: unknown) => storeError('append', this.runId, e),
-      ),
-    )
-    this.chain = p
-    return p
+  private write(rec: StepRecord): Promise<DurableError | undefined> {
+    return new Promise((done) => {
+      this.queue.push({ rec, done })
+      this.flushing ??= this.flush()
+    })
+  }
+
+  /** Writes queued records in order; those that queued up while a write was in flight go together. */
+  private async flush(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0)
+      if (batch.length > 1 && this.store.appendMany && !this.lost) {
+        const e = await this.store
+          .appendMany(
+            this.lease,
+            batch.map((w) => w.rec),
+          )
+          .then(
+            () => undefined,
+            (x: unknown) => this.failed(x),
+          )
+        for (const w of batch) w.done(e)
+        continue
+      }
+      for (const w of batch) {
+        if (this.lost) {
+          w.done(this.lost)
+          continue
+        }
+        w.done(
+          await this.store.append(this.lease, w.rec).then(
+            () => undefined,
+            (x: unknown) => this.failed(x),
+          ),
+        )
+      }
+    }
+    this.flushing = undefined
+  }
+
+  private failed(x: unknown): DurableError {
+    const e = storeError('append', this.runId, x)
+    if (e instanceof LeaseLostError) this.loseLease(e)
+    return e
   }
 
   /**
    * Ends the run: waits for pending appends, records the outcome (unless the run was cancelled
-   * or the durable machinery failed, so it can be resumed), releases the lock.
+   * or the durable machinery failed, so it can be resumed), releases the lease.
    */
   async close(r: AnyResult): Promise<AnyResult> {
     this.closed = true
-    await this.chain
-    let out = r
-    if (!resumable(r)) {
+    await this.flushing
+    let out = this.lost ? err(this.lost) : r
+    if (!this.lost && !resumable(r)) {
       let rec = toRecord(-1, '$result', r, 'workflow result')
       if (rec instanceof InvalidOptionsError) {
         out = err(rec)
@@ -226,13 +253,14 @@ export class Durable {
       const e = await this.write(rec)
       if (e) out = err(e)
     }
-    await this.release?.().catch(() => {})
+    await this.done()
     return out
   }
 
-  /** Releases the lock of a run that did not run its body (a recorded outcome was returned). */
+  /** Stops the heartbeat and releases the lease (a held one stays with its worker). */
   async done(): Promise<void> {
     this.closed = true
-    await this.release?.().catch(() => {})
+    this.stopHeartbeat()
+    if (this.owned && !this.lost) await this.store.release(this.lease).catch(() => {})
   }
 }

@@ -1,11 +1,23 @@
-export type { DurableError } from './durable.js'
+export type { DurableError, StepCodec } from './durable.js'
 export type { StepKind, WorkflowEvent, WorkflowEventType } from './events.js'
 export { toMermaid } from './mermaid.js'
 export { WorkflowExit } from './run.js'
 export type { GroupStepOptions, OffloadStepOptions, Step, StepFn, UndeclaredStepError } from './step.js'
 export { fileStore } from './store/file.js'
 export { type MemoryStore, memoryStore } from './store/memory.js'
-export type { JsonValue, StepRecord, WorkflowStore } from './store/types.js'
+export type {
+  JsonValue,
+  Lease,
+  NewRun,
+  RunFilter,
+  RunInfo,
+  RunQueue,
+  RunState,
+  RunStore,
+  StepRecord,
+  StoreOptions,
+  WorkflowStore,
+} from './store/types.js'
 export { renderTimeline, type TimelineOptions } from './timeline.js'
 export type {
   DepsError,
