@@ -79,6 +79,7 @@ export {
   type StageError,
   type StageMetrics,
 } from './pipeline/index.js'
+export { type HtmlReportOptions, renderHtmlReport } from './report/index.js'
 export type {
   AnyInput,
   ErrOf,
