@@ -6,6 +6,7 @@ export default defineConfig({
     worker: 'src/worker/index.ts',
     thread: 'src/worker/thread.ts',
     otel: 'src/otel/index.ts',
+    cli: 'src/cli/main.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

@@ -8,6 +8,8 @@ import { CSS, SCRIPT } from './page.js'
 export interface HtmlReportOptions {
   /** The page's title (default: `okflow · <workflow> · <outcome>`). */
   title?: string | undefined
+  /** A line of text shown under the header (e.g. where the run came from, or what it lacks). */
+  note?: string | undefined
 }
 
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
@@ -69,6 +71,7 @@ export function renderHtmlReport(events: readonly WorkflowEvent[], opts: HtmlRep
 <span><b>${run.steps.length}</b> steps</span>
 ${stat(counts.notOk, 'not ok')}${stat(counts.retried, 'retried ↻')}${stat(counts.replayed, 'replayed ⟲')}
 </div>
+${opts.note ? `<p class="hint" id="note">${escapeHtml(opts.note)}</p>` : ''}
 </header>
 <main>
 <section class="card" aria-label="Waterfall">

@@ -8,6 +8,7 @@ export const CSS = `
 *{box-sizing:border-box}
 body{margin:0;font:13px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:var(--fg);background:var(--bg)}
 code,pre,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;font-size:12px}
+#note{margin:6px 0 0}
 header{padding:14px 20px 12px;background:var(--card);border-bottom:1px solid var(--line)}
 h1{font-size:19px;margin:0 0 6px;word-break:break-word}
 h2{font-size:13px;margin:0;font-weight:600}
