@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import { type HrTime, ROOT_CONTEXT, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api'
 import {
@@ -212,8 +213,20 @@ describe('okflow/otel and the main entry', () => {
     const imports = [...dist('index.js').matchAll(/from\s+["'](\.\/[^"']+)["']/g)].map((m) => m[1]!)
     for (const chunk of imports) expect(dist(chunk.slice(2))).not.toContain('@opentelemetry')
   })
-  it('the built okflow/otel entry loads @opentelemetry/api', () => {
+  it('the built okflow/otel entry loads @opentelemetry/api and makes spans (ESM and CJS)', async () => {
     expect(dist('otel.js')).toContain('@opentelemetry/api')
     expect(dist('otel.cjs')).toContain('@opentelemetry/api')
+    const esm = (await import('../../dist/otel.js')) as typeof import('../../src/otel/index.js')
+    const cjs = createRequire(import.meta.url)('../../dist/otel.cjs') as typeof import('../../src/otel/index.js')
+    for (const entry of [esm, cjs]) {
+      exporter.reset()
+      const wf = createWorkflow({}, { name: 'built', onEvent: entry.otelEvents({ tracer }) })
+      await wf(async (step) => step(() => ok(1), { name: 'one' }))
+      expect(
+        spans()
+          .map((s) => s.name)
+          .sort(),
+      ).toEqual(['built', 'one'])
+    }
   })
 })
