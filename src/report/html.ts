@@ -68,14 +68,14 @@ export function renderHtmlReport(events: readonly WorkflowEvent[], opts: HtmlRep
 <span>run <code id="run-id">${escapeHtml(run.runId)}</code></span>
 <span>in <b>${formatMs(run.durationMs)}</b></span>
 <span>started ${started} UTC</span>
-<span><b>${run.steps.length}</b> steps</span>
+<span><b>${run.steps.length.toLocaleString('en-US')}</b> steps</span>
 ${stat(counts.notOk, 'not ok')}${stat(counts.retried, 'retried ↻')}${stat(counts.replayed, 'replayed ⟲')}
 </div>
 ${opts.note ? `<p class="hint" id="note">${escapeHtml(opts.note)}</p>` : ''}
 </header>
 <main>
 <section class="card" aria-label="Waterfall">
-<div class="bar-head"><h2>Waterfall</h2><span class="hint" id="count"></span>
+<div class="bar-head"><h2>Waterfall</h2><span class="hint" id="count"></span><button type="button" class="zoom" id="unzoom" hidden>Show the whole run</button>
 <div class="tools"><input type="search" id="filter" placeholder="Filter steps" aria-label="Filter steps"><label><input type="checkbox" id="problems"> problems only</label></div>
 </div>
 <div class="scroll" id="wf-scroll"><div class="axis"><span></span><div class="ticks" id="wf-ticks"></div><span></span></div><div class="vbody" id="wf-body"></div></div>

@@ -62,6 +62,9 @@ main{display:grid;grid-template-columns:minmax(0,1fr) 360px;gap:16px;padding:16p
 .err .en{font-weight:700}
 .err pre{white-space:pre-wrap;word-break:break-word;margin:6px 0 0;color:#444}
 .hint{color:var(--muted)}
+button.zoom{font:inherit;font-size:12px;padding:3px 10px;border:1px solid var(--line);border-radius:6px;background:#fff;color:var(--fg);cursor:pointer}
+button.zoom:hover{background:#f7f9fc}
+[hidden]{display:none!important}
 .empty{padding:16px;color:var(--muted)}
 @media (max-width:900px){main{grid-template-columns:1fr}#detail{position:static}}
 `
@@ -87,7 +90,10 @@ function fmt(ms) {
   if (ms >= 10) return ms.toFixed(1) + ' ms';
   return ms.toFixed(2) + ' ms';
 }
-function pct(ms) { return (Math.max(0, Math.min(ms, span)) / span) * 100; }
+/* The time window the waterfall shows: the whole run, or a step zoomed to. */
+var view = { from: 0, to: span };
+function pct(ms) { return ((Math.max(view.from, Math.min(ms, view.to)) - view.from) / (view.to - view.from)) * 100; }
+function count(n) { return n.toLocaleString('en-US'); }
 function end(s) { return s.duration === null ? data.durationMs : s.start + s.duration; }
 
 var selected = -1, filterText = '', problemsOnly = false;
@@ -149,24 +155,37 @@ VList.prototype.reveal = function (i) {
 var wfScroll = document.getElementById('wf-scroll');
 var wfBody = document.getElementById('wf-body');
 function ticks() {
-  var raw = span / 6, mag = Math.pow(10, Math.floor(Math.log10(raw))), stepMs = mag;
+  var width = view.to - view.from;
+  var raw = width / 6, mag = Math.pow(10, Math.floor(Math.log10(raw))), stepMs = mag;
   [1, 2, 5, 10].some(function (m) { stepMs = m * mag; return stepMs >= raw; });
   var out = [];
-  for (var t = 0; t <= span * 1.0001; t += stepMs) out.push(t);
+  for (var t = Math.ceil(view.from / stepMs) * stepMs; t <= view.to + width * 1e-4; t += stepMs) out.push(t);
   return out;
 }
-(function axis() {
-  var holder = document.getElementById('wf-ticks'), grid = el('div', 'grid');
+var grid = el('div', 'grid');
+wfBody.appendChild(grid);
+function axis() {
+  var holder = document.getElementById('wf-ticks');
+  holder.textContent = '';
+  grid.textContent = '';
   ticks().forEach(function (t) {
-    var label = el('span', '', t === 0 ? '0' : fmt(t).replace(/\\.0+ /, ' '));
+    var label = el('span', '', t === 0 ? '0' : (view.from > 0 ? '+' : '') + fmt(t).replace(/\\.0+ /, ' '));
     label.style.left = pct(t) + '%';
     holder.appendChild(label);
     var line = el('div');
     line.style.left = pct(t) + '%';
     grid.appendChild(line);
   });
-  wfBody.appendChild(grid);
-})();
+}
+axis();
+var unzoom = document.getElementById('unzoom');
+function zoom(from, to) {
+  view = { from: Math.max(0, from), to: Math.min(span, Math.max(to, from + 0.001)) };
+  unzoom.hidden = view.from <= 0 && view.to >= span;
+  axis();
+  waterfall.set(waterfall.items);
+}
+unzoom.addEventListener('click', function () { zoom(0, span); });
 function makeBar(i) {
   var s = steps[i];
   var row = el('div', 'wf-row' + (i === selected ? ' sel' : ''));
@@ -180,6 +199,7 @@ function makeBar(i) {
   var bar = el('div', 'wbar st-' + s.status + (GROUP[s.kind] ? ' group' : '') + (s.replayed ? ' replayed' : ''));
   bar.style.left = pct(s.start) + '%';
   bar.style.width = Math.max(0, pct(end(s)) - pct(s.start)) + '%';
+  if (end(s) < view.from || s.start > view.to) bar.hidden = true;
   track.appendChild(bar);
   var note = el('div', 'note', fmt(s.duration));
   if (s.retries.length > 0) note.appendChild(el('span', 'retry', ' \\u21BB' + s.retries.length));
@@ -275,7 +295,7 @@ function showRun() {
     ['outcome', data.status + (data.replayed ? ' (from the store)' : '')],
     ['duration', fmt(data.durationMs)],
     ['started', data.startedAt ? new Date(data.startedAt).toISOString() : '\\u2014'],
-    ['steps', String(steps.length)],
+    ['steps', count(steps.length)],
     ['not ok', String(failed)]
   ]));
   if (data.error) detail.appendChild(errorBox(data.error, 'the run ended with'));
@@ -304,6 +324,13 @@ function showStep(i) {
   s.retries.forEach(function (r) {
     detail.appendChild(errorBox(r.error, 'attempt ' + r.attempt + ' failed, retried after ' + fmt(r.delayMs), true));
   });
+  var focus = el('button', 'zoom', 'Zoom the waterfall to this step');
+  focus.type = 'button';
+  focus.addEventListener('click', function () {
+    var pad = Math.max((end(s) - s.start) * 0.05, 0.01);
+    zoom(s.start - pad, end(s) + pad);
+  });
+  detail.appendChild(focus);
 }
 function select(i) {
   selected = i;
@@ -350,7 +377,7 @@ function render() {
     buttons[k].textContent = COLS.filter(function (c) { return c[0] === k; })[0][1] + (on ? (sortDir > 0 ? ' \\u25B2' : ' \\u25BC') : '');
   });
   document.getElementById('count').textContent =
-    shown.length === steps.length ? steps.length + ' steps' : shown.length + ' of ' + steps.length + ' steps';
+    shown.length === steps.length ? count(steps.length) + ' steps' : count(shown.length) + ' of ' + count(steps.length) + ' steps';
 }
 document.getElementById('filter').addEventListener('input', function (ev) {
   filterText = ev.target.value.trim().toLowerCase();

@@ -148,7 +148,7 @@ export function bigRun(): WorkflowEvent[] {
     specs.push({ id: gid, name: `batch ${g}`, kind: 'all', from: t, to: t + 30, end: { ok: true } })
     for (let c = 0; c < 98; c++) {
       const n = g * 98 + c
-      const from = t + (c % 10)
+      const from = t + Math.floor(c / 10)
       specs.push({
         id: `c${n}`,
         name: `step ${n}`,
