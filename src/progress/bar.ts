@@ -75,7 +75,7 @@ export function progressBar(opts: ProgressBarOptions = {}): ProgressBar {
       safeWrite(stream, `${label}${share ? `${share.trim()} ` : ''}${tail}\n`)
       return
     }
-    const columns = stream.columns ?? 80
+    const columns = stream.columns || 80 // 0 when the terminal does not say
     let head = ''
     if (p.total !== undefined) {
       const share = `${String(pct(p.done, p.total)).padStart(3)}%`

@@ -56,6 +56,10 @@ describe('progressBar on a TTY', () => {
     const [line] = screen(narrow.text())
     expect(line!.length).toBeLessThanOrEqual(40)
     expect(line).toContain(' 50% 5/10 · 2.0/s · ETA 3s')
+    // A terminal that reports no width (0, as under `script`) still gets a bar.
+    const unsized = sink(true, 0)
+    progressBar({ stream: unsized, width: 4, now: () => 0 })({ done: 1, failed: 0, total: 2, ratePerSec: 1 })
+    expect(screen(unsized.text())).toEqual(['[██░░]  50% 1/2 · 1.0/s'])
     const open = sink(true)
     const bar = progressBar({ stream: open, label: 'rows', now: () => 0 })
     bar({ done: 12_345, failed: 0, ratePerSec: 42 })
