@@ -70,7 +70,10 @@ export function otelEvents(opts: OtelEventsOptions): (event: WorkflowEvent) => v
       throw bad
     }
   }
-  const runs = new Map<string, OpenRun>()
+  // Per runId, the runs open under it: more than one when a second run of the same id starts and
+  // is refused (RunLockedError: a start and an error, no steps) while the first goes on. Steps go
+  // to the oldest, an ending to the newest, which keeps both traces whole.
+  const runs = new Map<string, OpenRun[]>()
   const parentOf = opts.parent ?? (() => context.active())
 
   const handle = (e: WorkflowEvent): void => {
@@ -82,13 +85,16 @@ export function otelEvents(opts: OtelEventsOptions): (event: WorkflowEvent) => v
       }
       const parent = parentOf()
       const span = tracer.startSpan(e.workflow, { kind: SpanKind.INTERNAL, startTime: e.ts, attributes }, parent)
-      runs.set(e.runId, { span, ctx: trace.setSpan(parent, span), steps: new Map() })
+      const open = runs.get(e.runId) ?? []
+      open.push({ span, ctx: trace.setSpan(parent, span), steps: new Map() })
+      runs.set(e.runId, open)
       return
     }
-    const run = runs.get(e.runId)
-    if (!run) return
+    const open = runs.get(e.runId)
+    if (!open || open.length === 0) return
     if (e.type === 'workflow_success' || e.type === 'workflow_error' || e.type === 'workflow_cancelled') {
-      runs.delete(e.runId)
+      const run = open.pop() as OpenRun
+      if (open.length === 0) runs.delete(e.runId)
       const outcome = e.type === 'workflow_success' ? 'ok' : e.type === 'workflow_error' ? 'error' : 'cancelled'
       run.span.setAttribute('okflow.outcome', outcome)
       if (e.replayed) run.span.setAttribute('okflow.run.replayed', true)
@@ -98,6 +104,7 @@ export function otelEvents(opts: OtelEventsOptions): (event: WorkflowEvent) => v
       run.span.end(e.ts)
       return
     }
+    const run = open[0] as OpenRun
     const step = {
       'okflow.step.id': e.stepId,
       'okflow.step.name': e.name,
@@ -120,9 +127,9 @@ export function otelEvents(opts: OtelEventsOptions): (event: WorkflowEvent) => v
       run.steps.set(e.stepId, { span, ctx: trace.setSpan(parent, span) })
       return
     }
-    const open = run.steps.get(e.stepId)
-    if (!open) return
-    const { span } = open
+    const current = run.steps.get(e.stepId)
+    if (!current) return
+    const { span } = current
     if (e.type === 'step_retry') {
       const info = describeError(e.error)
       span.addEvent(

@@ -54,7 +54,8 @@ export function consoleEvents(opts: ConsoleEventsOptions = {}): (event: Workflow
     if (!('stepId' in e)) {
       match(e)
         .with({ type: 'workflow_start' }, (x) => {
-          depths.set(x.runId, new Map())
+          // A second run of the same id (refused: RunLockedError) must not forget the first's depths.
+          if (!depths.has(x.runId)) depths.set(x.runId, new Map())
           line(`▶ run ${x.runId}`)
         })
         .with({ type: 'workflow_success' }, (x) =>
@@ -67,7 +68,7 @@ export function consoleEvents(opts: ConsoleEventsOptions = {}): (event: Workflow
           line(`${paint('yellow', '⊘ cancelled')} in ${formatMs(x.durationMs)}: ${errorText(x.error)}`),
         )
         .exhaustive()
-      if (e.type !== 'workflow_start') depths.delete(e.runId)
+      if (e.type !== 'workflow_start' && depths.get(e.runId)?.size === 0) depths.delete(e.runId)
       return
     }
     const run = depths.get(e.runId) ?? new Map<string, number>()

@@ -1,5 +1,7 @@
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type HrTime, ROOT_CONTEXT, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api'
 import {
@@ -9,7 +11,7 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base'
 import { afterEach, describe, expect, it } from 'vitest'
-import { CancelledError, createWorkflow, err, memoryStore, ok, type WorkflowEvent } from '../../src/index.js'
+import { CancelledError, createWorkflow, err, fileStore, memoryStore, ok, type WorkflowEvent } from '../../src/index.js'
 import { otelEvents } from '../../src/otel/index.js'
 import { later } from '../helpers.js'
 
@@ -227,6 +229,31 @@ describe('okflow/otel and the main entry', () => {
           .map((s) => s.name)
           .sort(),
       ).toEqual(['built', 'one'])
+    }
+  })
+})
+
+describe('otelEvents with two runs of one runId', () => {
+  it('keeps both traces whole when a second run is refused (RunLockedError) while the first goes on', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'okflow-otel-'))
+    try {
+      const wf = createWorkflow(
+        {},
+        { name: 'locked', store: fileStore(dir), runId: 'same', onEvent: otelEvents({ tracer }) },
+      )
+      const first = wf(async (step) => step(() => later(30, ok(1)), { name: 'slow' }))
+      await later(5, ok(0))
+      expect((await wf(async (step) => step(() => ok(2), { name: 'never' })))._unsafeUnwrapErr()).toMatchObject({
+        _tag: 'RunLockedError',
+      })
+      expect((await first)._unsafeUnwrap()).toBe(1)
+      const runs = spans().filter((s) => s.name === 'locked')
+      expect(runs.map((s) => s.attributes['okflow.outcome']).sort()).toEqual(['error', 'ok'])
+      const ok_ = runs.find((s) => s.attributes['okflow.outcome'] === 'ok')!
+      expect(parentOf(byName('slow'))).toBe(idOf(ok_))
+      expect(spans().some((s) => s.name === 'never')).toBe(false)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
     }
   })
 })
