@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
-import { describeError, showValue } from '../internal/describe-error.js'
+import { describeError, printable, showValue } from '../internal/describe-error.js'
 import { renderHtmlReport } from '../report/html.js'
 import { reportModel } from '../report/model.js'
 import { renderTimeline } from '../workflow/timeline.js'
@@ -120,7 +120,8 @@ function positiveInt(option: string, text: string | undefined): number | undefin
     : fail(EXIT.USAGE, `--${option} must be a whole number above 0, not "${text}"`)
 }
 
-const pad = (rows: string[][]): string => {
+const pad = (cells: string[][]): string => {
+  const rows = cells.map((r) => r.map(printable))
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)))
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n')
 }
@@ -185,7 +186,7 @@ async function command(name: string, args: string[], flags: Flags, io: CliIO): P
           oneLine(value, r.ok),
         ])
       }
-      io.out(`run ${run.runId} · ${run.state} · ${run.steps} step${run.steps === 1 ? '' : 's'} recorded\n`)
+      io.out(`run ${printable(run.runId)} · ${run.state} · ${run.steps} step${run.steps === 1 ? '' : 's'} recorded\n`)
       if (run.records.length > 0) io.out(`${pad(rows)}\n`)
       return EXIT.OK
     }

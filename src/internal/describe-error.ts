@@ -14,6 +14,9 @@ const SKIP = new Set(['name', 'message', 'stack', '_tag'])
 
 const cut = (s: string, max: number) => (s.length > max ? `${s.slice(0, max - 1)}…` : s)
 
+/** User text for a terminal: one line, no control characters (a name must not move the cursor or recolour the screen). */
+export const printable = (s: string): string => s.replace(/\s*\n\s*/g, ' ⏎ ').replace(/\p{Cc}/gu, '\uFFFD')
+
 /** Reads a property that may be a throwing getter or a proxy trap. */
 function read(o: object, k: string): unknown {
   try {

@@ -1,5 +1,5 @@
 import { match } from 'ts-pattern'
-import { describeError } from '../internal/describe-error.js'
+import { describeError, printable } from '../internal/describe-error.js'
 import type { WorkflowEvent } from '../workflow/events.js'
 import { formatMs } from '../workflow/steps.js'
 import { safeWrite, stderr, type TextStream } from './stream.js'
@@ -21,7 +21,7 @@ type Colour = keyof typeof CODES
 function errorText(error: unknown): string {
   const e = describeError(error)
   const fields = e.fields.map(([k, v]) => `${k}=${v}`)
-  return [`${e.name}${e.message ? `: ${e.message}` : ''}`, ...fields].join(' · ').replace(/\s*\n\s*/g, ' ⏎ ')
+  return printable([`${e.name}${e.message ? `: ${e.message}` : ''}`, ...fields].join(' · '))
 }
 
 /**
@@ -48,7 +48,7 @@ export function consoleEvents(opts: ConsoleEventsOptions = {}): (event: Workflow
   const depths = new Map<string, Map<string, number>>()
 
   return (e) => {
-    const head = paint('bold', e.workflow)
+    const head = paint('bold', printable(e.workflow))
     const line = (text: string) => safeWrite(stream, `${head} ${text}\n`)
     const replay = e.replayed ? paint('grey', ' ⟲ replayed') : ''
     if (!('stepId' in e)) {
@@ -56,7 +56,7 @@ export function consoleEvents(opts: ConsoleEventsOptions = {}): (event: Workflow
         .with({ type: 'workflow_start' }, (x) => {
           // A second run of the same id (refused: RunLockedError) must not forget the first's depths.
           if (!depths.has(x.runId)) depths.set(x.runId, new Map())
-          line(`▶ run ${x.runId}`)
+          line(`▶ run ${printable(x.runId)}`)
         })
         .with({ type: 'workflow_success' }, (x) =>
           line(`${paint('green', '✓ ok')} in ${formatMs(x.durationMs)}${replay}`),
@@ -77,23 +77,25 @@ export function consoleEvents(opts: ConsoleEventsOptions = {}): (event: Workflow
     const pad = '  '.repeat(1 + (run.get(e.stepId) ?? 0))
     match(e)
       .with({ type: 'step_start' }, (x) => {
-        if (starts) line(`${pad}${paint('grey', '→')} ${x.name}${replay}`)
+        if (starts) line(`${pad}${paint('grey', '→')} ${printable(x.name)}${replay}`)
       })
       .with({ type: 'step_retry' }, (x) =>
         line(
-          `${pad}${paint('yellow', '↻')} ${x.name}: attempt ${x.attempt} failed (${errorText(x.error)}), retry in ${formatMs(x.delayMs)}`,
+          `${pad}${paint('yellow', '↻')} ${printable(x.name)}: attempt ${x.attempt} failed (${errorText(x.error)}), retry in ${formatMs(x.delayMs)}`,
         ),
       )
       .with({ type: 'step_success' }, (x) =>
-        line(`${pad}${paint('green', '✓')} ${x.name} ${formatMs(x.durationMs)}${replay}`),
+        line(`${pad}${paint('green', '✓')} ${printable(x.name)} ${formatMs(x.durationMs)}${replay}`),
       )
       .with({ type: 'step_timeout' }, (x) =>
-        line(`${pad}${paint('yellow', '⏱')} ${x.name} timed out after ${formatMs(x.ms)}`),
+        line(`${pad}${paint('yellow', '⏱')} ${printable(x.name)} timed out after ${formatMs(x.ms)}`),
       )
       .with({ type: 'step_error' }, (x) =>
         (x.error as { _tag?: unknown } | null)?._tag === 'CancelledError'
-          ? line(`${pad}${paint('grey', '⊘')} ${x.name} cancelled after ${formatMs(x.durationMs)}`)
-          : line(`${pad}${paint('red', '✗')} ${x.name} ${formatMs(x.durationMs)}: ${errorText(x.error)}${replay}`),
+          ? line(`${pad}${paint('grey', '⊘')} ${printable(x.name)} cancelled after ${formatMs(x.durationMs)}`)
+          : line(
+              `${pad}${paint('red', '✗')} ${printable(x.name)} ${formatMs(x.durationMs)}: ${errorText(x.error)}${replay}`,
+            ),
       )
       .exhaustive()
     if (e.type !== 'step_start' && e.type !== 'step_retry') run.delete(e.stepId)

@@ -95,3 +95,20 @@ describe('consoleEvents', () => {
     expect(plain.lines().join('\n')).not.toContain('\x1b')
   })
 })
+
+describe('consoleEvents with hostile names', () => {
+  it('keeps each event on one line with no control characters from user data', async () => {
+    const out = sink()
+    const wf = createWorkflow(
+      {},
+      { name: 'w\x1b[31m', runId: 'r\n2', onEvent: consoleEvents({ stream: out, colors: false }) },
+    )
+    await wf(async (step) => step(() => ok(1), { name: 'two\nlines\x07' }))
+    expect(timeless(out.lines())).toEqual([
+      'w�[31m ▶ run r ⏎ 2',
+      'w�[31m   → two ⏎ lines�',
+      'w�[31m   ✓ two ⏎ lines� T',
+      'w�[31m ✓ ok in T',
+    ])
+  })
+})
