@@ -75,7 +75,7 @@ ${opts.note ? `<p class="hint" id="note">${escapeHtml(opts.note)}</p>` : ''}
 </header>
 <main>
 <section class="card" aria-label="Waterfall">
-<div class="bar-head"><h2>Waterfall</h2><span class="hint" id="count"></span><button type="button" class="zoom" id="unzoom" hidden>Show the whole run</button>
+<div class="bar-head"><h2>Waterfall</h2><span class="hint" id="count"></span><button type="button" class="zoom" id="fold-all" hidden>Fold groups</button><button type="button" class="zoom" id="unzoom" hidden>Show the whole run</button>
 <div class="tools"><input type="search" id="filter" placeholder="Filter steps" aria-label="Filter steps"><label><input type="checkbox" id="problems"> problems only</label></div>
 </div>
 <div class="scroll" id="wf-scroll"><div class="axis"><span></span><div class="ticks" id="wf-ticks"></div><span></span></div><div class="vbody" id="wf-body"></div></div>

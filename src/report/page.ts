@@ -37,6 +37,8 @@ main{display:grid;grid-template-columns:minmax(0,1fr) 360px;gap:16px;padding:16p
 .wf-row.sel,.t-row.sel{background:var(--sel)}
 .label{white-space:nowrap;overflow:hidden;text-overflow:ellipsis;padding:0 8px 0 12px}
 .mark{display:inline-block;width:16px;font-weight:700}
+.fold{display:inline-block;width:12px;margin-left:-12px;color:var(--muted);cursor:pointer}
+.fold:hover{color:var(--fg)}
 .m-ok{color:var(--ok)}.m-error{color:var(--error)}.m-timeout{color:var(--timeout)}.m-cancelled{color:var(--cancelled)}.m-running{color:var(--running)}
 .track{position:relative;height:100%}
 .wbar{position:absolute;top:6px;height:12px;min-width:3px;border-radius:3px}
@@ -97,6 +99,14 @@ function count(n) { return n.toLocaleString('en-US'); }
 function end(s) { return s.duration === null ? data.durationMs : s.start + s.duration; }
 
 var selected = -1, filterText = '', problemsOnly = false;
+/* Groups folded in the waterfall (their children hidden there; the table keeps every step). */
+var folded = new Set();
+var hasKids = new Set();
+steps.forEach(function (s) { if (s.parent >= 0) hasKids.add(s.parent); });
+function hiddenByFold(i) {
+  for (var p = steps[i].parent; p >= 0; p = steps[p].parent) if (folded.has(p)) return true;
+  return false;
+}
 var sortKey = '', sortDir = 1;
 
 function wanted(s) {
@@ -192,7 +202,12 @@ function makeBar(i) {
   row.dataset.i = String(i);
   row.title = s.name;
   var label = el('div', 'label');
-  label.style.paddingLeft = 12 + s.depth * 16 + 'px';
+  label.style.paddingLeft = 22 + s.depth * 16 + 'px';
+  if (hasKids.has(i)) {
+    var fold = el('span', 'fold', folded.has(i) ? '\u25B8' : '\u25BE');
+    fold.title = folded.has(i) ? 'show its steps' : 'hide its steps';
+    label.appendChild(fold);
+  }
   label.appendChild(el('span', 'mark m-' + s.status, MARK[s.status]));
   label.appendChild(el('span', 'name', s.name));
   var track = el('div', 'track');
@@ -340,8 +355,21 @@ function select(i) {
 }
 function onPick(ev) {
   var row = ev.target.closest('[data-i]');
-  if (row) select(Number(row.dataset.i));
+  if (!row) return;
+  var i = Number(row.dataset.i);
+  if (ev.target.closest('.fold')) {
+    if (folded.has(i)) folded.delete(i); else folded.add(i);
+    render();
+    return;
+  }
+  select(i);
 }
+var foldAll = document.getElementById('fold-all');
+foldAll.hidden = hasKids.size === 0;
+foldAll.addEventListener('click', function () {
+  if (folded.size > 0) folded.clear(); else hasKids.forEach(function (g) { folded.add(g); });
+  render();
+});
 wfBody.addEventListener('click', onPick);
 document.getElementById('t-body').addEventListener('click', onPick);
 document.addEventListener('keydown', function (ev) {
@@ -362,7 +390,11 @@ document.addEventListener('keydown', function (ev) {
 function render() {
   var shown = [];
   for (var i = 0; i < steps.length; i++) if (wanted(steps[i])) shown.push(i);
-  waterfall.set(shown);
+  var top = waterfall.scroller.scrollTop;
+  waterfall.set(folded.size === 0 ? shown : shown.filter(function (i) { return !hiddenByFold(i); }));
+  waterfall.scroller.scrollTop = top;
+  waterfall.draw();
+  foldAll.textContent = folded.size > 0 ? 'Unfold groups' : 'Fold groups';
   var sorted = shown.slice();
   if (sortKey) {
     sorted.sort(function (a, b) {

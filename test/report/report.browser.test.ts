@@ -135,6 +135,20 @@ describe('renderHtmlReport in Chromium', () => {
     expect(await o.page.locator('#wf-body .wf-row').count()).toBe(14)
   })
 
+  it('folds a group in the waterfall (the table keeps every step), and unfolds it', async () => {
+    const names = () => texts(o.page, '#wf-body .wf-row .name')
+    await o.page.locator('#wf-body .wf-row', { hasText: 'load data' }).first().locator('.fold').click()
+    expect(await names()).toEqual(checkoutNames.filter((n) => !n.startsWith('load data.')))
+    expect(await o.page.locator('#t-body .t-row').count()).toBe(checkoutNames.length)
+    await o.page.locator('#wf-body .wf-row', { hasText: 'load data' }).first().locator('.fold').click()
+    expect(await names()).toEqual(checkoutNames)
+    await o.page.locator('#fold-all').click()
+    expect(await names()).toEqual(checkoutNames.filter((n) => !/^(load data\.|shipping quote\[)/.test(n)))
+    expect(await o.page.locator('#fold-all').innerText()).toBe('Unfold groups')
+    await o.page.locator('#fold-all').click()
+    expect(await names()).toEqual(checkoutNames)
+  })
+
   it('logs no console error and makes no network request', () => {
     expect(o.errors).toEqual([])
     expect(o.requests).toEqual([])
