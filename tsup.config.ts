@@ -1,7 +1,13 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', worker: 'src/worker/index.ts', thread: 'src/worker/thread.ts' },
+  entry: {
+    index: 'src/index.ts',
+    worker: 'src/worker/index.ts',
+    thread: 'src/worker/thread.ts',
+    otel: 'src/otel/index.ts',
+    cli: 'src/cli/main.ts',
+  },
   format: ['esm', 'cjs'],
   dts: true,
   target: 'node20',
@@ -10,5 +16,5 @@ export default defineConfig({
   sourcemap: true,
   splitting: true,
   treeshake: true,
-  external: ['neverthrow'],
+  external: ['neverthrow', '@opentelemetry/api'],
 })

@@ -1,12 +1,18 @@
 // okflow demo: a named workflow with fetch-like steps (timeouts, a retry), a parallel group,
-// a batch step and a SHA-256 offload step on worker threads — then its timeline.
+// a batch step (with a progress bar) and a SHA-256 offload step on worker threads — then its
+// timeline, a Mermaid chart and an HTML report of the run.
 // Run: npm run demo
+import { writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import {
   createWorkflow,
   err,
   ok,
   processInBatches,
+  progressBar,
   type Result,
+  renderHtmlReport,
   renderTimeline,
   toMermaid,
   type WorkflowEvent,
@@ -77,6 +83,8 @@ const result = await invoicing(async (step, d) => {
         concurrency: 16,
         batchSize: 100,
         signal,
+        // A bar redrawn in place on a terminal; plain lines when piped. On stdout here, beside the results.
+        onProgress: progressBar({ label: 'invoices', stream: process.stdout }),
       }).mapErr((e) => ('index' in e ? e.error : e)), // fail-fast reports { index, error }: keep the error
     { name: 'save 500 invoices (batch)' },
   )
@@ -106,3 +114,7 @@ console.log(renderTimeline(events, { width: 50 }))
 console.log()
 console.log('Mermaid (paste into a ```mermaid block):')
 console.log(toMermaid(events))
+console.log()
+const report = join(tmpdir(), 'okflow-demo-report.html')
+writeFileSync(report, renderHtmlReport(events))
+console.log(`HTML report: ${report}`)

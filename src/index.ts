@@ -87,6 +87,15 @@ export {
   type StageError,
   type StageMetrics,
 } from './pipeline/index.js'
+export {
+  type ConsoleEventsOptions,
+  consoleEvents,
+  type ProgressBar,
+  type ProgressBarOptions,
+  progressBar,
+  type TextStream,
+} from './progress/index.js'
+export { type HtmlReportOptions, renderHtmlReport } from './report/index.js'
 export type {
   AnyInput,
   ErrOf,

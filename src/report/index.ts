@@ -1,0 +1,1 @@
+export { type HtmlReportOptions, renderHtmlReport } from './html.js'
