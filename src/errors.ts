@@ -163,29 +163,61 @@ export class RunLockedError extends Error {
   }
 }
 
+/**
+ * What a durable store was doing when it failed: `lock` (acquiring, renewing or releasing the
+ * run's lease), `load`, `append`, `reopen` (retry of a failed run), `queue` (the run registry).
+ */
+export type StoreOperation = 'lock' | 'load' | 'append' | 'reopen' | 'queue'
+
 /** A durable store failed (`operation` says which call); the original is in `cause`. */
 export class StoreError extends Error {
   readonly _tag = 'StoreError' as const
   override readonly name = 'StoreError' as const
-  readonly operation: 'lock' | 'load' | 'append'
+  readonly operation: StoreOperation
   readonly runId: string
-  constructor(operation: 'lock' | 'load' | 'append', runId: string, cause: unknown) {
+  constructor(operation: StoreOperation, runId: string, cause: unknown) {
     super(`Store ${operation} failed for run "${runId}": ${messageOf(cause)}`, { cause })
     this.operation = operation
     this.runId = runId
   }
 }
 
+/**
+ * The lease of a durable run was taken over by another holder (its lease expired, e.g. while
+ * this process was frozen or cut off): this holder stops, its running steps are aborted, and
+ * it writes nothing more. `fence` is the lease this holder had; the new holder's is higher.
+ */
+export class LeaseLostError extends Error {
+  readonly _tag = 'LeaseLostError' as const
+  override readonly name = 'LeaseLostError' as const
+  readonly runId: string
+  readonly fence: number
+  constructor(runId: string, fence: number) {
+    super(`Run "${runId}" lost its lease (fence ${fence}): another holder took the run over`)
+    this.runId = runId
+    this.fence = fence
+  }
+}
+
+/**
+ * Every error class okflow defines, by tag: the one list (durable replay revives errors by it,
+ * `OkflowError` is derived from it, tests check the exports against it). A new class is one
+ * line here: `MyError,` (its `_tag` must equal the key).
+ */
+export const ERRORS = {
+  UnexpectedError,
+  TimeoutError,
+  CancelledError,
+  AllFailedError,
+  InvalidOptionsError,
+  QueueFullError,
+  WorkerCrashedError,
+  TaskFailedError,
+  ReplayMismatchError,
+  RunLockedError,
+  StoreError,
+  LeaseLostError,
+} as const
+
 /** Every error class okflow defines. */
-export type OkflowError =
-  | UnexpectedError
-  | TimeoutError
-  | CancelledError
-  | AllFailedError<unknown>
-  | InvalidOptionsError
-  | QueueFullError
-  | WorkerCrashedError
-  | TaskFailedError
-  | ReplayMismatchError
-  | RunLockedError
-  | StoreError
+export type OkflowError = InstanceType<(typeof ERRORS)[keyof typeof ERRORS]>

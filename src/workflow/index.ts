@@ -5,7 +5,19 @@ export { WorkflowExit } from './run.js'
 export type { GroupStepOptions, OffloadStepOptions, Step, StepFn, UndeclaredStepError } from './step.js'
 export { fileStore } from './store/file.js'
 export { type MemoryStore, memoryStore } from './store/memory.js'
-export type { JsonValue, StepRecord, WorkflowStore } from './store/types.js'
+export type {
+  JsonValue,
+  Lease,
+  NewRun,
+  RunFilter,
+  RunInfo,
+  RunQueue,
+  RunState,
+  RunStore,
+  StepRecord,
+  StoreOptions,
+  WorkflowStore,
+} from './store/types.js'
 export { renderTimeline, type TimelineOptions } from './timeline.js'
 export type {
   DepsError,
