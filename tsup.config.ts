@@ -1,7 +1,12 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', worker: 'src/worker/index.ts', thread: 'src/worker/thread.ts' },
+  entry: {
+    index: 'src/index.ts',
+    worker: 'src/worker/index.ts',
+    thread: 'src/worker/thread.ts',
+    postgres: 'src/postgres/index.ts',
+  },
   format: ['esm', 'cjs'],
   dts: true,
   target: 'node20',
