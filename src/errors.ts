@@ -199,6 +199,17 @@ export class LeaseLostError extends Error {
   }
 }
 
+/** No run with this id is in the store (`client.result`, `cancel`, `retry`, `history`). */
+export class RunNotFoundError extends Error {
+  readonly _tag = 'RunNotFoundError' as const
+  override readonly name = 'RunNotFoundError' as const
+  readonly runId: string
+  constructor(runId: string) {
+    super(`No run "${runId}" in the store`)
+    this.runId = runId
+  }
+}
+
 /**
  * Every error class okflow defines, by tag: the one list (durable replay revives errors by it,
  * `OkflowError` is derived from it, tests check the exports against it). A new class is one
@@ -217,6 +228,7 @@ export const ERRORS = {
   RunLockedError,
   StoreError,
   LeaseLostError,
+  RunNotFoundError,
 } as const
 
 /** Every error class okflow defines. */
