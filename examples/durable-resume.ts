@@ -3,7 +3,7 @@
 // run replays the steps the store recorded and runs only the rest. The card is charged once.
 // Run: npx tsx examples/durable-resume.ts
 import { spawnSync } from 'node:child_process'
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -64,7 +64,9 @@ if (mode === '--crash') {
   const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--crash', dir], {
     stdio: ['ignore', 'inherit', 'inherit'],
   })
-  console.log(`child ended by ${child.signal}; the lock it left: ${existsSync(join(dir, 'runs', 'order-42.lock'))}`)
+  // The dead child's lease is still unexpired; its process is gone, so this one takes it over at once.
+  const lease = JSON.parse(readFileSync(join(dir, 'runs', 'order-42.1.grant'), 'utf8'))
+  console.log(`child ended by ${child.signal}; the lease it left: fence ${lease.fence}, held by pid ${lease.pid}`)
 
   console.log('\nresumed run (same runId):')
   const result = await run()

@@ -1,9 +1,12 @@
 import { match } from 'ts-pattern'
 import { describe, expect, it } from 'vitest'
+import { ERRORS } from '../src/errors.js'
+import * as index from '../src/index.js'
 import {
   AllFailedError,
   CancelledError,
   InvalidOptionsError,
+  LeaseLostError,
   type OkflowError,
   QueueFullError,
   ReplayMismatchError,
@@ -29,6 +32,7 @@ const describeError = (e: OkflowError): string =>
     .with({ _tag: 'ReplayMismatchError' }, (x) => `replay ${x.position}: ${x.expected} != ${x.actual}`)
     .with({ _tag: 'RunLockedError' }, (x) => `locked ${x.runId} by ${x.pid}`)
     .with({ _tag: 'StoreError' }, (x) => `store ${x.operation} ${x.runId}`)
+    .with({ _tag: 'LeaseLostError' }, (x) => `lease of ${x.runId} lost at fence ${x.fence}`)
     .exhaustive()
 
 describe('errors', () => {
@@ -46,6 +50,7 @@ describe('errors', () => {
         new ReplayMismatchError('r1', 2, 'charge', 'refund'),
         new RunLockedError('r1', 42),
         new StoreError('append', 'r1', new Error('disk full')),
+        new LeaseLostError('r1', 3),
       ].map(describeError),
     ).toEqual([
       'unexpected: boom',
@@ -59,7 +64,23 @@ describe('errors', () => {
       'replay 2: charge != refund',
       'locked r1 by 42',
       'store append r1',
+      'lease of r1 lost at fence 3',
     ])
+  })
+
+  it('one registry lists every error class: each is exported, and its key is its _tag and name', () => {
+    for (const [tag, cls] of Object.entries(ERRORS)) {
+      expect((index as Record<string, unknown>)[tag]).toBe(cls)
+      const e = Object.create(cls.prototype) as Error
+      expect(e).toBeInstanceOf(Error)
+    }
+    const made = [UnexpectedError.from(1), new LeaseLostError('r', 1), new StoreError('load', 'r', 1)]
+    for (const e of made) expect(ERRORS[e._tag]).toBe(e.constructor)
+    // Every exported class whose name ends in Error (and is an Error) is in the registry.
+    const exported = Object.entries(index).filter(
+      ([k, v]) => /Error$/.test(k) && typeof v === 'function' && v.prototype instanceof Error,
+    )
+    expect(exported.map(([k]) => k).sort()).toEqual(Object.keys(ERRORS).sort())
   })
 
   it('keep name equal to _tag, are Errors, and keep the cause', () => {

@@ -1,34 +1,74 @@
+/**
+ * The durable side of a workflow run (a workflow with a `store`): the lease, the recorded
+ * history, replay, and saving finished steps.
+ *
+ * A run takes its lease from the store (a random owner token, `leaseMs`, default 30 s), renews it
+ * every `leaseMs / 3` (an unref'd timer), writes every record conditionally on the lease's
+ * fence, and releases it when the run settles. If the lease is lost (taken over after it expired,
+ * e.g. while this process was frozen), the run ends with `LeaseLostError` at once, its running
+ * steps are aborted through their signal, and it writes nothing more.
+ *
+ * For workers (createWorker, internal): a worker that already holds the lease from
+ * `store.claim(…)` runs the run under that lease with
+ *   createWorkflow(deps, { store, runId, leaseMs, retry: true, [HELD_LEASE]: lease } as WorkflowOptions)
+ * The run then does not acquire: it uses `lease` (heartbeats it while live, fails with
+ * LeaseLostError if it is taken) and does NOT release it at the end: the worker ends the run
+ * with `store.setState(lease, …)`, which releases it. `retry: true` reopens a failed run's
+ * journal (so a requeued run runs again from its failed step); it is harmless for other runs.
+ */
+import { randomUUID } from 'node:crypto'
 import { err, ok, type Result } from 'neverthrow'
 import {
-  AllFailedError,
   CancelledError,
+  ERRORS,
   InvalidOptionsError,
-  QueueFullError,
+  LeaseLostError,
   ReplayMismatchError,
   RunLockedError,
   StoreError,
-  TaskFailedError,
-  TimeoutError,
-  UnexpectedError,
-  WorkerCrashedError,
+  type StoreOperation,
 } from '../errors.js'
-import type { JsonValue, StepRecord, WorkflowStore } from './store/types.js'
+import type { JsonValue, Lease, StepRecord, WorkflowStore } from './store/types.js'
 
 /** Errors only a durable run (a workflow with a `store`) can end with. */
-export type DurableError = ReplayMismatchError | RunLockedError | StoreError
+export type DurableError = ReplayMismatchError | RunLockedError | StoreError | LeaseLostError
+
+/** Option key (a symbol, so it is not public API) under which a worker hands over the lease it holds. */
+export const HELD_LEASE: unique symbol = Symbol('okflow.heldLease')
+
+/** How a step's value is saved and read back: for values that are not JSON (bytes, Dates, …). */
+export interface StepCodec<T = unknown> {
+  encode(value: T): JsonValue
+  decode(json: JsonValue): T
+}
 
 type AnyResult = Result<unknown, unknown>
 
 const MARK = '$okflowError'
 const EXPECTED =
-  'JSON data: plain objects, arrays, strings, finite numbers, booleans, null (no functions, symbols, BigInt, NaN, undefined in arrays, cycles, Map/Set, Date or class instances)'
+  'JSON data: plain objects, arrays, strings, finite numbers, booleans, null (no functions, symbols, BigInt, NaN, -0, undefined in arrays, cycles, Map/Set, Date or class instances)'
+const FIX =
+  '; to save it anyway give the step a `codec: { encode, decode }`, or `record: false` to run it again on replay'
 
-/** Thrown inside `encode` only, caught by `encodeOrErr`: where the value stops being data. */
+/** Thrown inside `encode` only, caught by `toRecord`: where the value stops being data. */
 class Unsavable {
   constructor(
     readonly path: string,
     readonly value: unknown,
+    readonly why?: string,
   ) {}
+}
+
+const prop = (path: string, k: string) =>
+  /^[A-Za-z_$][\w$]*$/.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`
+
+/** Reads a property inside a guard: a throwing getter (or proxy) is an unsavable part, with its path. */
+function read(v: object, k: string | number, path: string): unknown {
+  try {
+    return (v as Record<string | number, unknown>)[k]
+  } catch (e) {
+    throw new Unsavable(path, e, 'a property that throws when read')
+  }
 }
 
 /**
@@ -37,22 +77,34 @@ class Unsavable {
  */
 function encode(v: unknown, path: string, seen: object[]): JsonValue {
   if (v === null || typeof v === 'string' || typeof v === 'boolean') return v
-  if (typeof v === 'number' && Number.isFinite(v)) return v
+  if (typeof v === 'number' && Number.isFinite(v) && !Object.is(v, -0)) return v
   if (typeof v !== 'object' || seen.includes(v)) throw new Unsavable(path, v)
   seen.push(v)
   let out: JsonValue
+  let keys: string[]
+  let symbols: symbol[]
+  try {
+    keys = Object.keys(v)
+    symbols = Object.getOwnPropertySymbols(v)
+  } catch (e) {
+    throw new Unsavable(path, e, 'an object whose keys cannot be listed')
+  }
+  // JSON keeps neither symbol keys nor (on arrays) named properties: refuse them, not drop them.
+  if (symbols.length > 0 && !(v instanceof Error)) throw new Unsavable(`${path}[${String(symbols[0])}]`, v)
   if (Array.isArray(v)) {
     out = []
-    for (let i = 0; i < v.length; i++) out.push(encode(v[i], `${path}[${i}]`, seen))
+    for (let i = 0; i < v.length; i++) out.push(encode(read(v, i, `${path}[${i}]`), `${path}[${i}]`, seen))
+    const extra = keys.find((k) => !/^(0|[1-9]\d*)$/.test(k) || Number(k) >= v.length)
+    if (extra !== undefined) throw new Unsavable(prop(path, extra), read(v, extra, prop(path, extra)))
   } else if (v instanceof Error) {
     // Errors keep name, message, cause and their plain fields (so ts-pattern matches them
     // after a replay); fields that are not data (functions, handles) are left out.
     const fields: Record<string, JsonValue> = {}
     const e = v as Error & Record<string, unknown>
-    for (const k of ['name', 'message', 'cause', ...Object.keys(e)]) {
-      if (k === 'stack' || !(k in e) || e[k] === undefined) continue
+    for (const k of ['name', 'message', 'cause', ...keys]) {
       const depth = seen.length
       try {
+        if (k === 'stack' || !(k in e) || e[k] === undefined) continue
         fields[k] = encode(e[k], '', seen)
       } catch {
         seen.length = depth
@@ -60,40 +112,75 @@ function encode(v: unknown, path: string, seen: object[]): JsonValue {
     }
     out = { [MARK]: fields }
   } else {
-    const proto = Object.getPrototypeOf(v)
-    if ((proto !== Object.prototype && proto !== null) || MARK in v) throw new Unsavable(path, v)
+    let proto: unknown
+    try {
+      proto = Object.getPrototypeOf(v)
+    } catch (e) {
+      throw new Unsavable(path, e, 'an object whose prototype cannot be read')
+    }
+    if ((proto !== Object.prototype && proto !== null) || keys.includes(MARK)) throw new Unsavable(path, v)
     out = {}
-    for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = encode(x, `${path}.${k}`, seen)
+    for (const k of keys) {
+      const p = prop(path, k)
+      const x = read(v, k, p)
+      if (x !== undefined) out[k] = encode(x, p, seen)
+    }
   }
   seen.pop()
   return out
 }
 
+/** Describes a step in its record (for histories and reports); replay reads only seq/key/ok/value. */
+export interface RecordMeta {
+  readonly name?: string | undefined
+  readonly kind?: string | undefined
+  readonly startedAt?: number | undefined
+  readonly attempts?: number | undefined
+  readonly codec?: StepCodec | undefined
+}
+
 /** A step's record, or the InvalidOptionsError that names the step and the part that cannot be saved. */
-export function toRecord(seq: number, key: string, r: AnyResult, what: string): StepRecord | InvalidOptionsError {
+export function toRecord(
+  seq: number,
+  key: string,
+  r: AnyResult,
+  what: string,
+  meta: RecordMeta = {},
+): StepRecord | InvalidOptionsError {
+  const base: { -readonly [K in keyof StepRecord]: StepRecord[K] } = { seq, key, ok: r.isOk() }
+  if (meta.name !== undefined && meta.name !== key) base.name = meta.name
+  if (meta.kind !== undefined) base.kind = meta.kind
+  if (meta.startedAt !== undefined) {
+    base.startedAt = meta.startedAt
+    base.endedAt = Date.now()
+  }
+  if (meta.attempts !== undefined && meta.attempts > 1) base.attempts = meta.attempts
   const v = r.isOk() ? r.value : r.error
-  if (v === undefined) return { seq, key, ok: r.isOk() }
+  const part = r.isOk() ? 'value' : 'error'
+  if (r.isOk() && meta.codec) {
+    try {
+      const json = meta.codec.encode(v)
+      base.value = encode(json, '', [])
+      return base
+    } catch (e) {
+      const u = e instanceof Unsavable ? e : new Unsavable('', e, 'a codec whose encode throws')
+      return unsavable(`${what} codec.encode(value)${u.path}`, u)
+    }
+  }
+  if (v === undefined) return base
   try {
-    return { seq, key, ok: r.isOk(), value: encode(v, '', []) }
+    base.value = encode(v, '', [])
+    return base
   } catch (e) {
-    const u = e as Unsavable
-    return new InvalidOptionsError(`${what} ${r.isOk() ? 'value' : 'error'}${u.path}`, u.value, EXPECTED)
+    const u = e instanceof Unsavable ? e : new Unsavable('', e, 'a value that throws when read')
+    return unsavable(`${what} ${part}${u.path}`, u, seq >= 0)
   }
 }
 
-const CLASSES: Record<string, { prototype: object }> = {
-  UnexpectedError,
-  TimeoutError,
-  CancelledError,
-  AllFailedError,
-  InvalidOptionsError,
-  QueueFullError,
-  WorkerCrashedError,
-  TaskFailedError,
-  ReplayMismatchError,
-  RunLockedError,
-  StoreError,
-}
+const unsavable = (option: string, u: Unsavable, fix = true) =>
+  new InvalidOptionsError(option, u.value, `${u.why ? `not ${u.why}: ` : ''}${EXPECTED}${fix ? FIX : ''}`)
+
+const classes = ERRORS as Record<string, { prototype: object }>
 
 /** JSON data back to a value: errors come back as Errors (okflow's own as their class). */
 function decode(v: JsonValue | undefined): unknown {
@@ -102,7 +189,8 @@ function decode(v: JsonValue | undefined): unknown {
   const fields = v[MARK]
   if (fields !== undefined && fields !== null && typeof fields === 'object' && !Array.isArray(fields)) {
     const tag = fields._tag
-    const e = Object.create((typeof tag === 'string' && CLASSES[tag]?.prototype) || Error.prototype)
+    const cls = typeof tag === 'string' && Object.hasOwn(classes, tag) ? classes[tag] : undefined
+    const e = Object.create(cls?.prototype ?? Error.prototype)
     for (const [k, x] of Object.entries(fields)) {
       // Like a constructed Error: message, cause and stack are not enumerable.
       Object.defineProperty(e, k, {
@@ -124,15 +212,24 @@ function decode(v: JsonValue | undefined): unknown {
   return out
 }
 
-/** The Result a record holds. */
-export function fromRecord(rec: StepRecord): AnyResult {
+/** The Result a record holds (an ok value through the step's codec, when it has one). */
+export function fromRecord(rec: StepRecord, codec?: StepCodec): AnyResult {
+  if (rec.ok && codec) {
+    try {
+      return ok(codec.decode(rec.value ?? null))
+    } catch (e) {
+      return err(new StoreError('load', '', new Error(`codec.decode of step "${rec.key}" threw`, { cause: e })))
+    }
+  }
   const v = decode(rec.value)
   return rec.ok ? ok(v) : err(v)
 }
 
-/** Store failures become typed errors; a typed one the store chose (RunLockedError) is kept. */
-const storeError = (op: 'lock' | 'load' | 'append', runId: string, e: unknown) =>
-  e instanceof RunLockedError || e instanceof StoreError ? e : new StoreError(op, runId, e)
+/** Store failures become typed errors; a typed one the store chose is kept. */
+const storeError = (op: StoreOperation, runId: string, e: unknown) =>
+  e instanceof RunLockedError || e instanceof StoreError || e instanceof LeaseLostError
+    ? e
+    : new StoreError(op, runId, e)
 
 /** Outcomes that are not the run's answer: a cancelled or broken run stays resumable. */
 const resumable = (r: AnyResult) =>
@@ -140,84 +237,197 @@ const resumable = (r: AnyResult) =>
   (r.error instanceof CancelledError ||
     r.error instanceof ReplayMismatchError ||
     r.error instanceof RunLockedError ||
-    r.error instanceof StoreError)
+    r.error instanceof StoreError ||
+    r.error instanceof LeaseLostError)
+
+export interface OpenOptions {
+  /** Lease length; renewed every third of it. */
+  readonly leaseMs?: number | undefined
+  /** A failed run is reopened: its ok steps replay, the failed one runs again. */
+  readonly retry?: boolean | undefined
+  /** A lease the caller already holds (a worker after `claim`): not acquired, not released. */
+  readonly held?: Lease | undefined
+}
+
+type Write = { rec: StepRecord; done: (e: DurableError | undefined) => void }
 
 /**
- * The durable side of one run: the recorded history (by position), the next position, and a
- * chain of appends so records reach the store in order and all are in before the lock goes.
+ * The durable side of one run: the lease, the recorded history (by position), the next
+ * position, and a write queue so records reach the store in order (several at once, in one
+ * `appendMany`, when steps finish together) and all are in before the lease goes.
  */
 export class Durable {
   /** Position of the next step the body asks for. */
   pos = 0
   closed = false
-  private chain: Promise<unknown> = Promise.resolve()
+  /** Set when the lease was taken over: nothing more is written. */
+  lost: LeaseLostError | undefined
+  private readonly lostController = new AbortController()
+  private readonly queue: Write[] = []
+  private flushing: Promise<void> | undefined
+  private timer: ReturnType<typeof setInterval> | undefined
+  /** Local time by which the lease runs out unless renewed (our own clock: a store's may differ). */
+  private validUntil: number
 
   private constructor(
     private readonly store: WorkflowStore,
     readonly runId: string,
+    private lease: Lease,
+    private readonly leaseMs: number,
+    private readonly owned: boolean,
     readonly steps: Map<number, StepRecord>,
     /** The recorded outcome of a finished run. */
     readonly outcome: StepRecord | undefined,
-    private readonly release: (() => Promise<void>) | undefined,
-  ) {}
+  ) {
+    this.validUntil = Date.now() + leaseMs
+    this.timer = setInterval(() => this.heartbeat(), Math.max(1, Math.floor(leaseMs / 3)))
+    this.timer.unref?.()
+  }
 
-  /** Locks the run (if the store can) and loads its history. */
-  static async open(store: WorkflowStore, runId: string): Promise<Result<Durable, DurableError>> {
-    let release: (() => Promise<void>) | undefined
+  /** Aborted when the lease is lost: the run then stops at once. */
+  get signal(): AbortSignal {
+    return this.lostController.signal
+  }
+
+  /** Takes the run's lease (unless held) and loads its history; a failed run is reopened on `retry`. */
+  static async open(store: WorkflowStore, runId: string, o: OpenOptions = {}): Promise<Result<Durable, DurableError>> {
+    const leaseMs = o.leaseMs ?? 30_000
+    let lease: Lease
     try {
-      release = store.lock ? await store.lock(runId) : undefined
+      lease = o.held ?? (await store.acquire(runId, randomUUID(), leaseMs))
     } catch (e) {
       return err(storeError('lock', runId, e))
     }
-    try {
-      const steps = new Map<number, StepRecord>()
-      let outcome: StepRecord | undefined
-      for (const rec of await store.load(runId)) {
-        if (rec.seq < 0) outcome = rec
-        else steps.set(rec.seq, rec)
-      }
-      return ok(new Durable(store, runId, steps, outcome, release))
-    } catch (e) {
-      await release?.().catch(() => {})
-      return err(storeError('load', runId, e))
+    const giveUp = async (e: DurableError) => {
+      if (!o.held) await store.release(lease).catch(() => {})
+      return err(e)
     }
+    let records: readonly StepRecord[]
+    try {
+      records = await store.load(runId)
+    } catch (e) {
+      return giveUp(storeError('load', runId, e))
+    }
+    if (o.retry && records.some((r) => r.seq < 0 && !r.ok)) {
+      try {
+        await store.reopen(lease)
+        records = await store.load(runId)
+      } catch (e) {
+        return giveUp(storeError('reopen', runId, e))
+      }
+    }
+    const steps = new Map<number, StepRecord>()
+    let outcome: StepRecord | undefined
+    for (const rec of records) {
+      if (rec.seq < 0) outcome = rec
+      else steps.set(rec.seq, rec)
+    }
+    return ok(new Durable(store, runId, lease, leaseMs, !o.held, steps, outcome))
+  }
+
+  private heartbeat(): void {
+    if (this.lost || this.timer === undefined) return
+    if (Date.now() > this.validUntil) {
+      this.loseLease(new LeaseLostError(this.runId, this.lease.fence))
+      return
+    }
+    const asked = Date.now()
+    this.store.renew(this.lease, this.leaseMs).then(
+      (l) => {
+        if (this.timer === undefined || this.lost) return
+        this.lease = l
+        this.validUntil = asked + this.leaseMs
+      },
+      (e: unknown) => {
+        // A failed heartbeat is retried at the next tick; only a taken lease (or running out) ends the run.
+        if (e instanceof LeaseLostError) this.loseLease(e)
+      },
+    )
+  }
+
+  private loseLease(e: LeaseLostError): void {
+    if (this.lost) return
+    this.lost = e
+    this.stopHeartbeat()
+    this.lostController.abort(e)
+  }
+
+  private stopHeartbeat(): void {
+    if (this.timer !== undefined) clearInterval(this.timer)
+    this.timer = undefined
   }
 
   /** The recorded result at `pos`, a ReplayMismatchError if the recording has another key there, or undefined. */
-  replay(pos: number, key: string): AnyResult | undefined {
+  replay(pos: number, key: string, codec?: StepCodec): AnyResult | undefined {
     const rec = this.steps.get(pos)
     if (!rec) return undefined
-    return rec.key === key ? fromRecord(rec) : err(new ReplayMismatchError(this.runId, pos, rec.key, key))
+    return rec.key === key ? fromRecord(rec, codec) : err(new ReplayMismatchError(this.runId, pos, rec.key, key))
   }
 
   /** Saves a finished step; resolves to its result, or to the err that it could not be saved. */
-  save(seq: number, key: string, r: AnyResult, what: string): Promise<AnyResult> {
+  save(seq: number, key: string, r: AnyResult, what: string, meta?: RecordMeta): Promise<AnyResult> {
     if (this.closed) return Promise.resolve(r)
-    const rec = toRecord(seq, key, r, what)
+    if (this.lost) return Promise.resolve(err(this.lost))
+    const rec = toRecord(seq, key, r, what, meta)
     if (rec instanceof InvalidOptionsError) return Promise.resolve(err(rec))
     return this.write(rec).then((e) => (e ? err(e) : r))
   }
 
-  private write(rec: StepRecord): Promise<StoreError | RunLockedError | undefined> {
-    const p = this.chain.then(() =>
-      this.store.append(this.runId, rec).then(
-        () => undefined,
-        (e: unknown) => storeError('append', this.runId, e),
-      ),
-    )
-    this.chain = p
-    return p
+  private write(rec: StepRecord): Promise<DurableError | undefined> {
+    return new Promise((done) => {
+      this.queue.push({ rec, done })
+      this.flushing ??= this.flush()
+    })
+  }
+
+  /** Writes queued records in order; those that queued up while a write was in flight go together. */
+  private async flush(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0)
+      if (batch.length > 1 && this.store.appendMany && !this.lost) {
+        const e = await this.store
+          .appendMany(
+            this.lease,
+            batch.map((w) => w.rec),
+          )
+          .then(
+            () => undefined,
+            (x: unknown) => this.failed(x),
+          )
+        for (const w of batch) w.done(e)
+        continue
+      }
+      for (const w of batch) {
+        if (this.lost) {
+          w.done(this.lost)
+          continue
+        }
+        w.done(
+          await this.store.append(this.lease, w.rec).then(
+            () => undefined,
+            (x: unknown) => this.failed(x),
+          ),
+        )
+      }
+    }
+    this.flushing = undefined
+  }
+
+  private failed(x: unknown): DurableError {
+    const e = storeError('append', this.runId, x)
+    if (e instanceof LeaseLostError) this.loseLease(e)
+    return e
   }
 
   /**
    * Ends the run: waits for pending appends, records the outcome (unless the run was cancelled
-   * or the durable machinery failed, so it can be resumed), releases the lock.
+   * or the durable machinery failed, so it can be resumed), releases the lease.
    */
   async close(r: AnyResult): Promise<AnyResult> {
     this.closed = true
-    await this.chain
-    let out = r
-    if (!resumable(r)) {
+    await this.flushing
+    let out = this.lost ? err(this.lost) : r
+    if (!this.lost && !resumable(r)) {
       let rec = toRecord(-1, '$result', r, 'workflow result')
       if (rec instanceof InvalidOptionsError) {
         out = err(rec)
@@ -226,13 +436,14 @@ export class Durable {
       const e = await this.write(rec)
       if (e) out = err(e)
     }
-    await this.release?.().catch(() => {})
+    await this.done()
     return out
   }
 
-  /** Releases the lock of a run that did not run its body (a recorded outcome was returned). */
+  /** Stops the heartbeat and releases the lease (a held one stays with its worker). */
   async done(): Promise<void> {
     this.closed = true
-    await this.release?.().catch(() => {})
+    this.stopHeartbeat()
+    if (this.owned && !this.lost) await this.store.release(this.lease).catch(() => {})
   }
 }

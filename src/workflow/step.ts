@@ -104,21 +104,31 @@ export function makeStep<E>(run: Run): Step<E> {
   const exec = async (
     name: string,
     kind: StepKind,
-    work: (stepId: string) => PromiseLike<Result<unknown, unknown>> | ResultAsync<unknown, unknown>,
+    work: (
+      stepId: string,
+      tries: { attempts: number },
+    ) => PromiseLike<Result<unknown, unknown>> | ResultAsync<unknown, unknown>,
     bad?: InvalidOptionsError,
     key: unknown = name,
+    saving: Pick<StepOptions<unknown>, 'record' | 'codec'> = {},
   ): Promise<never> => {
     run.check(name)
-    const d = run.durable
+    // `record: false` still takes its position, so the steps after it keep theirs.
+    const pos = run.durable ? run.durable.pos++ : 0
+    const d = saving.record === false ? undefined : run.durable
     bad ??=
       typeof key === 'string' && key !== '' ? undefined : new InvalidOptionsError('key', key, 'a non-empty string')
-    const pos = d ? d.pos++ : 0
-    const old = d && !bad ? d.replay(pos, key as string) : undefined
+    const old = d && !bad ? d.replay(pos, key as string, saving.codec) : undefined
     const replayed = old !== undefined && !(old.isErr() && old.error instanceof ReplayMismatchError)
     const stepId = run.begin({ name, kind, replayed })
-    let r: Result<unknown, unknown> = bad ? err(bad) : (old ?? (await work(stepId)))
+    const startedAt = Date.now()
+    const tries = { attempts: 1 }
+    let r: Result<unknown, unknown> = bad ? err(bad) : (old ?? (await work(stepId, tries)))
     // A step that ends because the run was cancelled is not its outcome: leave it to re-run.
-    if (d && !old && !bad && !run.signal.aborted) r = await d.save(pos, key as string, r, `step "${name}"`)
+    if (d && !old && !bad && !run.signal.aborted) {
+      const meta = { name, kind, startedAt, attempts: tries.attempts, codec: saving.codec }
+      r = await d.save(pos, key as string, r, `step "${name}"`, meta)
+    }
     if (!run.end(stepId, r) && r.isOk()) {
       // The step was closed while running (the workflow ended): its value is not wanted.
       throw new WorkflowExit(run.exit?.error, name)
@@ -152,11 +162,18 @@ export function makeStep<E>(run: Run): Step<E> {
         : firstError(
             checkMs('timeoutMs', opts.timeoutMs),
             opts.retry ? checkRetryOptions(opts.retry, 'retry.') : undefined,
+            opts.record === undefined || typeof opts.record === 'boolean'
+              ? undefined
+              : new InvalidOptionsError('record', opts.record, 'a boolean'),
+            opts.codec === undefined ||
+              (typeof opts.codec?.encode === 'function' && typeof opts.codec.decode === 'function')
+              ? undefined
+              : new InvalidOptionsError('codec', opts.codec, 'an object with encode(value) and decode(json) functions'),
           )
     return exec(
       name,
       'step',
-      (stepId) => {
+      (stepId, tries) => {
         if (!opts.retry) {
           // A cancel hook instead of a listener on the run's signal: cheaper per step.
           const runOpts = { timeoutMs: opts.timeoutMs, label: name, context: { attempt: 1 } }
@@ -168,6 +185,7 @@ export function makeStep<E>(run: Run): Step<E> {
           timeoutMs: opts.timeoutMs,
           signal: run.signal,
           onRetry: (info) => {
+            tries.attempts++
             run.retrying(stepId, info.error, info.delayMs)
             userOnRetry?.(info as never)
           },
@@ -175,6 +193,7 @@ export function makeStep<E>(run: Run): Step<E> {
       },
       bad,
       opts.key ?? name,
+      opts,
     )
   }) as unknown as Step<E>
 

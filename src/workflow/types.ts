@@ -13,6 +13,7 @@ import type { ErrOf, TaskContext } from '../types.js'
 import type { WorkerTaskMap, WorkerTasks } from '../worker/define.js'
 import type { WorkerPool } from '../worker/pool.js'
 import type { TaskError, TaskName } from '../worker/types.js'
+import type { StepCodec } from './durable.js'
 import type { WorkflowEvent } from './events.js'
 import type { WorkflowStore } from './store/types.js'
 
@@ -59,6 +60,13 @@ export interface StepOptions<E> {
   retry?: Omit<RetryOptions<E>, 'signal' | 'timeoutMs'> | undefined
   /** Stable identity of the step, for durable replay (defaults to the name). */
   key?: string | undefined
+  /**
+   * Durable runs: `false` saves nothing for this step, so a replay runs it again (for cheap
+   * reads, or values that cannot be saved). Default true.
+   */
+  record?: boolean | undefined
+  /** Durable runs: saves the ok value as `encode(value)` (JSON) and replays `decode(json)`: for values that are not JSON (bytes, Dates, …). */
+  codec?: StepCodec | undefined
 }
 
 /** Options of `createWorkflow`. */
@@ -83,6 +91,13 @@ export interface WorkflowOptions {
    * See `memoryStore`, `fileStore` and `WorkflowStore`.
    */
   store?: WorkflowStore | undefined
+  /** Durable runs: how long the run's lease lasts without a heartbeat (renewed every third of it). Default 30 000. */
+  leaseMs?: number | undefined
+  /**
+   * Durable runs: a run that ended with an err is retried: its saved ok steps replay and it runs
+   * again from the step that failed. A run that ended ok still answers from its record.
+   */
+  retry?: boolean | undefined
 }
 
 /** Per-run overrides, given to the runner: `checkout(body, { signal })`. */

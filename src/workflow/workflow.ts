@@ -4,10 +4,10 @@ import { InvalidOptionsError } from '../errors.js'
 import { checkFunction, checkMs, checkSignal, firstError } from '../internal/options.js'
 import { runOne } from '../internal/run.js'
 import { fromThrow } from '../internal/start.js'
-import { Durable, type DurableError, fromRecord } from './durable.js'
+import { Durable, type DurableError, fromRecord, HELD_LEASE } from './durable.js'
 import { Run, WorkflowExit } from './run.js'
 import { makeStep, type Step } from './step.js'
-import type { WorkflowStore } from './store/types.js'
+import type { Lease, WorkflowStore } from './store/types.js'
 import type { RunOptions, WorkflowError, WorkflowOptions } from './types.js'
 
 /** The body of a workflow: plain async code that calls `step` for each unit of work. */
@@ -29,10 +29,16 @@ function checkOptions(o: WorkflowOptions): InvalidOptionsError | undefined {
   }
   if (o.store !== undefined) {
     const st = o.store as Partial<WorkflowStore> | null
-    if (typeof st?.load !== 'function' || typeof st.append !== 'function') {
-      return new InvalidOptionsError('store', o.store, 'a WorkflowStore such as memoryStore() or fileStore(dir)')
+    const methods = ['acquire', 'renew', 'release', 'load', 'append', 'reopen'] as const
+    if (st === null || typeof st !== 'object' || methods.some((m) => typeof st[m] !== 'function')) {
+      return new InvalidOptionsError('store', o.store, 'a WorkflowStore (v2) such as memoryStore() or fileStore(dir)')
     }
     if (o.runId === undefined) return new InvalidOptionsError('runId', o.runId, 'a run id (required with a store)')
+  }
+  if (o.retry !== undefined && typeof o.retry !== 'boolean')
+    return new InvalidOptionsError('retry', o.retry, 'a boolean')
+  if (o.leaseMs !== undefined && !(typeof o.leaseMs === 'number' && o.leaseMs >= 1 && o.leaseMs <= 2 ** 31 - 1)) {
+    return new InvalidOptionsError('leaseMs', o.leaseMs, 'a number of milliseconds from 1 to 2147483647')
   }
   return firstError(
     checkFunction('onEvent', o.onEvent),
@@ -121,7 +127,8 @@ async function runWorkflow<D, T>(
   }
   if (o.store) {
     // Locked and loaded before the body starts; a finished run answers from its record.
-    const opened = await Durable.open(o.store, run.runId)
+    const held = (o as { [HELD_LEASE]?: Lease })[HELD_LEASE]
+    const opened = await Durable.open(o.store, run.runId, { leaseMs: o.leaseMs, retry: o.retry, held })
     if (opened.isErr()) return end(opened as never)
     const d = opened.value
     if (d.outcome) {
@@ -143,11 +150,16 @@ async function runWorkflow<D, T>(
         },
       )
   }
+  // A durable run also stops when its lease is lost.
+  const d = run.durable
+  const signal = d ? (o.signal ? AbortSignal.any([o.signal, d.signal]) : d.signal) : o.signal
   const r = await new Promise<R>((resolve) => {
-    runOne<T, WorkflowError<D>>(bodyTask, { signal: o.signal, timeoutMs: o.timeoutMs, label: name }, (x) => {
+    runOne<T, WorkflowError<D>>(bodyTask, { signal, timeoutMs: o.timeoutMs, label: name }, (x) => {
       // Without a store the run ends right here, synchronously, however it ended (body done,
-      // timeout, abort): running steps are cancelled at once.
+      // timeout, abort): running steps are cancelled at once. A durable run first saves its
+      // pending records, but no new step may start from now on (a cancelled run must not go on).
       if (!run.durable) end(x as R)
+      else if (x.isErr()) run.exit ??= { error: x.error }
       resolve(x as R)
     })
   })

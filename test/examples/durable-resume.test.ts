@@ -6,7 +6,7 @@ describe('examples/durable-resume.ts', () => {
     const { code, stdout, stderr } = runExample('examples/durable-resume.ts')
     expect(stderr).toBe('')
     expect(code).toBe(0)
-    expect(stdout).toContain('child ended by SIGKILL; the lock it left: true')
+    expect(stdout).toMatch(/child ended by SIGKILL; the lease it left: fence 1, held by pid \d+\n/)
     const resumed = stdout.slice(stdout.indexOf('resumed run'))
     expect(resumed.split('\n').filter((l) => l.startsWith('  '))).toEqual([
       '  replayed: reserve stock (not run again)',

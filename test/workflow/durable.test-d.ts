@@ -6,11 +6,14 @@ import {
   type DurableError,
   fileStore,
   type JsonValue,
+  type Lease,
+  type LeaseLostError,
   type LibraryError,
   type MemoryStore,
   memoryStore,
   type ReplayMismatchError,
   type RunLockedError,
+  type RunStore,
   type StepRecord,
   type StoreError,
   type WorkflowOptions,
@@ -29,7 +32,7 @@ describe('durable workflow types', () => {
     const r = durable(async (step, d) => step(() => d.fetchUser(1), { key: 'user-v1' }))
     expectTypeOf<Parts<typeof r>['ok']>().toEqualTypeOf<User>()
     expectTypeOf<Parts<typeof r>['err']>().toEqualTypeOf<Base | DurableError>()
-    expectTypeOf<DurableError>().toEqualTypeOf<ReplayMismatchError | RunLockedError | StoreError>()
+    expectTypeOf<DurableError>().toEqualTypeOf<ReplayMismatchError | RunLockedError | StoreError | LeaseLostError>()
 
     const plain = createWorkflow({ fetchUser }, { name: 'plain', onEvent: (e) => expectTypeOf(e.ts).toBeNumber() })
     const p = plain(async (step, d) => step(() => d.fetchUser(1)))
@@ -44,10 +47,12 @@ describe('durable workflow types', () => {
   it('stores are WorkflowStores; the runId can come per run', () => {
     expectTypeOf(memoryStore()).toEqualTypeOf<MemoryStore>()
     expectTypeOf(memoryStore()).toExtend<WorkflowStore>()
-    expectTypeOf(fileStore('/tmp/x')).toEqualTypeOf<WorkflowStore>()
+    expectTypeOf(fileStore('/tmp/x')).toEqualTypeOf<RunStore>()
+    expectTypeOf(fileStore('/tmp/x')).toExtend<WorkflowStore>()
+    expectTypeOf(memoryStore()).toExtend<RunStore>()
     const wf = createWorkflow({}, { store: fileStore('/tmp/x') })
     wf(async () => 1, { runId: 'order-42' })
-    // @ts-expect-error a store needs load and append
+    // @ts-expect-error a store needs acquire, renew, release, load, append and reopen
     createWorkflow({}, { store: { load: async () => [] } })
     // @ts-expect-error keys are strings
     createWorkflow({})(async (step) => step(async () => ({ isOk: () => true }) as never, { key: 1 }))
@@ -56,15 +61,25 @@ describe('durable workflow types', () => {
   it('a custom store is a few typed async functions over JSON records', () => {
     const rows = new Map<string, StepRecord[]>()
     const sql: WorkflowStore = {
+      acquire: async (runId, owner, leaseMs) => ({ runId, owner, fence: 1, expiresAt: Date.now() + leaseMs }),
+      renew: async (lease, leaseMs) => ({ ...lease, expiresAt: Date.now() + leaseMs }),
+      release: async (lease) => {
+        expectTypeOf(lease).toEqualTypeOf<Lease>()
+      },
       load: async (runId) => rows.get(runId) ?? [],
-      append: async (runId, record) => {
+      append: async (lease, record) => {
+        expectTypeOf(lease.fence).toBeNumber()
         expectTypeOf(record.seq).toBeNumber()
         expectTypeOf(record.key).toBeString()
         expectTypeOf(record.value).toEqualTypeOf<JsonValue | undefined>()
-        rows.set(runId, [...(rows.get(runId) ?? []), record])
+        expectTypeOf(record.startedAt).toEqualTypeOf<number | undefined>()
+        rows.set(lease.runId, [...(rows.get(lease.runId) ?? []), record])
       },
+      reopen: async () => {},
     }
     createWorkflow({}, { store: sql, runId: 'x' })
-    expectTypeOf<WorkflowStore['lock']>().toEqualTypeOf<((runId: string) => Promise<() => Promise<void>>) | undefined>()
+    expectTypeOf<WorkflowStore['appendMany']>().toEqualTypeOf<
+      ((lease: Lease, records: readonly StepRecord[]) => Promise<void>) | undefined
+    >()
   })
 })

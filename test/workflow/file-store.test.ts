@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ok } from 'neverthrow'
@@ -21,7 +21,7 @@ afterEach(() => {
 const line = (r: StepRecord) => `${JSON.stringify(r)}\n`
 
 describe('fileStore', () => {
-  it('appends one JSON line per record and loads them back; no lock file or handle is left', async () => {
+  it('appends one JSON line per record and loads them back; the lease is released and no handle is left', async () => {
     const dir = tempDir()
     const fds = () => (existsSync('/proc/self/fd') ? readdirSync('/proc/self/fd').length : 0)
     const before = fds()
@@ -31,9 +31,21 @@ describe('fileStore', () => {
       return step(() => ok(a.n + 1), { name: 'b' })
     })
     expect(r._unsafeUnwrap()).toBe(2)
-    expect(readdirSync(dir)).toEqual(['order%2F42.jsonl']) // the lock is gone
+    // v2: the lease stays as a released grant (its fence must keep growing) beside its hint.
+    expect(readdirSync(dir).sort()).toEqual(['order%2F42.1.grant', 'order%2F42.jsonl', 'order%2F42.lease'])
+    expect(JSON.parse(readFileSync(join(dir, 'order%2F42.1.grant'), 'utf8'))).toMatchObject({
+      fence: 1,
+      released: true,
+    })
     const text = readFileSync(join(dir, 'order%2F42.jsonl'), 'utf8')
-    expect(text.split('\n')).toEqual([
+    // The fields replay reads, as before; v2 records also carry the step's kind and times.
+    const core = (l: string) => {
+      if (l === '') return l
+      const { seq, key, ok, value } = JSON.parse(l)
+      return JSON.stringify(value === undefined ? { seq, key, ok } : { seq, key, ok, value })
+    }
+    expect(JSON.parse(text.split('\n')[0] ?? '')).toMatchObject({ kind: 'step', startedAt: expect.any(Number) })
+    expect(text.split('\n').map(core)).toEqual([
       '{"seq":0,"key":"a","ok":true,"value":{"n":1}}',
       '{"seq":1,"key":"b","ok":true,"value":2}',
       '{"seq":-1,"key":"$result","ok":true,"value":2}',
@@ -75,7 +87,8 @@ describe('fileStore', () => {
     writeFileSync(join(dir, 'bad.jsonl'), `garbage\n${line({ seq: 0, key: 'a', ok: true })}`)
     const r = await createWorkflow({}, { store: fileStore(dir), runId: 'bad' })(async () => 1)
     expect(r._unsafeUnwrapErr()).toMatchObject({ _tag: 'StoreError', operation: 'load', runId: 'bad' })
-    expect(existsSync(join(dir, 'bad.lock'))).toBe(false)
+    // v2: the lease was released, so the run is not locked.
+    expect(JSON.parse(readFileSync(join(dir, 'bad.1.grant'), 'utf8'))).toMatchObject({ released: true })
   })
 
   it('two writers on one run: the second gets RunLockedError with the holder pid', async () => {
@@ -87,22 +100,86 @@ describe('fileStore', () => {
     const second = await b(async (step) => step(() => ok('b')))
     expect(second._unsafeUnwrapErr()).toMatchObject({ _tag: 'RunLockedError', runId: 'shared', pid: process.pid })
     expect((await first)._unsafeUnwrap()).toBe('a')
-    expect(existsSync(join(dir, 'shared.lock'))).toBe(false)
+    expect(JSON.parse(readFileSync(join(dir, 'shared.1.grant'), 'utf8'))).toMatchObject({ released: true })
   })
 
-  it('a stale lock of a dead process is taken over; a live one is not', async () => {
+  it('a lease of a dead process is taken over at once; a live one is not (until it expires)', async () => {
     const dir = tempDir()
     const dead = spawn(process.execPath, ['-e', ''])
     await new Promise((r) => dead.on('exit', r))
-    writeFileSync(join(dir, 'stale.lock'), `${dead.pid}\n`)
+    const grant = (pid: number | undefined, extra: object = {}) =>
+      JSON.stringify({ owner: 'someone', fence: 1, expiresAt: Date.now() + 600_000, pid, host: hostname(), ...extra })
+    writeFileSync(join(dir, 'stale.1.grant'), grant(dead.pid))
     const r = await createWorkflow({}, { store: fileStore(dir), runId: 'stale' })(async (step) => step(() => ok(1)))
     expect(r._unsafeUnwrap()).toBe(1)
-    expect(readdirSync(dir)).toEqual(['stale.jsonl'])
+    expect(readdirSync(dir).sort()).toEqual(['stale.2.grant', 'stale.jsonl', 'stale.lease'])
 
-    writeFileSync(join(dir, 'live.lock'), `${process.ppid}\n`)
+    writeFileSync(join(dir, 'live.1.grant'), grant(process.ppid))
     const locked = await createWorkflow({}, { store: fileStore(dir), runId: 'live' })(async (step) => step(() => ok(1)))
     expect(locked._unsafeUnwrapErr()).toMatchObject({ _tag: 'RunLockedError', pid: process.ppid })
     expect(existsSync(join(dir, 'live.jsonl'))).toBe(false)
+    // Expired: taken over even though its process is alive (it may be frozen; fencing stops it).
+    writeFileSync(join(dir, 'live.1.grant'), grant(process.ppid, { expiresAt: Date.now() - 1 }))
+    const taken = await createWorkflow({}, { store: fileStore(dir), runId: 'live' })(async (step) => step(() => ok(2)))
+    expect(taken._unsafeUnwrap()).toBe(2)
+  })
+
+  it('an empty or torn lease file never locks a run (issue 13, item 3)', async () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, 'empty.1.grant'), '')
+    const r = await createWorkflow({}, { store: fileStore(dir), runId: 'empty' })(async (step) => step(() => ok(1)))
+    expect(r._unsafeUnwrap()).toBe(1)
+    writeFileSync(join(dir, 'torn.1.grant'), '{"owner":"x","fen')
+    const t = await createWorkflow({}, { store: fileStore(dir), runId: 'torn' })(async (step) => step(() => ok(2)))
+    expect(t._unsafeUnwrap()).toBe(2)
+    // And the store itself never leaves one: grants are written whole (temp file, then link/rename).
+    for (const f of readdirSync(dir).filter((n) => n.endsWith('.grant') || n.endsWith('.lease'))) {
+      expect(readFileSync(join(dir, f), 'utf8').length).toBeGreaterThan(0)
+    }
+    expect(readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([])
+  })
+
+  it('a lease left by an earlier life of this very pid (a container restart as PID 1) is taken over (issue 13, item 4)', async () => {
+    const dir = tempDir()
+    const mine = JSON.stringify({
+      owner: 'before-restart',
+      fence: 4,
+      expiresAt: Date.now() + 600_000,
+      pid: process.pid,
+      host: hostname(),
+    })
+    writeFileSync(join(dir, 'pid1.4.grant'), mine)
+    writeFileSync(join(dir, 'pid1.lease'), '4\n')
+    const r = await createWorkflow({}, { store: fileStore(dir), runId: 'pid1' })(async (step) => step(() => ok('mine')))
+    expect(r._unsafeUnwrap()).toBe('mine')
+    expect(JSON.parse(readFileSync(join(dir, 'pid1.5.grant'), 'utf8'))).toMatchObject({ fence: 5, released: true })
+    expect(existsSync(join(dir, 'pid1.4.grant'))).toBe(false)
+  })
+
+  it('run ids are file names that stay inside the store: ".", "..", "/x" and 1000-byte ids work (issue 13, item 16)', async () => {
+    const root = tempDir()
+    const dir = join(root, 'store')
+    const ids = [
+      '.',
+      '..',
+      '../escape',
+      '/etc/passwd',
+      'é'.repeat(500),
+      'x'.repeat(1000),
+      `${'a'.repeat(200)}1`,
+      `${'a'.repeat(200)}2`,
+    ]
+    for (const [i, runId] of ids.entries()) {
+      const r = await createWorkflow({}, { store: fileStore(dir), runId })(async (step) => step(() => ok(i)))
+      expect(r._unsafeUnwrap()).toBe(i)
+    }
+    expect(readdirSync(root)).toEqual(['store']) // nothing written beside the store directory
+    for (const name of readdirSync(dir)) expect(Buffer.byteLength(name)).toBeLessThanOrEqual(255)
+    // Each id has its own history: a rerun answers from its own record.
+    for (const [i, runId] of ids.entries()) {
+      const again = await createWorkflow({}, { store: fileStore(dir), runId })(async (step) => step(() => ok(-1)))
+      expect(again._unsafeUnwrap()).toBe(i)
+    }
   })
 })
 
@@ -146,7 +223,7 @@ describe('crash and resume (child process, SIGKILL)', () => {
     expect(out).toContain('REPLAYED a,b\n')
     // a and the group b ran once; c was cut off mid-step, so it ran again; d ran once.
     expect(readFileSync(counter, 'utf8').split('\n').filter(Boolean)).toEqual(['a', 'b.0', 'b.1', 'c', 'c', 'd'])
-    expect(existsSync(join(store, 'order-42.lock'))).toBe(false)
+    expect(JSON.parse(readFileSync(join(store, 'order-42.2.grant'), 'utf8'))).toMatchObject({ released: true })
 
     // A third start finds the finished run and runs nothing.
     const third = await startChild([store, counter]).out

@@ -1,71 +1,98 @@
-import { type FileHandle, link, mkdir, open, readFile, rename, rm } from 'node:fs/promises'
+/**
+ * fileStore: a v2 store (leases, fenced appends, run queue) on the local file system.
+ * Longer than most files because the lease protocol and the journal are one mechanism: the
+ * fence check, the journal handle and its rotation at a takeover only make sense together.
+ */
+import { createHash } from 'node:crypto'
+import { constants, existsSync, readFileSync } from 'node:fs'
+import { type FileHandle, link, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
-import { RunLockedError } from '../../errors.js'
-import type { StepRecord, WorkflowStore } from './types.js'
+import { LeaseLostError, RunLockedError, StoreError } from '../../errors.js'
+import { createQueue, type QueueBackend, reopened } from './queue.js'
+import type { Lease, RunInfo, RunStore, StepRecord, StoreOptions } from './types.js'
 
 const code = (e: unknown) => (e as NodeJS.ErrnoException | null)?.code
 
-/** Whether a process with this id is running (EPERM: it is, under another user). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return code(e) === 'EPERM'
-  }
+/** A record line longer than this is refused at append (it could not be read back as one string). */
+const MAX_RECORD_BYTES = 64 * 1024 * 1024
+const CHUNK = 1024 * 1024
+
+/** What a grant file holds. Written whole (temp file + link/rename), so never empty or torn. */
+interface Grant {
+  readonly owner: string
+  readonly fence: number
+  readonly expiresAt: number
+  readonly pid: number
+  readonly host: string
+  readonly released?: boolean
 }
 
-/** The pid in a lock file; null if the file is gone, undefined if it holds no pid yet. */
-async function readPid(path: string): Promise<number | null | undefined> {
-  try {
-    const pid = Number.parseInt(await readFile(path, 'utf8'), 10)
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined
-  } catch (e) {
-    if (code(e) === 'ENOENT') return null
-    throw e
-  }
-}
+/** Owners holding a lease in this process right now (across fileStore instances). */
+const liveOwners = new Set<string>()
+const HOST = hostname()
+let tmpSeq = 0
+const tmpName = (path: string) => `${path}.${process.pid}-${++tmpSeq}.tmp`
 
 /**
- * Creates the lock file with exclusive create (`wx`), holding our pid. If it exists and its
- * process is alive → RunLockedError. If its process is dead (a crash), the stale lock is moved
- * aside with an atomic rename — only one taker can win that — and checked to still be the dead
- * process's lock before it is removed and the create retried once.
+ * A file name for a run id (or idempotency key): the id URI-encoded when that is short and not
+ * all dots; otherwise a readable prefix and a hash (`%~` never occurs in an encoded id, so a
+ * hashed name cannot equal another id's plain name).
  */
-async function takeLock(path: string, runId: string, retried = false): Promise<void> {
-  try {
-    const h = await open(path, 'wx')
-    try {
-      await h.writeFile(`${process.pid}\n`)
-    } finally {
-      await h.close()
-    }
-    return
-  } catch (e) {
-    if (code(e) !== 'EEXIST') throw e
-  }
-  const pid = await readPid(path)
-  if (pid === null && !retried) return takeLock(path, runId, true) // released meanwhile
-  if (pid === null || pid === undefined || alive(pid) || retried) throw new RunLockedError(runId, pid ?? undefined)
-  const aside = `${path}.${process.pid}.stale`
-  try {
-    await rename(path, aside)
-  } catch (e) {
-    if (code(e) === 'ENOENT') return takeLock(path, runId, true)
-    throw e
-  }
-  const moved = await readPid(aside)
-  if (moved !== pid) {
-    // Another process took the stale lock over between our read and our rename: give it back.
-    await link(aside, path).catch(() => {})
-    await rm(aside, { force: true })
-    throw new RunLockedError(runId, moved ?? undefined)
-  }
-  await rm(aside, { force: true })
-  return takeLock(path, runId, true)
+export function safeName(id: string): string {
+  const enc = encodeURIComponent(id)
+  if (enc.length <= 120 && !/^\.*$/.test(enc)) return enc
+  return `${enc.slice(0, 80).replace(/^\.+/, '')}%~${createHash('sha256').update(id).digest('hex').slice(0, 24)}`
 }
 
-/** Makes a new file's directory entry durable too (a synced file in an unsynced directory can vanish). */
+/** Whether the process that wrote a grant is certainly gone (same host only: elsewhere, wait for expiry). */
+function holderGone(g: Grant): boolean {
+  if (g.host !== HOST) return false
+  // Our own pid but an owner we do not know: a previous life of this pid (a container's PID 1 restarted).
+  if (g.pid === process.pid) return !liveOwners.has(g.owner)
+  try {
+    process.kill(g.pid, 0)
+    return false
+  } catch (e) {
+    return code(e) !== 'EPERM'
+  }
+}
+
+function parseGrant(text: string): Grant | undefined {
+  try {
+    const g = JSON.parse(text) as Grant
+    return typeof g?.owner === 'string' && Number.isInteger(g.fence) && typeof g.expiresAt === 'number' ? g : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** Writes a file whole: a temp file, synced, then renamed over (or linked, when `exclusive`). */
+async function writeWhole(path: string, text: string, exclusive = false): Promise<boolean> {
+  const tmp = tmpName(path)
+  const h = await open(tmp, 'w')
+  try {
+    await h.writeFile(text)
+    await h.datasync()
+  } finally {
+    await h.close()
+  }
+  try {
+    if (!exclusive) {
+      await rename(tmp, path)
+      return true
+    }
+    await link(tmp, path)
+    return true
+  } catch (e) {
+    if (exclusive && code(e) === 'EEXIST') return false
+    throw e
+  } finally {
+    if (exclusive) await rm(tmp, { force: true })
+  }
+}
+
+/** Makes new directory entries durable too (a synced file in an unsynced directory can vanish). */
 async function syncDir(dir: string): Promise<void> {
   const h = await open(dir, 'r')
   try {
@@ -76,90 +103,324 @@ async function syncDir(dir: string): Promise<void> {
 }
 
 /**
- * A durable store on the local file system: one append-only JSON Lines log per run in `dir`
- * (`<runId>.jsonl`, the id URI-encoded), one `StepRecord` per line.
- *
- * - Every append is written with the trailing newline in one write and `fdatasync`ed before it
- *   resolves, so a recorded step survives a crash or power loss.
- * - A crash mid-write can leave a torn last line (no newline, or not JSON). `load` ignores it —
- *   earlier lines are complete and never rewritten — and, when this store holds the run's
- *   lock, cuts it off so the next append starts a clean line.
- * - `lock` creates `<runId>.lock` with exclusive create (`wx`) holding the process id; another
- *   live holder (another process, or another run of the same id here) gets `RunLockedError`.
- *   A lock left by a process that no longer exists (killed, crashed) is stale and is taken
- *   over. The pid check cannot tell a reused pid from the original holder: if another process
- *   now has that pid, remove the lock file by hand. The lock is removed when the run settles.
- * - The log's file handle stays open only while the run holds the lock; it is closed on release.
+ * Reads a journal line by line in chunks (a history of any size loads; a single string is
+ * limited to ~512 MB). Returns the complete records and the byte length they take; a last line
+ * without its newline, or that is not JSON, is a torn write and left out.
  */
-export function fileStore(dir: string): WorkflowStore {
-  const logs = new Map<string, FileHandle>()
-  const base = (runId: string) => join(dir, encodeURIComponent(runId))
-  return {
-    async load(runId) {
-      let text: string
+async function readJournal(path: string): Promise<{ records: StepRecord[]; good: number; size: number }> {
+  let h: FileHandle
+  try {
+    h = await open(path, 'r')
+  } catch (e) {
+    if (code(e) === 'ENOENT') return { records: [], good: 0, size: 0 }
+    throw e
+  }
+  try {
+    const records: StepRecord[] = []
+    let good = 0
+    let pos = 0
+    let rest = Buffer.alloc(0)
+    let pending: { line: Buffer; n: number } | undefined
+    let n = 0
+    const buf = Buffer.alloc(CHUNK)
+    for (;;) {
+      const { bytesRead } = await h.read(buf, 0, CHUNK, pos)
+      if (bytesRead === 0) break
+      pos += bytesRead
+      let data = Buffer.concat([rest, buf.subarray(0, bytesRead)])
+      let nl = data.indexOf(10)
+      while (nl >= 0) {
+        const line = data.subarray(0, nl)
+        n++
+        // The line before this one was not JSON and is not the last: damage, not a tear.
+        if (pending) throw new Error(`${path}: line ${pending.n} is not a record`)
+        try {
+          records.push(JSON.parse(line.toString('utf8')) as StepRecord)
+          good += line.length + 1
+        } catch {
+          pending = { line, n }
+        }
+        data = data.subarray(nl + 1)
+        nl = data.indexOf(10)
+      }
+      if (data.length > MAX_RECORD_BYTES) throw new Error(`${path}: a line longer than ${MAX_RECORD_BYTES} bytes`)
+      rest = Buffer.from(data)
+    }
+    return { records, good, size: pos }
+  } finally {
+    await h.close()
+  }
+}
+
+interface HeldRun {
+  lease: Lease
+  log: FileHandle
+  seqs: Set<number> | undefined
+}
+
+/**
+ * A durable store on the local file system, in `dir`; per run (its id made a safe file name,
+ * see below):
+ * - `<run>.jsonl`: the journal, one `StepRecord` per line, appended through a descriptor opened
+ *   with `O_DSYNC`: one synced write per record (several records finishing together go in one
+ *   write). A crash mid-write can leave a torn last line: `load` leaves it out and the holder
+ *   cuts it off before appending.
+ * - `<run>.<fence>.grant`: the lease with that fence, `{ owner, fence, expiresAt, pid, host }`,
+ *   always written whole (temp file, then link or rename), so it is never empty. A grant is
+ *   created with an exclusive link: of two takers of one fence only one wins. The holder of
+ *   fence F has lost its lease as soon as `<run>.<F+1>.grant` exists: every append checks.
+ *   `<run>.lease` names the latest fence (a hint where the search starts; old grants go).
+ *   A live lease of another owner is refused with `RunLockedError` (its `pid`); an expired one
+ *   is taken over, and so at once is one whose holder process is gone (same host, pid not
+ *   running, or our own pid with an owner this process does not know: a restarted container).
+ *   At a takeover the journal is copied to a fresh file and renamed over: a frozen old holder
+ *   that still writes writes into the old, unlinked file, never into the live journal.
+ * - `<run>.run.json` (runs made with `createRun`) and `<key>.idem` (idempotency keys), for
+ *   createClient/createWorker and the command line. Two processes changing one run's record
+ *   at the same instant (a client's cancel and the worker's state change) can lose one change.
+ *
+ * Run ids are URI-encoded into names; an id whose name would be long (over 120 bytes) or all
+ * dots (`.`, `..`) gets a short prefix and a hash instead, so every id stays inside `dir`.
+ */
+export function fileStore(dir: string, options: StoreOptions = {}): RunStore {
+  const now = options.now ?? Date.now
+  const held = new Map<string, HeldRun>()
+  const base = (runId: string) => join(dir, safeName(runId))
+  const grantPath = (runId: string, fence: number) => `${base(runId)}.${fence}.grant`
+  let made: Promise<unknown> | undefined
+  const ensureDir = () => {
+    made ??= mkdir(dir, { recursive: true }).catch((e: unknown) => {
+      made = undefined
+      throw e
+    })
+    return made
+  }
+
+  /** The run's latest grant (fence 0 and no grant for a run never leased). */
+  async function latest(runId: string): Promise<{ fence: number; grant: Grant | undefined }> {
+    let fence = 0
+    try {
+      const hint = Number.parseInt(await readFile(`${base(runId)}.lease`, 'utf8'), 10)
+      if (Number.isInteger(hint) && hint > 0) fence = hint
+    } catch (e) {
+      if (code(e) !== 'ENOENT') throw e
+    }
+    let grant: Grant | undefined
+    if (fence > 0) grant = (await readGrant(runId, fence)) ?? undefined
+    for (;;) {
+      const next = await readGrant(runId, fence + 1)
+      if (next === null) break
+      fence++
+      grant = next
+    }
+    return { fence, grant: grant ?? undefined }
+  }
+
+  /** A grant file: its content, undefined if it is unreadable (never written whole: not a live lease), null if absent. */
+  async function readGrant(runId: string, fence: number): Promise<Grant | undefined | null> {
+    try {
+      return parseGrant(await readFile(grantPath(runId, fence), 'utf8'))
+    } catch (e) {
+      if (code(e) === 'ENOENT') return null
+      throw e
+    }
+  }
+
+  /** Throws LeaseLostError unless `lease` is the run's current lease (sync: a stat and a small read). */
+  function checkLease(lease: Lease): void {
+    let g: Grant | undefined
+    try {
+      if (existsSync(grantPath(lease.runId, lease.fence + 1))) throw new LeaseLostError(lease.runId, lease.fence)
+      g = parseGrant(readFileSync(grantPath(lease.runId, lease.fence), 'utf8'))
+    } catch (e) {
+      if (e instanceof LeaseLostError || code(e) === 'ENOENT') throw new LeaseLostError(lease.runId, lease.fence)
+      throw e
+    }
+    if (!g || g.owner !== lease.owner || g.released) throw new LeaseLostError(lease.runId, lease.fence)
+  }
+
+  async function acquire(runId: string, owner: string, leaseMs: number): Promise<Lease> {
+    await ensureDir()
+    const { fence, grant } = await latest(runId)
+    const t = now()
+    if (grant && !grant.released && grant.expiresAt > t && grant.owner !== owner && !holderGone(grant)) {
+      throw new RunLockedError(runId, grant.host === HOST ? grant.pid : undefined)
+    }
+    // Was the previous lease given up cleanly? If not, its holder may still be writing somewhere.
+    const takeover = fence > 0 && !grant?.released
+    const next: Grant = { owner, fence: fence + 1, expiresAt: t + leaseMs, pid: process.pid, host: HOST }
+    if (!(await writeWhole(grantPath(runId, next.fence), JSON.stringify(next), true))) {
+      const other = await readGrant(runId, next.fence)
+      throw new RunLockedError(runId, other && other.host === HOST ? other.pid : undefined)
+    }
+    liveOwners.add(owner)
+    const lease: Lease = { runId, owner, fence: next.fence, expiresAt: next.expiresAt }
+    try {
+      const journal = `${base(runId)}.jsonl`
+      if (takeover) {
+        // A fresh journal file: the old holder's descriptor keeps pointing at the replaced one.
+        const { records, good } = await readJournal(journal)
+        if (records.length > 0 || good > 0) {
+          await writeWhole(journal, records.map((r) => `${JSON.stringify(r)}\n`).join(''))
+        }
+      }
+      const log = await open(journal, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_DSYNC)
+      held
+        .get(runId)
+        ?.log.close()
+        .catch(() => {})
+      held.set(runId, { lease, log, seqs: undefined })
+      await writeWhole(`${base(runId)}.lease`, `${next.fence}\n`)
+      await syncDir(dir)
+      if (fence > 0) await rm(grantPath(runId, fence), { force: true })
+    } catch (e) {
+      await release(lease).catch(() => {})
+      throw e
+    }
+    return lease
+  }
+
+  async function release(lease: Lease): Promise<void> {
+    const h = held.get(lease.runId)
+    if (h && h.lease.fence === lease.fence) {
+      held.delete(lease.runId)
+      await h.log.close().catch(() => {})
+    }
+    liveOwners.delete(lease.owner)
+    try {
+      checkLease(lease)
+    } catch (e) {
+      if (e instanceof LeaseLostError) return
+      throw e
+    }
+    const g: Grant = { ...lease, expiresAt: 0, pid: process.pid, host: HOST, released: true }
+    await writeWhole(grantPath(lease.runId, lease.fence), JSON.stringify(g))
+  }
+
+  /** The holder's state of the run, with the seqs it has recorded (read once). */
+  async function holding(lease: Lease): Promise<HeldRun> {
+    checkLease(lease)
+    const h = held.get(lease.runId)
+    if (!h || h.lease.fence !== lease.fence) {
+      // This store instance never took the lease (another instance of the same dir did): refuse.
+      throw new LeaseLostError(lease.runId, lease.fence)
+    }
+    if (!h.seqs) await load(lease.runId)
+    return h
+  }
+
+  async function load(runId: string): Promise<readonly StepRecord[]> {
+    const { records, good, size } = await readJournal(`${base(runId)}.jsonl`)
+    const h = held.get(runId)
+    if (h) {
+      if (good < size) await h.log.truncate(good)
+      h.seqs = new Set(records.map((r) => r.seq))
+    }
+    return records
+  }
+
+  async function appendMany(lease: Lease, records: readonly StepRecord[]): Promise<void> {
+    const h = await holding(lease)
+    const seqs = h.seqs as Set<number>
+    const batch = new Set<number>()
+    let text = ''
+    for (const r of records) {
+      if (seqs.has(r.seq) || batch.has(r.seq)) {
+        throw new StoreError('append', lease.runId, new Error(`seq ${r.seq} is already recorded`))
+      }
+      batch.add(r.seq)
+      const line = `${JSON.stringify(r)}\n`
+      if (line.length > MAX_RECORD_BYTES) {
+        throw new StoreError('append', lease.runId, new Error(`record ${r.seq} is over ${MAX_RECORD_BYTES} bytes`))
+      }
+      text += line
+    }
+    checkLease(lease)
+    // One write on an O_DSYNC descriptor: durable when it returns, one thread-pool hop.
+    await h.log.write(text)
+    for (const s of batch) seqs.add(s)
+  }
+
+  const runFile = (runId: string) => `${base(runId)}.run.json`
+  const readInfo = async (path: string): Promise<RunInfo | undefined> => {
+    try {
+      return JSON.parse(await readFile(path, 'utf8')) as RunInfo
+    } catch (e) {
+      if (code(e) === 'ENOENT') return undefined
+      throw e
+    }
+  }
+  const backend: QueueBackend = {
+    now,
+    getInfo: (runId) => readInfo(runFile(runId)),
+    putInfo: async (info) => {
+      await ensureDir()
+      await writeWhole(runFile(info.runId), JSON.stringify(info))
+    },
+    createInfo: async (info) => {
+      await ensureDir()
+      return writeWhole(runFile(info.runId), JSON.stringify(info), true)
+    },
+    bindKey: async (key, runId) => {
+      await ensureDir()
+      const path = join(dir, `${safeName(key)}.idem`)
+      if (await writeWhole(path, JSON.stringify({ key, runId }), true)) return runId
+      return (JSON.parse(await readFile(path, 'utf8')) as { runId: string }).runId
+    },
+    listInfos: async () => {
+      let names: string[]
       try {
-        text = await readFile(`${base(runId)}.jsonl`, 'utf8')
+        names = await readdir(dir)
       } catch (e) {
         if (code(e) === 'ENOENT') return []
         throw e
       }
-      // After the last newline is a torn write; a last line that is not JSON is torn too.
-      const lines = text.slice(0, text.lastIndexOf('\n') + 1).split('\n')
-      lines.pop()
-      const out: StepRecord[] = []
-      let good = 0
-      for (const [i, line] of lines.entries()) {
-        try {
-          out.push(JSON.parse(line) as StepRecord)
-          good += Buffer.byteLength(line) + 1
-        } catch (e) {
-          // Earlier lines were synced before the next was written: a broken one means damage.
-          if (i < lines.length - 1) throw new Error(`${base(runId)}.jsonl: line ${i + 1} is not a record`, { cause: e })
-        }
-      }
-      const log = logs.get(runId)
-      if (log && good < Buffer.byteLength(text)) await log.truncate(good)
-      return out
+      const infos = await Promise.all(names.filter((n) => n.endsWith('.run.json')).map((n) => readInfo(join(dir, n))))
+      return infos.filter((x): x is RunInfo => x !== undefined)
     },
-    async append(runId, record) {
-      const line = `${JSON.stringify(record)}\n`
-      const held = logs.get(runId)
-      if (held) {
-        await held.appendFile(line)
-        await held.datasync()
-        return
-      }
-      // Without the lock (a store used directly): open, append, sync, close.
-      await mkdir(dir, { recursive: true })
-      const h = await open(`${base(runId)}.jsonl`, 'a')
+    tryAcquire: async (runId, owner, leaseMs) => {
       try {
-        await h.appendFile(line)
-        await h.datasync()
-      } finally {
-        await h.close()
-      }
-    },
-    async lock(runId) {
-      await mkdir(dir, { recursive: true })
-      const lockPath = `${base(runId)}.lock`
-      await takeLock(lockPath, runId)
-      let log: FileHandle
-      try {
-        log = await open(`${base(runId)}.jsonl`, 'a')
-        await syncDir(dir)
+        return await acquire(runId, owner, leaseMs)
       } catch (e) {
-        await rm(lockPath, { force: true })
+        if (e instanceof RunLockedError) return undefined
         throw e
       }
-      logs.set(runId, log)
-      let released = false
-      return async () => {
-        if (released) return
-        released = true
-        logs.delete(runId)
-        await log.close().catch(() => {})
-        await rm(lockPath, { force: true })
-      }
+    },
+    check: async (lease) => checkLease(lease),
+    release,
+    holder: async (runId) => {
+      const { grant } = await latest(runId)
+      return grant && !grant.released && grant.expiresAt > now() && !holderGone(grant) ? grant.owner : undefined
+    },
+  }
+
+  return {
+    ...createQueue(backend),
+    acquire,
+    async renew(lease, leaseMs) {
+      checkLease(lease)
+      const expiresAt = now() + leaseMs
+      const g: Grant = { owner: lease.owner, fence: lease.fence, expiresAt, pid: process.pid, host: HOST }
+      await writeWhole(grantPath(lease.runId, lease.fence), JSON.stringify(g))
+      checkLease(lease) // a takeover may have happened meanwhile
+      return { ...lease, expiresAt }
+    },
+    release,
+    load,
+    append: (lease, record) => appendMany(lease, [record]),
+    appendMany,
+    async reopen(lease) {
+      await holding(lease)
+      const journal = `${base(lease.runId)}.jsonl`
+      const keep = reopened((await readJournal(journal)).records)
+      const h = held.get(lease.runId) as HeldRun
+      checkLease(lease)
+      await writeWhole(journal, keep.map((r) => `${JSON.stringify(r)}\n`).join(''))
+      // The journal is a new file now: append through a descriptor of that one.
+      const log = await open(journal, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_DSYNC)
+      await h.log.close().catch(() => {})
+      h.log = log
+      h.seqs = new Set(keep.map((r) => r.seq))
     },
   }
 }
