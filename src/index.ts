@@ -82,6 +82,29 @@ export {
   type StageError,
   type StageMetrics,
 } from './pipeline/index.js'
+// Registered workflows, clients and workers over a run store (store v2).
+export {
+  type Client,
+  type ClientOptions,
+  createClient,
+  createWorker,
+  defineWorkflow,
+  type RegisteredBody,
+  type RegisteredWorkflow,
+  type ResultOptions,
+  type ResultWaitError,
+  type RunId,
+  type ShutdownSignalOptions,
+  type StartedRun,
+  type StartOptions,
+  shutdownSignal,
+  type Worker,
+  type WorkerMetrics,
+  type WorkerOptions,
+  type WorkflowInput,
+  type WorkflowOutput,
+  type WorkflowRunError,
+} from './runs/index.js'
 export type {
   AnyInput,
   ErrOf,
@@ -136,26 +159,3 @@ export {
   type WorkflowOptions,
   type WorkflowStore,
 } from './workflow/index.js'
-// Registered workflows, clients and workers over a run store (store v2).
-export {
-  type Client,
-  type ClientOptions,
-  createClient,
-  createWorker,
-  defineWorkflow,
-  type RegisteredBody,
-  type RegisteredWorkflow,
-  type ResultOptions,
-  type ResultWaitError,
-  type RunId,
-  type StartedRun,
-  type StartOptions,
-  type ShutdownSignalOptions,
-  shutdownSignal,
-  type Worker,
-  type WorkerMetrics,
-  type WorkerOptions,
-  type WorkflowInput,
-  type WorkflowOutput,
-  type WorkflowRunError,
-} from './runs/index.js'

@@ -11,6 +11,7 @@ import {
   QueueFullError,
   ReplayMismatchError,
   RunLockedError,
+  RunNotFoundError,
   StoreError,
   TaskFailedError,
   TimeoutError,
@@ -33,6 +34,7 @@ const describeError = (e: OkflowError): string =>
     .with({ _tag: 'RunLockedError' }, (x) => `locked ${x.runId} by ${x.pid}`)
     .with({ _tag: 'StoreError' }, (x) => `store ${x.operation} ${x.runId}`)
     .with({ _tag: 'LeaseLostError' }, (x) => `lease of ${x.runId} lost at fence ${x.fence}`)
+    .with({ _tag: 'RunNotFoundError' }, (x) => `no run ${x.runId}`)
     .exhaustive()
 
 describe('errors', () => {
@@ -51,6 +53,7 @@ describe('errors', () => {
         new RunLockedError('r1', 42),
         new StoreError('append', 'r1', new Error('disk full')),
         new LeaseLostError('r1', 3),
+        new RunNotFoundError('r9'),
       ].map(describeError),
     ).toEqual([
       'unexpected: boom',
@@ -65,6 +68,7 @@ describe('errors', () => {
       'locked r1 by 42',
       'store append r1',
       'lease of r1 lost at fence 3',
+      'no run r9',
     ])
   })
 

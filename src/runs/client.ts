@@ -84,9 +84,7 @@ const TERMINAL = new Set(['succeeded', 'failed', 'cancelled'])
 const queueError = (runId: string, e: unknown) => (e instanceof StoreError ? e : new StoreError('queue', runId, e))
 
 function lift<T, E>(run: () => Promise<Result<T, E>>): ResultAsync<T, E> {
-  return new ResultAsync(
-    run().catch((e: unknown) => err(UnexpectedError.from(e) as E)),
-  )
+  return new ResultAsync(run().catch((e: unknown) => err(UnexpectedError.from(e) as E)))
 }
 
 /** A failed run without an outcome record (e.g. ReplayMismatchError): its error from the run's summary. */

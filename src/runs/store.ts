@@ -20,5 +20,9 @@ const METHODS = [
 export function checkRunStore(store: unknown): InvalidOptionsError | undefined {
   const s = store as Record<string, unknown> | null
   if (s !== null && typeof s === 'object' && METHODS.every((m) => typeof s[m] === 'function')) return undefined
-  return new InvalidOptionsError('store', store, 'a run store such as memoryStore(), fileStore(dir) or postgresStore(pool)')
+  return new InvalidOptionsError(
+    'store',
+    store,
+    'a run store such as memoryStore(), fileStore(dir) or postgresStore(pool)',
+  )
 }

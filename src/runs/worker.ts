@@ -87,9 +87,15 @@ export function createWorker(
   let bad = firstError(
     checkRunStore(store),
     Array.isArray(workflows) ? undefined : new InvalidOptionsError('workflows', workflows, 'an array of workflows'),
-    concurrency === Number.POSITIVE_INFINITY ? new InvalidOptionsError('concurrency', concurrency, 'a finite integer >= 1') : checkConcurrency('concurrency', concurrency),
-    leaseMs >= 1 ? checkMs('leaseMs', leaseMs) : new InvalidOptionsError('leaseMs', leaseMs, 'a number of milliseconds >= 1'),
-    pollMs >= 1 ? checkMs('pollMs', pollMs) : new InvalidOptionsError('pollMs', pollMs, 'a number of milliseconds >= 1'),
+    concurrency === Number.POSITIVE_INFINITY
+      ? new InvalidOptionsError('concurrency', concurrency, 'a finite integer >= 1')
+      : checkConcurrency('concurrency', concurrency),
+    leaseMs >= 1
+      ? checkMs('leaseMs', leaseMs)
+      : new InvalidOptionsError('leaseMs', leaseMs, 'a number of milliseconds >= 1'),
+    pollMs >= 1
+      ? checkMs('pollMs', pollMs)
+      : new InvalidOptionsError('pollMs', pollMs, 'a number of milliseconds >= 1'),
     checkMs('drainMs', options.drainMs),
     checkSignal('signal', options.signal),
     checkFunction('onEvent', options.onEvent),
@@ -102,7 +108,8 @@ export function createWorker(
       if (typeof w?.name !== 'string' || typeof w.body !== 'function') {
         bad = new InvalidOptionsError(`workflows[${i}]`, w, 'a workflow made by defineWorkflow')
       } else if (w.invalid) bad = w.invalid
-      else if (byName.has(w.name)) bad = new InvalidOptionsError(`workflows[${i}]`, w.name, 'workflows with distinct names')
+      else if (byName.has(w.name))
+        bad = new InvalidOptionsError(`workflows[${i}]`, w.name, 'workflows with distinct names')
       if (bad) break
       byName.set(w.name, w)
     }
@@ -291,6 +298,6 @@ export function createWorker(
 /** A short summary of an error for list views: its tag (when it has one) and message. */
 function summary(e: unknown): NonNullable<RunInfo['error']> {
   const tag = (e as { _tag?: unknown } | null)?._tag
-  const message = e instanceof Error ? e.message : typeof e === 'string' ? e : JSON.stringify(e) ?? String(e)
+  const message = e instanceof Error ? e.message : typeof e === 'string' ? e : (JSON.stringify(e) ?? String(e))
   return typeof tag === 'string' ? { tag, message } : { message }
 }

@@ -87,9 +87,7 @@ describe('crash test: 3 workers, SIGKILLs and a Postgres crash', () => {
     await Promise.all([spawnWorker(), spawnWorker(), spawnWorker()])
 
     const finished = async () =>
-      Number(
-        (await query<{ n: string }>(`SELECT count(*) AS n FROM "${SCHEMA}".runs WHERE state = 'succeeded'`))[0]?.n,
-      )
+      Number((await query<{ n: string }>(`SELECT count(*) AS n FROM "${SCHEMA}".runs WHERE state = 'succeeded'`))[0]?.n)
     const deadline = Date.now() + 55_000
     let outage: { from: number; to: number } | undefined
     let kills = 0

@@ -1,5 +1,6 @@
 // A throw-away PostgreSQL cluster for tests and benchmarks: initdb into a temp dir, a free port
-// on 127.0.0.1, the socket in the data dir, fsync off (nothing here must survive the machine).
+// on 127.0.0.1, the socket in the data dir, fsync off (nothing here must survive the machine; a
+// server crash, `pg_ctl stop -m immediate`, loses nothing committed: commits stay synchronous).
 // Plain JS so benchmarks (.mjs) and the vitest set-up (.ts) share it.
 import { execFileSync, spawnSync } from 'node:child_process'
 import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs'
@@ -64,7 +65,7 @@ export async function startCluster({ log = false } = {}) {
   }
   pgRun(join(binDir, 'initdb'), ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8'])
   const port = await freePort()
-  const opts = `-p ${port} -k ${dataDir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`
+  const opts = `-p ${port} -k ${dataDir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`
   const logFile = join(dataDir, 'server.log')
   const cluster = {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
