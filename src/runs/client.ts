@@ -60,7 +60,7 @@ export interface Client {
     options?: StartOptions,
   ): ResultAsync<StartedRun<RegisteredWorkflow<D, I, T>>, StoreError | InvalidOptionsError>
   /** Waits until the run has ended and answers its Result (typed by its workflow when the runId came from `start`). */
-  result<W extends RegisteredWorkflow<never, never, unknown>>(
+  result<W extends RegisteredWorkflow<unknown, unknown, unknown>>(
     runId: RunId<W>,
     options?: ResultOptions,
   ): ResultAsync<WorkflowOutput<W>, WorkflowRunError<W> | ResultWaitError>

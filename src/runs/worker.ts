@@ -76,7 +76,7 @@ interface Active {
  */
 export function createWorker(
   store: RunStore,
-  workflows: readonly RegisteredWorkflow<never, never, unknown>[],
+  workflows: readonly RegisteredWorkflow<unknown, unknown, unknown>[],
   options: WorkerOptions = {},
 ): Worker {
   const concurrency = options.concurrency ?? 4

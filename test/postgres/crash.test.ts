@@ -117,16 +117,21 @@ describe('crash test: 3 workers, SIGKILLs and a Postgres crash', () => {
     }
     const done = await finished()
 
-    // Graceful stop of the survivors (SIGTERM → close → exit).
-    await Promise.all(
+    // Graceful stop of the survivors: SIGTERM → shutdownSignal → worker.close → exit 0.
+    const exits = await Promise.all(
       [...live.values()].map(
         (c) =>
-          new Promise<void>((resolve) => {
-            c.once('exit', () => resolve())
+          new Promise<[number | null, boolean]>((resolve) => {
+            let closed = false
+            c.on('message', (m: { type: string }) => {
+              if (m.type === 'closed') closed = true
+            })
+            c.once('exit', (code) => resolve([code, closed]))
             c.kill('SIGTERM')
           }),
       ),
     )
+    expect(exits).toEqual(exits.map(() => [0, true]))
 
     const lost = await query<{ run_id: string; state: string }>(
       `SELECT run_id, state FROM "${SCHEMA}".runs WHERE state <> 'succeeded' ORDER BY run_id`,

@@ -1,0 +1,47 @@
+import { okAsync } from 'neverthrow'
+import { describe, expect, it } from 'vitest'
+import { createClient, createWorker, defineWorkflow, memoryStore, shutdownSignal } from '../../src/index.js'
+
+describe('nothing is left running', () => {
+  it('a closed worker leaves no timer behind, and close is idempotent', async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
+    const before = timers()
+    const store = memoryStore()
+    const wf = defineWorkflow('tick', {}, async (step) => step(() => okAsync(1), { name: 'one' }))
+    const worker = createWorker(store, [wf], { pollMs: 5, leaseMs: 1000 })
+    await worker.start()
+    const client = createClient(store, { pollMs: 5 })
+    const run = (await client.start(wf, null))._unsafeUnwrap()
+    expect((await client.result(run.runId, { timeoutMs: 5000 }))._unsafeUnwrap()).toBe(1)
+    expect(timers()).toBeGreaterThan(before) // the poll timer
+    await worker.close()
+    await worker.close()
+    expect(timers()).toBe(before)
+    expect(worker.metrics()).toMatchObject({ succeeded: 1, running: 0 })
+  })
+
+  it('shutdownSignal aborts on the first of its signals and then stops listening', async () => {
+    const listeners = process.listenerCount('SIGUSR2')
+    const signal = shutdownSignal({ signals: ['SIGUSR2'] })
+    expect(process.listenerCount('SIGUSR2')).toBe(listeners + 1)
+    expect(signal.aborted).toBe(false)
+    process.emit('SIGUSR2', 'SIGUSR2')
+    expect(signal.aborted).toBe(true)
+    expect(String(signal.reason)).toContain('SIGUSR2')
+    expect(process.listenerCount('SIGUSR2')).toBe(listeners)
+  })
+
+  it('a worker whose signal aborts closes itself', async () => {
+    const store = memoryStore()
+    const wf = defineWorkflow('w', {}, async () => 1)
+    const ac = new AbortController()
+    const worker = createWorker(store, [wf], { pollMs: 5, signal: ac.signal })
+    await worker.start()
+    ac.abort()
+    await worker.close() // the same closing: resolves once the signal's close is done
+    const client = createClient(store)
+    await client.start(wf, null, { runId: 'after-close' })
+    await new Promise((r) => setTimeout(r, 30))
+    expect((await client.get('after-close'))._unsafeUnwrap().state).toBe('pending')
+  })
+})
