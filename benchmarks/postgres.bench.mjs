@@ -185,9 +185,9 @@ async function main() {
     console.log('\n## Runs per second, 10-step workflow, worker processes on one Postgres (3 repetitions)\n')
     console.log('| workers (× 8 concurrent runs) | runs/s | × 1 worker |')
     console.log('|---|---:|---:|')
-    const tp = {}
+    const tp = { 1: [], 2: [], 4: [] }
     for (let rep = 0; rep < 3; rep++) {
-      for (const w of [1, 2, 4]) (tp[w] ??= []).push(await throughput(cluster.url, { workers: w }))
+      for (const w of [1, 2, 4]) tp[w].push(await throughput(cluster.url, { workers: w }))
     }
     for (const w of [1, 2, 4]) {
       const ratio = tp[w].map((x, i) => x / tp[1][i])
