@@ -11,7 +11,7 @@ import { type Cluster, startCluster } from '../setup/pg-cluster.mjs'
 
 const RUNS = 100
 const STEPS = 30
-const LEASE_MS = 2000
+const LEASE_MS = 3000
 const SCHEMA = 'crash'
 const FIXTURE = new URL('./fixtures/worker.mjs', import.meta.url)
 

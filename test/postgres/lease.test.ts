@@ -8,7 +8,7 @@ import { postgresStore } from '../../dist/postgres.js'
 import { dropSchema, freshSchema, testPool } from './helpers.js'
 
 const FIXTURE = new URL('./fixtures/worker.mjs', import.meta.url)
-const LEASE_MS = 800
+const LEASE_MS = 1500
 
 const lease = defineWorkflow('lease', {}, async (_step, _deps, _input: { runId: string }) => 'done')
 
@@ -76,7 +76,7 @@ describe('leases across processes', () => {
       const aFence = Number(before.fence)
 
       // Past A's lease, B claims the run, replays step 0 and finishes it.
-      await new Promise((r) => setTimeout(r, LEASE_MS + 300))
+      await new Promise((r) => setTimeout(r, LEASE_MS + 500))
       const bMsgs: Msg[] = []
       const b = await spawnWorker(schema, bMsgs)
       children.push(b)
