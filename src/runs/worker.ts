@@ -136,9 +136,10 @@ export function createWorker(
       wake = done
     })
 
-  const setState = async (a: Active, state: RunState, error?: RunInfo['error']) => {
+  const setState = async (a: Active, state: RunState, error?: RunInfo['error'], dueAt?: number) => {
     try {
-      await store.setState(a.lease, state, error ? { error } : undefined)
+      const opts = { ...(error ? { error } : {}), ...(dueAt === undefined ? {} : { dueAt }) }
+      await store.setState(a.lease, state, opts)
       return true
     } catch {
       // The lease expires by itself: another worker (or this one) takes the run over then.
@@ -164,7 +165,9 @@ export function createWorker(
       return
     }
     if (e instanceof StoreError || e instanceof RunLockedError) {
-      if (await setState(a, 'pending')) m.released++
+      // The store failed mid-run: try again later, backing off with each claim (no hot loop).
+      const backoff = Math.min(30_000, 100 * 2 ** Math.min(a.run.claims, 9))
+      if (await setState(a, 'pending', undefined, Date.now() + backoff)) m.released++
       return
     }
     const error = summary(e)
