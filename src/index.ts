@@ -141,6 +141,7 @@ export {
   type RunStore,
   renderTimeline,
   type Step,
+  type StepCodec,
   type StepContext,
   type StepFn,
   type StepKind,

@@ -213,12 +213,12 @@ function decode(v: JsonValue | undefined): unknown {
 }
 
 /** The Result a record holds (an ok value through the step's codec, when it has one). */
-export function fromRecord(rec: StepRecord, codec?: StepCodec): AnyResult {
+export function fromRecord(rec: StepRecord, codec?: StepCodec, runId = ''): AnyResult {
   if (rec.ok && codec) {
     try {
       return ok(codec.decode(rec.value ?? null))
     } catch (e) {
-      return err(new StoreError('load', '', new Error(`codec.decode of step "${rec.key}" threw`, { cause: e })))
+      return err(new StoreError('load', runId, new Error(`codec.decode of step "${rec.key}" threw`, { cause: e })))
     }
   }
   const v = decode(rec.value)
@@ -361,7 +361,9 @@ export class Durable {
   replay(pos: number, key: string, codec?: StepCodec): AnyResult | undefined {
     const rec = this.steps.get(pos)
     if (!rec) return undefined
-    return rec.key === key ? fromRecord(rec, codec) : err(new ReplayMismatchError(this.runId, pos, rec.key, key))
+    return rec.key === key
+      ? fromRecord(rec, codec, this.runId)
+      : err(new ReplayMismatchError(this.runId, pos, rec.key, key))
   }
 
   /** Saves a finished step; resolves to its result, or to the err that it could not be saved. */

@@ -1,4 +1,4 @@
-export type { DurableError } from './durable.js'
+export type { DurableError, StepCodec } from './durable.js'
 export type { StepKind, WorkflowEvent, WorkflowEventType } from './events.js'
 export { toMermaid } from './mermaid.js'
 export { WorkflowExit } from './run.js'

@@ -1,4 +1,4 @@
-import type { ResultAsync } from 'neverthrow'
+import { ok, type ResultAsync } from 'neverthrow'
 import { describe, expectTypeOf, it } from 'vitest'
 import {
   type AllFailedError,
@@ -14,6 +14,7 @@ import {
   type ReplayMismatchError,
   type RunLockedError,
   type RunStore,
+  type StepCodec,
   type StepRecord,
   type StoreError,
   type WorkflowOptions,
@@ -56,6 +57,25 @@ describe('durable workflow types', () => {
     createWorkflow({}, { store: { load: async () => [] } })
     // @ts-expect-error keys are strings
     createWorkflow({})(async (step) => step(async () => ({ isOk: () => true }) as never, { key: 1 }))
+  })
+
+  it('durable options: leaseMs, retry; per step record and codec', () => {
+    const wf = createWorkflow({}, { store: memoryStore(), runId: 'r', leaseMs: 10_000, retry: true })
+    const bytes: StepCodec<Uint8Array> = {
+      encode: (v) => Buffer.from(v).toString('base64'),
+      decode: (j) => new Uint8Array(Buffer.from(String(j), 'base64')),
+    }
+    wf(async (step) => {
+      const b = await step(async () => ok(new Uint8Array(1)), { name: 'b', codec: bytes })
+      expectTypeOf(b).toExtend<Uint8Array>()
+      await step(async () => ok(1), { record: false })
+      // @ts-expect-error record is a boolean
+      await step(async () => ok(1), { record: 'no' })
+      // @ts-expect-error a codec has encode and decode
+      await step(async () => ok(1), { codec: { encode: () => 1 } })
+    })
+    // @ts-expect-error retry is a boolean
+    createWorkflow({}, { store: memoryStore(), runId: 'r', retry: 1 })
   })
 
   it('a custom store is a few typed async functions over JSON records', () => {

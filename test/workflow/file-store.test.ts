@@ -183,6 +183,33 @@ describe('fileStore', () => {
   })
 })
 
+describe('fileStore: big histories (issue 13, item 9)', () => {
+  it('a history is read in chunks, line by line: records across chunk edges and multi-byte text load exactly', async () => {
+    const dir = tempDir()
+    const store = fileStore(dir)
+    const lease = await store.acquire('big', 'me', 60_000)
+    const value = 'é€😀'.repeat(50_000) // ~450 KB per line: lines straddle the 1 MB read chunks
+    for (let seq = 0; seq < 12; seq++)
+      await store.append(lease, { seq, key: `k${seq}`, ok: true, value: `${seq}${value}` })
+    const back = await fileStore(dir).load('big')
+    expect(back.map((r) => r.seq)).toEqual(Array.from({ length: 12 }, (_, i) => i))
+    expect(back.every((r, i) => r.value === `${i}${value}`)).toBe(true)
+    await store.release(lease)
+  })
+
+  it('a record too big to be read back as one string is refused up front with a StoreError that says so', async () => {
+    const dir = tempDir()
+    const r = await createWorkflow(
+      {},
+      { store: fileStore(dir), runId: 'huge' },
+    )(async (step) => step(() => ok('x'.repeat(65 * 1024 * 1024)), { name: 'huge' }))
+    const e = r._unsafeUnwrapErr()
+    expect(e).toMatchObject({ _tag: 'StoreError', operation: 'append', runId: 'huge' })
+    expect(e.message).toMatch(/record 0 is over \d+ bytes/)
+    expect(await fileStore(dir).load('huge')).toEqual([])
+  })
+})
+
 const fixture = fileURLToPath(new URL('./fixtures/durable-crash.mjs', import.meta.url))
 
 /** Starts the fixture; resolves once it printed `until` (or exited), with what it printed. */
@@ -229,5 +256,55 @@ describe('crash and resume (child process, SIGKILL)', () => {
     const third = await startChild([store, counter]).out
     expect(third).toContain('RESULT {"ok":{"a":1,"c":31,"d":62}}')
     expect(readFileSync(counter, 'utf8').split('\n').filter(Boolean)).toHaveLength(6)
+  }, 20_000)
+})
+
+const frozenFixture = fileURLToPath(new URL('./fixtures/durable-frozen.mjs', import.meta.url))
+
+describe('a frozen holder (SIGSTOP past its lease) is taken over and writes nothing more', () => {
+  it('the new holder finishes the run; the old one, resumed, ends with LeaseLostError and its journal writes are lost', async () => {
+    const dir = tempDir()
+    const counter = join(dir, 'counter.txt')
+    const store = join(dir, 'store')
+    const child = spawn(process.execPath, [frozenFixture, store, counter], { stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    const ready = new Promise<void>((resolve) =>
+      child.stdout?.on('data', (b: Buffer) => {
+        out += b
+        if (out.includes('READY')) resolve()
+      }),
+    )
+    const exited = new Promise((r) => child.on('exit', r))
+    await ready
+    child.kill('SIGSTOP')
+    // While its lease is live, the run is refused; once it expired (the holder is frozen), it is taken.
+    let taken: Awaited<ReturnType<ReturnType<typeof createWorkflow>>> | undefined
+    const ran: string[] = []
+    for (let i = 0; i < 100 && taken === undefined; i++) {
+      const r = await createWorkflow(
+        {},
+        { store: fileStore(store), runId: 'frozen', leaseMs: 5000 },
+      )(async (step) => {
+        const a = await step(() => ok(ran.push('a') && 10), { name: 'a' })
+        const b = await step(() => ok(ran.push('b') && 20), { name: 'b' })
+        const c = await step(() => ok(ran.push('c') && 30), { name: 'c' })
+        return a + b + c
+      })
+      if (r.isErr() && r.error._tag === 'RunLockedError') await new Promise((res) => setTimeout(res, 50))
+      else taken = r
+    }
+    expect(taken?._unsafeUnwrap()).toBe(1 + 20 + 30) // a replayed from the child's record
+    expect(ran).toEqual(['b', 'c'])
+    child.kill('SIGCONT')
+    await exited
+    expect(out).toContain('RESULT {"err":"LeaseLostError"}')
+    expect(readFileSync(counter, 'utf8').split('\n').filter(Boolean)).toEqual(['child a', 'child b'])
+    const recs = await fileStore(store).load('frozen')
+    expect(recs.map((r) => [r.seq, r.value])).toEqual([
+      [0, 1],
+      [1, 20],
+      [2, 30],
+      [-1, 51],
+    ])
   }, 20_000)
 })

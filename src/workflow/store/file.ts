@@ -185,6 +185,17 @@ interface HeldRun {
 export function fileStore(dir: string, options: StoreOptions = {}): RunStore {
   const now = options.now ?? Date.now
   const held = new Map<string, HeldRun>()
+  // Grant writes of one run in order: a heartbeat still in flight must not land after the release.
+  const grantOps = new Map<string, Promise<unknown>>()
+  const serial = <T>(runId: string, op: () => Promise<T>): Promise<T> => {
+    const p = (grantOps.get(runId) ?? Promise.resolve()).then(op, op)
+    const tail = p.catch(() => {})
+    grantOps.set(runId, tail)
+    tail.then(() => {
+      if (grantOps.get(runId) === tail) grantOps.delete(runId)
+    })
+    return p
+  }
   const base = (runId: string) => join(dir, safeName(runId))
   const grantPath = (runId: string, fence: number) => `${base(runId)}.${fence}.grant`
   let made: Promise<unknown> | undefined
@@ -228,9 +239,12 @@ export function fileStore(dir: string, options: StoreOptions = {}): RunStore {
 
   /** Throws LeaseLostError unless `lease` is the run's current lease (sync: a stat and a small read). */
   function checkLease(lease: Lease): void {
+    const mine = held.get(lease.runId)?.lease
     let g: Grant | undefined
     try {
       if (existsSync(grantPath(lease.runId, lease.fence + 1))) throw new LeaseLostError(lease.runId, lease.fence)
+      // Only its holder writes grant F (renew, release): held here, it needs no reading.
+      if (mine && mine.fence === lease.fence && mine.owner === lease.owner) return
       g = parseGrant(readFileSync(grantPath(lease.runId, lease.fence), 'utf8'))
     } catch (e) {
       if (e instanceof LeaseLostError || code(e) === 'ENOENT') throw new LeaseLostError(lease.runId, lease.fence)
@@ -259,8 +273,8 @@ export function fileStore(dir: string, options: StoreOptions = {}): RunStore {
       const journal = `${base(runId)}.jsonl`
       if (takeover) {
         // A fresh journal file: the old holder's descriptor keeps pointing at the replaced one.
-        const { records, good } = await readJournal(journal)
-        if (records.length > 0 || good > 0) {
+        const { records, size } = await readJournal(journal)
+        if (size > 0) {
           await writeWhole(journal, records.map((r) => `${JSON.stringify(r)}\n`).join(''))
         }
       }
@@ -280,7 +294,11 @@ export function fileStore(dir: string, options: StoreOptions = {}): RunStore {
     return lease
   }
 
-  async function release(lease: Lease): Promise<void> {
+  function release(lease: Lease): Promise<void> {
+    return serial(lease.runId, () => releaseNow(lease))
+  }
+
+  async function releaseNow(lease: Lease): Promise<void> {
     const h = held.get(lease.runId)
     if (h && h.lease.fence === lease.fence) {
       held.delete(lease.runId)
@@ -330,7 +348,7 @@ export function fileStore(dir: string, options: StoreOptions = {}): RunStore {
       }
       batch.add(r.seq)
       const line = `${JSON.stringify(r)}\n`
-      if (line.length > MAX_RECORD_BYTES) {
+      if (line.length > MAX_RECORD_BYTES / 3 && Buffer.byteLength(line) > MAX_RECORD_BYTES) {
         throw new StoreError('append', lease.runId, new Error(`record ${r.seq} is over ${MAX_RECORD_BYTES} bytes`))
       }
       text += line
@@ -364,8 +382,8 @@ export function fileStore(dir: string, options: StoreOptions = {}): RunStore {
     bindKey: async (key, runId) => {
       await ensureDir()
       const path = join(dir, `${safeName(key)}.idem`)
-      if (await writeWhole(path, JSON.stringify({ key, runId }), true)) return runId
-      return (JSON.parse(await readFile(path, 'utf8')) as { runId: string }).runId
+      if (await writeWhole(path, JSON.stringify({ key, runId }), true)) return { runId, bound: true }
+      return { runId: (JSON.parse(await readFile(path, 'utf8')) as { runId: string }).runId, bound: false }
     },
     listInfos: async () => {
       let names: string[]
@@ -397,14 +415,15 @@ export function fileStore(dir: string, options: StoreOptions = {}): RunStore {
   return {
     ...createQueue(backend),
     acquire,
-    async renew(lease, leaseMs) {
-      checkLease(lease)
-      const expiresAt = now() + leaseMs
-      const g: Grant = { owner: lease.owner, fence: lease.fence, expiresAt, pid: process.pid, host: HOST }
-      await writeWhole(grantPath(lease.runId, lease.fence), JSON.stringify(g))
-      checkLease(lease) // a takeover may have happened meanwhile
-      return { ...lease, expiresAt }
-    },
+    renew: (lease, leaseMs) =>
+      serial(lease.runId, async () => {
+        checkLease(lease)
+        const expiresAt = now() + leaseMs
+        const g: Grant = { owner: lease.owner, fence: lease.fence, expiresAt, pid: process.pid, host: HOST }
+        await writeWhole(grantPath(lease.runId, lease.fence), JSON.stringify(g))
+        checkLease(lease) // a takeover may have happened meanwhile
+        return { ...lease, expiresAt }
+      }),
     release,
     load,
     append: (lease, record) => appendMany(lease, [record]),

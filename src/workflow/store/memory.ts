@@ -66,6 +66,10 @@ export function memoryStore(options: StoreOptions = {}): MemoryStore {
 
   const infos = new Map<string, string>()
   const keys = new Map<string, string>()
+  const waiters = new Set<() => void>()
+  const changed = () => {
+    for (const w of [...waiters]) w()
+  }
   const backend: QueueBackend = {
     now,
     getInfo: async (runId) => {
@@ -74,17 +78,19 @@ export function memoryStore(options: StoreOptions = {}): MemoryStore {
     },
     putInfo: async (info) => {
       infos.set(info.runId, JSON.stringify(info))
+      changed()
     },
     createInfo: async (info) => {
       if (infos.has(info.runId)) return false
       infos.set(info.runId, JSON.stringify(info))
+      changed()
       return true
     },
     bindKey: async (key, runId) => {
       const bound = keys.get(key)
-      if (bound !== undefined) return bound
+      if (bound !== undefined) return { runId: bound, bound: false }
       keys.set(key, runId)
-      return runId
+      return { runId, bound: true }
     },
     listInfos: async () => [...infos.values()].map((t) => JSON.parse(t) as RunInfo),
     tryAcquire: async (runId, owner, leaseMs) => {
@@ -131,6 +137,20 @@ export function memoryStore(options: StoreOptions = {}): MemoryStore {
       )
       seqs.set(lease.runId, new Set(keep.map((r) => r.seq)))
     },
+    wait: (ms, signal) =>
+      new Promise<void>((resolve) => {
+        // Resolves when a run is created or changes, after `ms`, or on abort; leaves nothing behind.
+        const done = () => {
+          clearTimeout(timer)
+          waiters.delete(done)
+          signal?.removeEventListener('abort', done)
+          resolve()
+        }
+        const timer = setTimeout(done, ms)
+        waiters.add(done)
+        if (signal?.aborted) done()
+        else signal?.addEventListener('abort', done)
+      }),
     runs: () => [...logs.keys()],
     delete: (runId) => {
       logs.delete(runId)

@@ -12,8 +12,8 @@ export interface QueueBackend {
   putInfo(info: RunInfo): Promise<void>
   /** Creates a run's record unless one exists; false if it existed. Atomic. */
   createInfo(info: RunInfo): Promise<boolean>
-  /** Binds `key` to `runId` unless it is bound already; resolves to the run it is bound to. Atomic. */
-  bindKey(key: string, runId: string): Promise<string>
+  /** Binds `key` to `runId` unless it is bound already; resolves to the run it is bound to, and whether this call bound it. Atomic. */
+  bindKey(key: string, runId: string): Promise<{ readonly runId: string; readonly bound: boolean }>
   listInfos(): Promise<RunInfo[]>
   /** The lease, or undefined when another holder has a live one. */
   tryAcquire(runId: string, owner: string, leaseMs: number): Promise<Lease | undefined>
@@ -42,7 +42,11 @@ export function createQueue(b: QueueBackend): RunQueue {
 
   return {
     async createRun(run: NewRun) {
-      const runId = run.idempotencyKey === undefined ? run.runId : await b.bindKey(run.idempotencyKey, run.runId)
+      // With a key, the call that binds it is the one that creates the run (exactly one does);
+      // another call finding the key bound writes the run's record too if it is not there yet
+      // (the binder may have died in between), but reports created: false.
+      const key = run.idempotencyKey === undefined ? undefined : await b.bindKey(run.idempotencyKey, run.runId)
+      const runId = key?.runId ?? run.runId
       const t = b.now()
       const info: RunInfo = {
         runId,
@@ -55,9 +59,10 @@ export function createQueue(b: QueueBackend): RunQueue {
         updatedAt: t,
         claims: 0,
       }
-      if (await b.createInfo(info)) return { run: info, created: runId === run.runId }
-      const existing = await b.getInfo(runId)
-      return { run: existing ?? info, created: false }
+      if (await b.createInfo(info)) return { run: info, created: key ? key.bound : true }
+      const existing = (await b.getInfo(runId)) ?? info
+      const created = key !== undefined && key.bound && existing.idempotencyKey === run.idempotencyKey
+      return { run: existing, created }
     },
     getRun: (runId) => b.getInfo(runId),
     async listRuns(filter = {}) {

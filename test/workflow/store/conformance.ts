@@ -30,6 +30,8 @@ export function describeStoreConformance(
     cleanup(): Promise<void>
     /** A new store over the same data (a restart); stores that live in memory only leave it out. */
     reopen?(): Promise<RunStore>
+    /** Simulates a crash in the middle of writing a record of `runId` (stores that can tear a write). */
+    tear?(runId: string): Promise<void>
   }>,
   options: ConformanceOptions = {},
 ): void {
@@ -117,6 +119,21 @@ export function describeStoreConformance(
           expect(refused).toMatchObject({ _tag: 'RunLockedError', runId: run })
           await store.append(a, rec(0)) // the renewed lease still writes
           expect(await store.load(run)).toHaveLength(1)
+        } finally {
+          await cleanup()
+        }
+      })
+
+      it('a heartbeat still in flight when the lease is released does not revive it', async () => {
+        const { store, cleanup } = await setup()
+        try {
+          const run = id('renew-release')
+          const a = await store.acquire(run, 'owner-a', LEASE)
+          const renewing = store.renew(a, LEASE).catch(() => undefined)
+          await store.release(a)
+          await renewing
+          const b = await store.acquire(run, 'owner-b', LEASE) // free at once
+          expect(b.fence).toBe(a.fence + 1)
         } finally {
           await cleanup()
         }
@@ -212,6 +229,26 @@ export function describeStoreConformance(
           ])
           await store.release(a)
           expect(await tagOf(store.reopen(a))).toBe('LeaseLostError')
+        } finally {
+          await cleanup()
+        }
+      })
+
+      it('a record torn by a crash mid-write is never returned, and the next holder appends cleanly after it', async () => {
+        const made = await setup()
+        const { cleanup } = made
+        try {
+          if (!made.tear) return
+          const run = id('torn')
+          const a = await made.store.acquire(run, 'o', LEASE)
+          await made.store.append(a, rec(0))
+          await made.tear(run)
+          const store = made.reopen ? await made.reopen() : made.store
+          expect(await store.load(run)).toEqual([rec(0)])
+          await made.clock.advance(LEASE + 50)
+          const b = await store.acquire(run, 'o2', LEASE)
+          await store.append(b, rec(1))
+          expect(await store.load(run)).toEqual([rec(0), rec(1)])
         } finally {
           await cleanup()
         }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileStore } from '../../../src/index.js'
@@ -10,5 +10,7 @@ describeStoreConformance('fileStore', async (clock) => {
     store: fileStore(join(dir, 'runs'), { now: clock.now }),
     reopen: async () => fileStore(join(dir, 'runs'), { now: clock.now }),
     cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+    tear: async (runId) =>
+      appendFileSync(join(dir, 'runs', `${encodeURIComponent(runId)}.jsonl`), '{"seq":1,"key":"k1","ok":tr'),
   }
 })
