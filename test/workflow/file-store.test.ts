@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { threadId } from 'node:worker_threads'
 import { ok } from 'neverthrow'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createWorkflow, fileStore, type StepRecord } from '../../src/index.js'
@@ -154,6 +155,17 @@ describe('fileStore', () => {
     expect(r._unsafeUnwrap()).toBe('mine')
     expect(JSON.parse(readFileSync(join(dir, 'pid1.5.grant'), 'utf8'))).toMatchObject({ fence: 5, released: true })
     expect(existsSync(join(dir, 'pid1.4.grant'))).toBe(false)
+  })
+
+  it('a lease of another thread of this process is not taken over before it expires (its owner is unknown here)', async () => {
+    const dir = tempDir()
+    const other = { owner: 'other-thread', fence: 1, pid: process.pid, thread: threadId + 1, host: hostname() }
+    writeFileSync(join(dir, 't.1.grant'), JSON.stringify({ ...other, expiresAt: Date.now() + 600_000 }))
+    const r = await createWorkflow({}, { store: fileStore(dir), runId: 't' })(async (step) => step(() => ok(1)))
+    expect(r._unsafeUnwrapErr()).toMatchObject({ _tag: 'RunLockedError', pid: process.pid })
+    writeFileSync(join(dir, 't.1.grant'), JSON.stringify({ ...other, expiresAt: Date.now() - 1 }))
+    const later = await createWorkflow({}, { store: fileStore(dir), runId: 't' })(async (step) => step(() => ok(2)))
+    expect(later._unsafeUnwrap()).toBe(2)
   })
 
   it('run ids are file names that stay inside the store: ".", "..", "/x" and 1000-byte ids work (issue 13, item 16)', async () => {

@@ -8,6 +8,7 @@ import { constants, existsSync, readFileSync } from 'node:fs'
 import { type FileHandle, link, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
+import { threadId } from 'node:worker_threads'
 import { LeaseLostError, RunLockedError, StoreError } from '../../errors.js'
 import { createQueue, type QueueBackend, reopened } from './queue.js'
 import type { Lease, RunInfo, RunStore, StepRecord, StoreOptions } from './types.js'
@@ -24,13 +25,25 @@ interface Grant {
   readonly fence: number
   readonly expiresAt: number
   readonly pid: number
+  /** The worker thread (threadId) of the holder within its process. */
+  readonly thread?: number
   readonly host: string
   readonly released?: boolean
 }
 
-/** Owners holding a lease in this process right now (across fileStore instances). */
-const liveOwners = new Set<string>()
+/**
+ * Owners holding a lease in this thread right now, across fileStore instances and across copies
+ * of okflow loaded in one thread (its ESM and CJS builds): kept on globalThis, made on first use.
+ */
+const OWNERS = Symbol.for('okflow.fileStore.owners')
+const owners = (): Set<string> => {
+  const g = globalThis as { [OWNERS]?: Set<string> }
+  g[OWNERS] ??= new Set()
+  return g[OWNERS]
+}
 const HOST = hostname()
+/** Where this process and thread are, as a grant records it. */
+const here = () => ({ pid: process.pid, thread: threadId, host: HOST })
 let tmpSeq = 0
 const tmpName = (path: string) => `${path}.${process.pid}-${++tmpSeq}.tmp`
 
@@ -48,8 +61,9 @@ export function safeName(id: string): string {
 /** Whether the process that wrote a grant is certainly gone (same host only: elsewhere, wait for expiry). */
 function holderGone(g: Grant): boolean {
   if (g.host !== HOST) return false
-  // Our own pid but an owner we do not know: a previous life of this pid (a container's PID 1 restarted).
-  if (g.pid === process.pid) return !liveOwners.has(g.owner)
+  // Our own pid and thread but an owner we do not know: a previous life of this pid (a container's
+  // PID 1 restarted). Another thread of this process: we cannot tell, so its lease runs out first.
+  if (g.pid === process.pid) return (g.thread ?? 0) === threadId && !owners().has(g.owner)
   try {
     process.kill(g.pid, 0)
     return false
@@ -262,12 +276,12 @@ export function fileStore(dir: string, options: StoreOptions = {}): RunStore {
     }
     // Was the previous lease given up cleanly? If not, its holder may still be writing somewhere.
     const takeover = fence > 0 && !grant?.released
-    const next: Grant = { owner, fence: fence + 1, expiresAt: t + leaseMs, pid: process.pid, host: HOST }
+    const next: Grant = { owner, fence: fence + 1, expiresAt: t + leaseMs, ...here() }
     if (!(await writeWhole(grantPath(runId, next.fence), JSON.stringify(next), true))) {
       const other = await readGrant(runId, next.fence)
       throw new RunLockedError(runId, other && other.host === HOST ? other.pid : undefined)
     }
-    liveOwners.add(owner)
+    owners().add(owner)
     const lease: Lease = { runId, owner, fence: next.fence, expiresAt: next.expiresAt }
     try {
       const journal = `${base(runId)}.jsonl`
@@ -304,14 +318,14 @@ export function fileStore(dir: string, options: StoreOptions = {}): RunStore {
       held.delete(lease.runId)
       await h.log.close().catch(() => {})
     }
-    liveOwners.delete(lease.owner)
+    owners().delete(lease.owner)
     try {
       checkLease(lease)
     } catch (e) {
       if (e instanceof LeaseLostError) return
       throw e
     }
-    const g: Grant = { ...lease, expiresAt: 0, pid: process.pid, host: HOST, released: true }
+    const g: Grant = { owner: lease.owner, fence: lease.fence, expiresAt: 0, ...here(), released: true }
     await writeWhole(grantPath(lease.runId, lease.fence), JSON.stringify(g))
   }
 
@@ -419,7 +433,7 @@ export function fileStore(dir: string, options: StoreOptions = {}): RunStore {
       serial(lease.runId, async () => {
         checkLease(lease)
         const expiresAt = now() + leaseMs
-        const g: Grant = { owner: lease.owner, fence: lease.fence, expiresAt, pid: process.pid, host: HOST }
+        const g: Grant = { owner: lease.owner, fence: lease.fence, expiresAt, ...here() }
         await writeWhole(grantPath(lease.runId, lease.fence), JSON.stringify(g))
         checkLease(lease) // a takeover may have happened meanwhile
         return { ...lease, expiresAt }

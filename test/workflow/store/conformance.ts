@@ -134,6 +134,13 @@ export function describeStoreConformance(
           await renewing
           const b = await store.acquire(run, 'owner-b', LEASE) // free at once
           expect(b.fence).toBe(a.fence + 1)
+          // And the other way round: a renew asked for while the release is being written.
+          const releasing = store.release(b)
+          const late = await tagOf(store.renew(b, LEASE))
+          await releasing
+          expect(late).toBe('LeaseLostError')
+          const c = await store.acquire(run, 'owner-c', LEASE)
+          expect(c.fence).toBe(b.fence + 1)
         } finally {
           await cleanup()
         }
