@@ -151,6 +151,20 @@ export function postgresStore(pool: Queryable | string, options: PostgresStoreOp
     }
   }
 
+  // A pool may run two calls on two connections in either order: the lease calls of one run made
+  // through this store are applied in the order they were made (a renew asked for after a release
+  // must not run first and pass).
+  const chains = new Map<string, Promise<unknown>>()
+  function inOrder<T>(runId: string, f: () => Promise<T>): Promise<T> {
+    const p = (chains.get(runId) ?? Promise.resolve()).then(f, f)
+    const tail = p.catch(() => {})
+    chains.set(runId, tail)
+    void tail.then(() => {
+      if (chains.get(runId) === tail) chains.delete(runId)
+    })
+    return p
+  }
+
   async function write(lease: Lease, records: readonly StepRecord[]): Promise<void> {
     if (records.length === 0) return
     let rows: unknown[]
@@ -217,19 +231,21 @@ export function postgresStore(pool: Queryable | string, options: PostgresStoreOp
       if (!row) throw new RunLockedError(runId)
       return { runId, owner, fence: Number(row.fence), expiresAt: Number(row.lease_expires_at) }
     },
-    async renew(lease, leaseMs) {
-      const [row] = await q<{ lease_expires_at: string }>('lock', lease.runId, sql.renew, [
-        lease.runId,
-        lease.fence,
-        lease.owner,
-        leaseMs,
-      ])
-      if (!row) throw new LeaseLostError(lease.runId, lease.fence)
-      return { ...lease, expiresAt: Number(row.lease_expires_at) }
-    },
-    async release(lease) {
-      await q('lock', lease.runId, sql.release, [lease.runId, lease.fence, lease.owner])
-    },
+    renew: (lease, leaseMs) =>
+      inOrder(lease.runId, async () => {
+        const [row] = await q<{ lease_expires_at: string }>('lock', lease.runId, sql.renew, [
+          lease.runId,
+          lease.fence,
+          lease.owner,
+          leaseMs,
+        ])
+        if (!row) throw new LeaseLostError(lease.runId, lease.fence)
+        return { ...lease, expiresAt: Number(row.lease_expires_at) }
+      }),
+    release: (lease) =>
+      inOrder(lease.runId, async () => {
+        await q('lock', lease.runId, sql.release, [lease.runId, lease.fence, lease.owner])
+      }),
     async load(runId) {
       const rows = await q<{ record: string }>('load', runId, sql.load, [runId], false)
       return rows.map((r) => JSON.parse(r.record) as StepRecord)
@@ -277,17 +293,18 @@ export function postgresStore(pool: Queryable | string, options: PostgresStoreOp
         lease: { runId: r.run_id, owner, fence: Number(r.fence), expiresAt: Number(r.lease_expires_at) },
       }))
     },
-    async setState(lease, state, opts = {}) {
-      const [row] = await q<{ held: number }>('queue', lease.runId, sql.setState, [
-        lease.runId,
-        lease.fence,
-        lease.owner,
-        state,
-        opts.dueAt ?? null,
-        json(opts.error),
-      ])
-      if (!row || Number(row.held) === 0) throw new LeaseLostError(lease.runId, lease.fence)
-    },
+    setState: (lease, state, opts = {}) =>
+      inOrder(lease.runId, async () => {
+        const [row] = await q<{ held: number }>('queue', lease.runId, sql.setState, [
+          lease.runId,
+          lease.fence,
+          lease.owner,
+          state,
+          opts.dueAt ?? null,
+          json(opts.error),
+        ])
+        if (!row || Number(row.held) === 0) throw new LeaseLostError(lease.runId, lease.fence)
+      }),
     async requestCancel(runId) {
       const [row] = await q<Row>('queue', runId, sql.requestCancel, [runId])
       return row ? toRunInfo(row) : store.getRun(runId)
