@@ -9,7 +9,7 @@ import {
   renderTimeline,
   type Worker,
 } from '../../src/index.js'
-import { postgresStore } from '../../src/postgres/index.js'
+import { type PostgresStore, postgresStore } from '../../src/postgres/index.js'
 import { dropSchema, freshSchema, testPool } from '../postgres/helpers.js'
 
 const pool = testPool(10)
@@ -146,6 +146,21 @@ describe.each(stores)('registered workflows on %s', (_name, makeStore) => {
     for (const e of history) expect(e.ts).toBeGreaterThan(1_600_000_000_000)
     expect(renderTimeline([...history])).toContain('charge')
     expect(worker.metrics()).toMatchObject({ claimed: 2, succeeded: 1, failed: 1, running: 0 })
+    if ('runEvents' in store) {
+      // Postgres also keeps the run's lifecycle as rows.
+      const events = await (store as PostgresStore).runEvents(run.runId)
+      expect(events.map((e) => e.type)).toEqual([
+        'created',
+        'claimed',
+        'failed',
+        'requeued',
+        'claimed',
+        'reopened',
+        'succeeded',
+      ])
+      expect(events[1]?.data).toMatchObject({ owner: expect.any(String), fence: 1 })
+      expect(events.every((e, i) => i === 0 || e.at >= (events[i - 1]?.at ?? 0))).toBe(true)
+    }
     await worker.close({ drainMs: 0 })
   })
 
