@@ -54,8 +54,8 @@ const tmpName = (path: string) => `${path}.${process.pid}-${++tmpSeq}.tmp`
  */
 export function safeName(id: string): string {
   const enc = encodeURIComponent(id)
-  if (enc.length <= 120 && !/^\.*$/.test(enc)) return enc
-  return `${enc.slice(0, 80).replace(/^\.+/, '')}%~${createHash('sha256').update(id).digest('hex').slice(0, 24)}`
+  if (enc.length <= 200 && !/^\.*$/.test(enc)) return enc
+  return `${enc.slice(0, 150).replace(/^\.+/, '')}%~${createHash('sha256').update(id).digest('hex').slice(0, 24)}`
 }
 
 /** Whether the process that wrote a grant is certainly gone (same host only: elsewhere, wait for expiry). */
@@ -186,15 +186,16 @@ interface HeldRun {
  *   `<run>.lease` names the latest fence (a hint where the search starts; old grants go).
  *   A live lease of another owner is refused with `RunLockedError` (its `pid`); an expired one
  *   is taken over, and so at once is one whose holder process is gone (same host, pid not
- *   running, or our own pid with an owner this process does not know: a restarted container).
+ *   running, or our own pid and thread with an owner we do not know: a restarted container).
  *   At a takeover the journal is copied to a fresh file and renamed over: a frozen old holder
  *   that still writes writes into the old, unlinked file, never into the live journal.
  * - `<run>.run.json` (runs made with `createRun`) and `<key>.idem` (idempotency keys), for
  *   createClient/createWorker and the command line. Two processes changing one run's record
  *   at the same instant (a client's cancel and the worker's state change) can lose one change.
  *
- * Run ids are URI-encoded into names; an id whose name would be long (over 120 bytes) or all
- * dots (`.`, `..`) gets a short prefix and a hash instead, so every id stays inside `dir`.
+ * Run ids are URI-encoded into names; an id whose name would be long (over 200 bytes) or all
+ * dots (`.`, `..`) gets a prefix and a hash instead, so every id stays inside `dir` and every name
+ * (with the longest suffix, a grant's temp file) within 255 bytes.
  */
 export function fileStore(dir: string, options: StoreOptions = {}): RunStore {
   const now = options.now ?? Date.now
