@@ -5,7 +5,7 @@
 // 2. runs per second of a 10-step workflow with 1, 2 and 4 worker processes on one Postgres.
 // The machine is small (2 vCPUs) and shared: read ratios, not absolute numbers.
 import { fork } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { closeSync, fdatasync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -94,11 +94,28 @@ async function child(url) {
     })
   }
   const res = await perOp(cases)
+  // The floor of a durable local append: one write + one fdatasync on the same disk.
+  const fd = openSync(join(dir, 'fdatasync.log'), 'a')
+  const line = Buffer.from(`${JSON.stringify({ seq: 1, key: 'step 1', ok: true, value: 1 })}\n`)
+  const sync = await perOp([
+    {
+      name: 'fdatasync',
+      fn: () =>
+        new Promise((resolve, reject) => {
+          writeSync(fd, line)
+          fdatasync(fd, (e) => (e ? reject(e) : resolve()))
+        }),
+    },
+  ])
+  closeSync(fd)
   if (dbos) await dbos.shutdown()
   await pool.query(`DROP SCHEMA "${schema}" CASCADE`)
   await pool.end()
   rmSync(dir, { recursive: true, force: true })
-  process.send?.({ perStepMs: Object.fromEntries(Object.entries(res).map(([k, v]) => [k, v / STEPS])) })
+  process.send?.({
+    perStepMs: Object.fromEntries(Object.entries(res).map(([k, v]) => [k, v / STEPS])),
+    fdatasyncMs: sync.fdatasync,
+  })
 }
 
 /** Runs per second: `runs` pending runs of a `steps`-step workflow, `workers` processes of `concurrency` each. */
@@ -182,6 +199,13 @@ async function main() {
         : 'n/a (DBOS not installed)'
       console.log(`| ${n} | ${range(v, us)} | ${range(base, (x) => `${x.toFixed(1)}×`)} | ${dbos} |`)
     }
+    const ratio = perStep.map((p) => p.perStepMs.fileStore / p.fdatasyncMs)
+    console.log(
+      `\nfileStore per step ÷ one write + fdatasync on the same disk (${range(
+        perStep.map((p) => p.fdatasyncMs),
+        us,
+      )} µs): ${range(ratio, (x) => `${x.toFixed(2)}×`)}`,
+    )
     console.log('\n## Runs per second, 10-step workflow, worker processes on one Postgres (3 repetitions)\n')
     console.log('| workers (× 8 concurrent runs) | runs/s | × 1 worker |')
     console.log('|---|---:|---:|')
