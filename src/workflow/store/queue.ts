@@ -61,7 +61,7 @@ export function createQueue(b: QueueBackend): RunQueue {
       }
       if (await b.createInfo(info)) return { run: info, created: key ? key.bound : true }
       const existing = (await b.getInfo(runId)) ?? info
-      const created = key !== undefined && key.bound && existing.idempotencyKey === run.idempotencyKey
+      const created = key?.bound === true && existing.idempotencyKey === run.idempotencyKey
       return { run: existing, created }
     },
     getRun: (runId) => b.getInfo(runId),
