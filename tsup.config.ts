@@ -7,6 +7,7 @@ export default defineConfig({
     thread: 'src/worker/thread.ts',
     otel: 'src/otel/index.ts',
     cli: 'src/cli/main.ts',
+    postgres: 'src/postgres/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

@@ -232,6 +232,17 @@ function describeItemError(error: unknown): string {
   }
 }
 
+/** No run with this id is in the store (`client.result`, `cancel`, `retry`, `history`). */
+export class RunNotFoundError extends Error {
+  readonly _tag = 'RunNotFoundError' as const
+  override readonly name = 'RunNotFoundError' as const
+  readonly runId: string
+  constructor(runId: string) {
+    super(`No run "${runId}" in the store`)
+    this.runId = runId
+  }
+}
+
 /**
  * Every error class okflow defines, by tag: the one list (durable replay revives errors by it,
  * `OkflowError` is derived from it, tests check the exports against it). A new class is one
@@ -252,6 +263,7 @@ export const ERRORS = {
   StoreError,
   LeaseLostError,
   ItemFailedError,
+  RunNotFoundError,
 } as const
 
 /** Every error class okflow defines. */

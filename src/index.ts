@@ -57,6 +57,7 @@ export {
   QueueFullError,
   ReplayMismatchError,
   RunLockedError,
+  RunNotFoundError,
   StoreError,
   type StoreOperation,
   TaskFailedError,
@@ -96,6 +97,29 @@ export {
   type TextStream,
 } from './progress/index.js'
 export { type HtmlReportOptions, renderHtmlReport } from './report/index.js'
+// Registered workflows, clients and workers over a run store (store v2).
+export {
+  type Client,
+  type ClientOptions,
+  createClient,
+  createWorker,
+  defineWorkflow,
+  type RegisteredBody,
+  type RegisteredWorkflow,
+  type ResultOptions,
+  type ResultWaitError,
+  type RunId,
+  type ShutdownSignalOptions,
+  type StartedRun,
+  type StartOptions,
+  shutdownSignal,
+  type Worker,
+  type WorkerMetrics,
+  type WorkerOptions,
+  type WorkflowInput,
+  type WorkflowOutput,
+  type WorkflowRunError,
+} from './runs/index.js'
 export type {
   AnyInput,
   ErrOf,

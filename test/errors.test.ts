@@ -12,6 +12,7 @@ import {
   QueueFullError,
   ReplayMismatchError,
   RunLockedError,
+  RunNotFoundError,
   StoreError,
   TaskFailedError,
   TimeoutError,
@@ -35,6 +36,7 @@ const describeError = (e: OkflowError): string =>
     .with({ _tag: 'StoreError' }, (x) => `store ${x.operation} ${x.runId}`)
     .with({ _tag: 'LeaseLostError' }, (x) => `lease of ${x.runId} lost at fence ${x.fence}`)
     .with({ _tag: 'ItemFailedError' }, (x) => `item ${x.index} failed`)
+    .with({ _tag: 'RunNotFoundError' }, (x) => `no run ${x.runId}`)
     .exhaustive()
 
 describe('errors', () => {
@@ -54,6 +56,7 @@ describe('errors', () => {
         new StoreError('append', 'r1', new Error('disk full')),
         new LeaseLostError('r1', 3),
         new ItemFailedError(4, 'nope'),
+        new RunNotFoundError('r9'),
       ].map(describeError),
     ).toEqual([
       'unexpected: boom',
@@ -69,6 +72,7 @@ describe('errors', () => {
       'store append r1',
       'lease of r1 lost at fence 3',
       'item 4 failed',
+      'no run r9',
     ])
   })
 

@@ -2,11 +2,18 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import * as main from '../../src/index.js'
+import * as postgres from '../../src/postgres/index.js'
 import * as worker from '../../src/worker/index.js'
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
 
 describe('README.md', () => {
+  it('mentions every runtime export of okflow/postgres', () => {
+    const names = Object.keys(postgres)
+    expect(names).toContain('postgresStore')
+    expect(names.filter((name) => !readme.includes(`\`${name}`))).toEqual([])
+  })
+
   it.each([
     ['okflow', Object.keys(main)],
     ['okflow/worker', Object.keys(worker)],

@@ -1,0 +1,209 @@
+/**
+ * The SQL of postgresStore, one statement per store call: a `{ query }` pool may run each call
+ * on a different connection, so nothing relies on a session or an explicit transaction. Every
+ * write that needs the lease checks `fence` and `owner` in the same statement.
+ *
+ * `$1` of every statement is the clock (ms since the epoch) or null for the server's clock, so
+ * lease expiry is judged by one clock (the database's) however many machines run workers.
+ */
+
+/** The schema version this code writes; `migrate` upgrades older ones and refuses newer. */
+export const SCHEMA_VERSION = 1
+
+const NOW = `coalesce($1::bigint, (extract(epoch from statement_timestamp()) * 1000)::bigint)`
+
+/** A schema name used unquoted-safe: letters, digits, underscores. */
+export const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/
+
+export function statements(schema: string) {
+  const s = `"${schema}"`
+  // json columns come back as text, parsed by the store: exact, whatever the driver does with json.
+  const cols = (t = '') =>
+    `${t}run_id, ${t}workflow, ${t}version, ${t}state, ${t}input::text AS input, ${t}idempotency_key, ${t}created_at, ${t}updated_at, ${t}claims, ${t}due_at, ${t}cancel_requested, ${t}reopen, ${t}owner, ${t}fence, ${t}lease_expires_at, ${t}error::text AS error`
+  const runCols = cols()
+  const event = (from: string, type: string, data = 'NULL') =>
+    `INSERT INTO ${s}.events (run_id, type, at, data) SELECT run_id, ${type}, ${NOW}, ${data} FROM ${from}`
+  return {
+    /**
+     * One query string, so the simple-query protocol runs it as one implicit transaction on one
+     * connection: the advisory lock (per schema) serialises concurrent migrations, and a failure
+     * rolls the whole upgrade back. Returns the schema version found afterwards.
+     */
+    migrate: `
+SELECT pg_advisory_xact_lock(hashtext('okflow.migrate.' || '${schema}'));
+CREATE SCHEMA IF NOT EXISTS ${s};
+CREATE TABLE IF NOT EXISTS ${s}.meta (key text PRIMARY KEY, value text NOT NULL);
+CREATE TABLE IF NOT EXISTS ${s}.runs (
+  run_id text PRIMARY KEY,
+  workflow text NOT NULL DEFAULT '',
+  version integer NOT NULL DEFAULT 0,
+  state text NOT NULL,
+  input json NOT NULL DEFAULT 'null',
+  idempotency_key text UNIQUE,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL,
+  claims integer NOT NULL DEFAULT 0,
+  due_at bigint,
+  cancel_requested boolean NOT NULL DEFAULT false,
+  reopen boolean NOT NULL DEFAULT false,
+  owner text,
+  fence bigint NOT NULL DEFAULT 0,
+  lease_expires_at bigint,
+  error json
+);
+CREATE INDEX IF NOT EXISTS runs_claimable ON ${s}.runs (workflow, (coalesce(due_at, created_at)))
+  WHERE state IN ('pending', 'sleeping', 'running');
+CREATE INDEX IF NOT EXISTS runs_created ON ${s}.runs (created_at DESC, run_id DESC);
+CREATE TABLE IF NOT EXISTS ${s}.steps (
+  run_id text NOT NULL REFERENCES ${s}.runs (run_id) ON DELETE CASCADE,
+  seq integer NOT NULL,
+  pos bigserial,
+  ok boolean NOT NULL,
+  record json NOT NULL,
+  written_at bigint NOT NULL,
+  fence bigint NOT NULL,
+  PRIMARY KEY (run_id, seq)
+);
+CREATE TABLE IF NOT EXISTS ${s}.events (
+  id bigserial PRIMARY KEY,
+  run_id text NOT NULL,
+  type text NOT NULL,
+  at bigint NOT NULL,
+  data json
+);
+CREATE INDEX IF NOT EXISTS events_run ON ${s}.events (run_id, id);
+INSERT INTO ${s}.meta (key, value) VALUES ('schema_version', '${SCHEMA_VERSION}')
+  ON CONFLICT (key) DO UPDATE SET value = greatest(${s}.meta.value::int, excluded.value::int)::text;
+SELECT value::int AS version FROM ${s}.meta WHERE key = 'schema_version';`,
+
+    // $2 run, $3 owner, $4 leaseMs. Inserts the run (a createWorkflow run has no registration)
+    // or takes its lease when free, released or expired; no row back → a live holder has it.
+    acquire: `
+INSERT INTO ${s}.runs AS r (run_id, state, created_at, updated_at, owner, fence, lease_expires_at)
+VALUES ($2, 'running', ${NOW}, ${NOW}, $3, 1, ${NOW} + $4)
+ON CONFLICT (run_id) DO UPDATE SET owner = $3, fence = r.fence + 1, lease_expires_at = ${NOW} + $4, updated_at = ${NOW}
+  WHERE r.owner IS NULL OR r.lease_expires_at <= ${NOW}
+RETURNING fence, lease_expires_at`,
+
+    // $2 run, $3 fence, $4 owner, $5 leaseMs
+    renew: `
+UPDATE ${s}.runs SET lease_expires_at = ${NOW} + $5
+WHERE run_id = $2 AND fence = $3 AND owner = $4
+RETURNING lease_expires_at`,
+
+    // $2 run, $3 fence, $4 owner
+    release: `
+UPDATE ${s}.runs SET owner = NULL, lease_expires_at = NULL, updated_at = ${NOW}
+WHERE run_id = $2 AND fence = $3 AND owner = $4`,
+
+    // Statements that do not read the clock number their parameters from $1.
+    // $1 run
+    load: `SELECT record::text AS record FROM ${s}.steps WHERE run_id = $1 ORDER BY pos`,
+
+    // $2 run, $3 fence, $4 owner, $5 seq[], $6 ok[], $7 record[]. FOR SHARE holds the run row
+    // until the insert commits: a takeover (fence + 1) waits for it, and an insert that comes
+    // after a takeover re-reads the row, finds another fence and inserts nothing.
+    append: `
+INSERT INTO ${s}.steps (run_id, seq, ok, record, written_at, fence)
+SELECT r.run_id, x.seq, x.ok, x.record, ${NOW}, r.fence
+FROM ${s}.runs r, unnest($5::int[], $6::boolean[], $7::json[]) AS x (seq, ok, record)
+WHERE r.run_id = $2 AND r.fence = $3 AND r.owner = $4
+FOR SHARE OF r`,
+
+    // $2 run, $3 fence, $4 owner. Removes the outcome and every record from the first failed
+    // step on, and clears the retry flag, only while the lease is held.
+    reopen: `
+WITH held AS (
+  UPDATE ${s}.runs SET reopen = false, updated_at = ${NOW}
+  WHERE run_id = $2 AND fence = $3 AND owner = $4 RETURNING run_id
+), failed AS (
+  SELECT min(seq) AS seq FROM ${s}.steps WHERE run_id = $2 AND seq >= 0 AND NOT ok
+), gone AS (
+  DELETE FROM ${s}.steps st USING held
+  WHERE st.run_id = held.run_id AND (st.seq < 0 OR st.seq >= (SELECT seq FROM failed))
+  RETURNING 1
+), ev AS (${event('held', "'reopened'")})
+SELECT count(*)::int AS held FROM held`,
+
+    // $2 run, $3 workflow, $4 version, $5 input, $6 idempotencyKey
+    createRun: `
+WITH ins AS (
+  INSERT INTO ${s}.runs (run_id, workflow, version, state, input, idempotency_key, created_at, updated_at)
+  VALUES ($2, $3, $4, 'pending', $5::json, $6, ${NOW}, ${NOW})
+  ON CONFLICT DO NOTHING
+  RETURNING ${runCols}
+), ev AS (${event('ins', "'created'")})
+SELECT * FROM ins`,
+
+    // $1 run, $2 idempotencyKey: the run that kept a create from inserting (the key wins).
+    existing: `
+SELECT ${runCols} FROM ${s}.runs WHERE run_id = $1 OR idempotency_key = $2
+ORDER BY (idempotency_key IS NOT DISTINCT FROM $2) DESC LIMIT 1`,
+
+    // $1 run
+    getRun: `SELECT ${runCols} FROM ${s}.runs WHERE run_id = $1`,
+
+    // $1 workflow, $2 state, $3 limit
+    listRuns: `
+SELECT ${runCols} FROM ${s}.runs
+WHERE ($1::text IS NULL OR workflow = $1) AND ($2::text IS NULL OR state = $2)
+ORDER BY created_at DESC, run_id DESC
+LIMIT $3`,
+
+    // $2 workflows[], $3 owner, $4 leaseMs, $5 limit
+    claim: `
+WITH c AS (
+  SELECT run_id FROM ${s}.runs
+  WHERE workflow = ANY ($2::text[]) AND state IN ('pending', 'sleeping', 'running')
+    AND (owner IS NULL OR lease_expires_at <= ${NOW})
+    AND (state = 'running' OR coalesce(due_at, created_at) <= ${NOW})
+  ORDER BY coalesce(due_at, created_at), run_id
+  LIMIT $5
+  FOR UPDATE SKIP LOCKED
+), u AS (
+  UPDATE ${s}.runs r SET owner = $3, fence = r.fence + 1, lease_expires_at = ${NOW} + $4, state = 'running',
+    claims = r.claims + 1, due_at = NULL, updated_at = ${NOW}
+  FROM c WHERE r.run_id = c.run_id
+  RETURNING ${cols('r.')}
+), ev AS (${event('u', "'claimed'", "json_build_object('owner', owner, 'fence', fence)")})
+SELECT * FROM u`,
+
+    // $2 run, $3 fence, $4 owner, $5 state, $6 dueAt, $7 error (json). Any state but running
+    // gives the lease up.
+    setState: `
+WITH u AS (
+  UPDATE ${s}.runs SET state = $5, due_at = $6, error = $7::json, updated_at = ${NOW},
+    owner = CASE WHEN $5 = 'running' THEN owner END,
+    lease_expires_at = CASE WHEN $5 = 'running' THEN lease_expires_at END
+  WHERE run_id = $2 AND fence = $3 AND owner = $4
+  RETURNING run_id, state
+), ev AS (${event('u', 'state', '$7::json')})
+SELECT count(*)::int AS held FROM u`,
+
+    // $2 run. A pending or sleeping run nobody holds ends at once; a held one is flagged.
+    requestCancel: `
+WITH u AS (
+  UPDATE ${s}.runs SET cancel_requested = true, updated_at = ${NOW},
+    state = CASE WHEN state IN ('pending', 'sleeping') AND (owner IS NULL OR lease_expires_at <= ${NOW})
+      THEN 'cancelled' ELSE state END
+  WHERE run_id = $2 AND state IN ('pending', 'sleeping', 'running')
+  RETURNING ${runCols}
+), ev AS (${event('u', "'cancel requested'")})
+SELECT * FROM u`,
+
+    // $2 run
+    requeue: `
+WITH u AS (
+  UPDATE ${s}.runs SET state = 'pending', due_at = NULL, error = NULL, cancel_requested = false, reopen = true,
+    updated_at = ${NOW}
+  WHERE run_id = $2 AND state IN ('failed', 'cancelled')
+  RETURNING ${runCols}
+), ev AS (${event('u', "'requeued'")})
+SELECT * FROM u`,
+
+    // $1 run
+    events: `SELECT type, at, data::text AS data FROM ${s}.events WHERE run_id = $1 ORDER BY id`,
+  }
+}
+
+export type Statements = ReturnType<typeof statements>

@@ -1,0 +1,20 @@
+export {
+  type Client,
+  type ClientOptions,
+  createClient,
+  type ResultOptions,
+  type ResultWaitError,
+  type RunId,
+  type StartedRun,
+  type StartOptions,
+} from './client.js'
+export {
+  defineWorkflow,
+  type RegisteredBody,
+  type RegisteredWorkflow,
+  type WorkflowInput,
+  type WorkflowOutput,
+  type WorkflowRunError,
+} from './define.js'
+export { type ShutdownSignalOptions, shutdownSignal } from './shutdown.js'
+export { createWorker, type Worker, type WorkerMetrics, type WorkerOptions } from './worker.js'
