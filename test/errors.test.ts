@@ -2,10 +2,13 @@ import { match } from 'ts-pattern'
 import { describe, expect, it } from 'vitest'
 import {
   AllFailedError,
+  BulkheadRejectedError,
   CancelledError,
+  CircuitOpenError,
   InvalidOptionsError,
   type OkflowError,
   QueueFullError,
+  RateLimitedError,
   ReplayMismatchError,
   RunLockedError,
   StoreError,
@@ -29,6 +32,9 @@ const describeError = (e: OkflowError): string =>
     .with({ _tag: 'ReplayMismatchError' }, (x) => `replay ${x.position}: ${x.expected} != ${x.actual}`)
     .with({ _tag: 'RunLockedError' }, (x) => `locked ${x.runId} by ${x.pid}`)
     .with({ _tag: 'StoreError' }, (x) => `store ${x.operation} ${x.runId}`)
+    .with({ _tag: 'CircuitOpenError' }, (x) => `open for ${x.retryAfterMs}`)
+    .with({ _tag: 'BulkheadRejectedError' }, (x) => `bulkhead ${x.concurrency}+${x.queue}`)
+    .with({ _tag: 'RateLimitedError' }, (x) => `limited for ${x.retryAfterMs}`)
     .exhaustive()
 
 describe('errors', () => {
@@ -46,6 +52,9 @@ describe('errors', () => {
         new ReplayMismatchError('r1', 2, 'charge', 'refund'),
         new RunLockedError('r1', 42),
         new StoreError('append', 'r1', new Error('disk full')),
+        new CircuitOpenError(250),
+        new BulkheadRejectedError(4, 10),
+        new RateLimitedError(100),
       ].map(describeError),
     ).toEqual([
       'unexpected: boom',
@@ -59,6 +68,9 @@ describe('errors', () => {
       'replay 2: charge != refund',
       'locked r1 by 42',
       'store append r1',
+      'open for 250',
+      'bulkhead 4+10',
+      'limited for 100',
     ])
   })
 
