@@ -73,9 +73,15 @@ export interface Policy<X = never, U = never, W = never> {
   ): (...args: [...A, C]) => ResultAsync<OkOf<R> | U, PolicyError<ErrOf<R>, X, W>>
 }
 
-/** Any policy (a constraint). */
-// biome-ignore lint/suspicious/noExplicitAny: a constraint that must accept every Policy<X, U, W>
-export type AnyPolicy = Policy<any, any, any>
+/**
+ * Any policy (a constraint). Structural, not `Policy<any, any, any>`: `W` sits in an `Exclude`,
+ * which makes it invariant, and `any` is not assignable to a `never` there.
+ */
+export interface AnyPolicy {
+  readonly '~types'?: { readonly adds: unknown; readonly ok: unknown; readonly handles: unknown } | undefined
+  readonly invalid: InvalidOptionsError | undefined
+  execute(...args: never[]): unknown
+}
 
 /** What a policy type carries: errors it adds, ok values it adds, errors it handles. */
 type TypesOf<P> = NonNullable<P extends { readonly '~types'?: infer T } ? T : never>
