@@ -2,7 +2,7 @@ import { err } from 'neverthrow'
 import { BulkheadRejectedError, type InvalidOptionsError } from '../errors.js'
 import { cancelledBy, onAbort } from '../internal/abort.js'
 import { checkConcurrency, checkInteger, firstError } from '../internal/options.js'
-import { BasePolicy, checkOptionsObject, type Done, type Layer, type Next, type Policy } from './executor.js'
+import { BasePolicy, checking, checkOptionsObject, type Done, type Layer, type Next, type Policy } from './executor.js'
 
 /** Options of `bulkhead`. */
 export interface BulkheadOptions {
@@ -37,7 +37,7 @@ export interface Bulkhead extends Policy<BulkheadRejectedError> {
  * Bad options: `invalid` holds the InvalidOptionsError and every `execute` returns it.
  */
 export function bulkhead(options: BulkheadOptions): Bulkhead {
-  const bad = checkBulkheadOptions(options)
+  const bad = checking(options, () => checkBulkheadOptions(options))
   const layer = new BulkheadLayer(bad ? 1 : options.concurrency, bad ? 0 : (options.queue ?? 0))
   const policy = new BasePolicy<BulkheadRejectedError>([layer], bad) as BasePolicy<BulkheadRejectedError> & Bulkhead
   policy.metrics = () => ({ active: layer.active, queued: layer.waiting.size, rejected: layer.rejected })

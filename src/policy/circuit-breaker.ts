@@ -2,7 +2,7 @@ import { err, type Result } from 'neverthrow'
 import { BulkheadRejectedError, CircuitOpenError, InvalidOptionsError, RateLimitedError } from '../errors.js'
 import { checkFunction, checkInteger, checkMs, firstError, MAX_TIMER_MS } from '../internal/options.js'
 import { fromThrow } from '../internal/start.js'
-import { BasePolicy, checkOptionsObject, type Done, type Layer, type Next, type Policy } from './executor.js'
+import { BasePolicy, checking, checkOptionsObject, type Done, type Layer, type Next, type Policy } from './executor.js'
 
 /** `closed`: calls pass. `open`: calls are refused. `half-open`: a few trial calls decide. */
 export type BreakerState = 'closed' | 'open' | 'half-open'
@@ -137,7 +137,7 @@ const isRefusal = (e: unknown): boolean =>
  * `execute` returns it.
  */
 export function circuitBreaker(options: CircuitBreakerOptions): CircuitBreaker {
-  const bad = checkBreakerOptions(options)
+  const bad = checking(options, () => checkBreakerOptions(options))
   const layer = new BreakerLayer(bad ? { threshold: 1, halfOpenAfterMs: 0 } : options)
   const policy = new BasePolicy<CircuitOpenError>([layer], bad) as BasePolicy<CircuitOpenError> & CircuitBreaker
   policy.state = () => layer.current(Date.now()).state

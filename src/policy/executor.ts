@@ -132,9 +132,7 @@ function withSignal<C extends TaskContext>(ctx: C, signal: AbortSignal): C {
 }
 
 function checkExecuteOptions(opts: unknown): InvalidOptionsError | undefined {
-  if (opts === undefined) return undefined
-  if (typeof opts !== 'object' || opts === null) return new InvalidOptionsError('options', opts, 'an object')
-  return checkSignal('signal', (opts as ExecuteOptions).signal)
+  return checking(opts, () => checkOptionsObject(opts, true) ?? checkSignal('signal', (opts as ExecuteOptions)?.signal))
 }
 
 /** True for a policy made by this library (what step options accept). */
@@ -187,6 +185,18 @@ function runTask(task: PolicyTask, signal: AbortSignal | undefined, context: obj
   const ctx: TaskContext = signal === undefined ? new LazyContext() : { signal }
   if (context) Object.assign(ctx, context)
   start(task as AnyInput, ctx, done)
+}
+
+/**
+ * Runs an options check; options whose very reading throws (a throwing getter, a hostile Proxy)
+ * are bad options too, not a throw out of a constructor.
+ */
+export function checking(opts: unknown, check: () => InvalidOptionsError | undefined): InvalidOptionsError | undefined {
+  try {
+    return check()
+  } catch {
+    return new InvalidOptionsError('options', opts, 'an options object whose fields can be read')
+  }
 }
 
 /** Options must be an object (`undefined` is fine when every option has a default). */

@@ -3,7 +3,7 @@ import { LazyContext } from '../internal/abort.js'
 import { checkFunction, firstError } from '../internal/options.js'
 import { fromThrow, start } from '../internal/start.js'
 import type { ErrOf, OkOf, ResultLike, ResultPromiseLike, TaskContext } from '../types.js'
-import { BasePolicy, checkOptionsObject, type Done, type Layer, type Next, type Policy } from './executor.js'
+import { BasePolicy, checking, checkOptionsObject, type Done, type Layer, type Next, type Policy } from './executor.js'
 
 /** What a fallback returns: any Result form (its ok value replaces the failed call's). */
 export type FallbackReturn = ResultLike | ResultPromiseLike
@@ -37,10 +37,11 @@ export const fallback: Fallback = (
   onError: OnError,
   opts?: { when?: ((error: unknown) => boolean) | undefined },
 ): never => {
-  const bad: InvalidOptionsError | undefined = firstError(
-    checkFunction('onError', onError, false),
-    checkOptionsObject(opts, true),
-    opts === undefined || (typeof opts === 'object' && opts !== null) ? checkFunction('when', opts?.when) : undefined,
+  const bad: InvalidOptionsError | undefined = checking(opts, () =>
+    firstError(
+      checkFunction('onError', onError, false),
+      checkOptionsObject(opts, true) ?? checkFunction('when', opts?.when),
+    ),
   )
   return new BasePolicy([new FallbackLayer(onError, bad ? undefined : opts?.when)], bad) as never
 }

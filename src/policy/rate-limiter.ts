@@ -2,7 +2,7 @@ import { err } from 'neverthrow'
 import { InvalidOptionsError, RateLimitedError } from '../errors.js'
 import { cancelledBy, onAbort } from '../internal/abort.js'
 import { checkInteger, checkMs, firstError, MAX_TIMER_MS } from '../internal/options.js'
-import { BasePolicy, checkOptionsObject, type Done, type Layer, type Next, type Policy } from './executor.js'
+import { BasePolicy, checking, checkOptionsObject, type Done, type Layer, type Next, type Policy } from './executor.js'
 
 /** Options of `rateLimiter`. */
 export interface RateLimiterOptions {
@@ -33,7 +33,7 @@ export interface RateLimiter extends Policy<RateLimitedError> {
  * Bad options: `invalid` holds the InvalidOptionsError and every `execute` returns it.
  */
 export function rateLimiter(options: RateLimiterOptions): RateLimiter {
-  const bad = checkLimiterOptions(options)
+  const bad = checking(options, () => checkLimiterOptions(options))
   const layer = bad
     ? new LimiterLayer(1, 1, 0)
     : new LimiterLayer(options.tokens, options.intervalMs, options.maxWaitMs ?? 0)

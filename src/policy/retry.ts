@@ -2,7 +2,7 @@ import { err } from 'neverthrow'
 import { type Backoff, backoffDelay, checkRetryOptions } from '../combinators/retry.js'
 import { cancelledBy, onAbort } from '../internal/abort.js'
 import { fromThrow } from '../internal/start.js'
-import { BasePolicy, type Done, type Layer, type Next, type Policy } from './executor.js'
+import { BasePolicy, checking, type Done, type Layer, type Next, type Policy } from './executor.js'
 
 /** Options of `retryPolicy`: those of `retry`, minus `signal` and `timeoutMs` (use `timeoutPolicy`). */
 export interface RetryPolicyOptions {
@@ -25,7 +25,7 @@ export interface RetryPolicyOptions {
  * Bad options: `invalid` holds the InvalidOptionsError and every `execute` returns it.
  */
 export function retryPolicy(options: RetryPolicyOptions): Policy {
-  const bad = checkRetryOptions(options)
+  const bad = checking(options, () => checkRetryOptions(options))
   return new BasePolicy(bad ? [] : [new RetryLayer(options)], bad)
 }
 
