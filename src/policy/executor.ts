@@ -167,6 +167,18 @@ export function runPolicy(
   })
 }
 
+/**
+ * `fn` as a task that runs through `p`: what a workflow step with `{ policy }` starts. The task's
+ * context (e.g. a step's `attempt`) is passed on, with the policy's signal.
+ */
+export function throughPolicy(p: BasePolicy<unknown, unknown, unknown>, fn: PolicyTask) {
+  return (ctx: TaskContext): Promise<Result<unknown, unknown>> =>
+    new Promise((resolve) => {
+      const { signal, ...context } = ctx
+      runPolicy(p.layers, fn, signal, context, resolve)
+    })
+}
+
 function runChain(
   layers: readonly Layer[],
   i: number,

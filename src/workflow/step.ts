@@ -7,6 +7,15 @@ import { InvalidOptionsError, ReplayMismatchError } from '../errors.js'
 import { checkInteger, checkMs, firstError } from '../internal/options.js'
 import { runOne, runOnePromise } from '../internal/run.js'
 import { sleep } from '../internal/sleep.js'
+import {
+  type AnyPolicy,
+  isPolicy,
+  type PolicyAdds,
+  type PolicyError,
+  type PolicyHandles,
+  type PolicyOk,
+  throughPolicy,
+} from '../policy/executor.js'
 import type {
   AnyInput,
   ErrOf,
@@ -54,6 +63,11 @@ export interface OffloadStepOptions extends Omit<RunTaskOptions, 'signal'> {
  * deps declare (`E`), so the workflow's inferred error union stays true.
  */
 export interface Step<E> {
+  /** A step whose attempts run through `opts.policy`: its errors and a fallback's values are added. */
+  <F extends StepFn, P extends AnyPolicy>(
+    fn: F,
+    opts: StepOptions<E> & { policy: P },
+  ): Promise<Checked<PolicyError<ErrOf<F>, PolicyAdds<P>, PolicyHandles<P>>, E, OkOf<F> | PolicyOk<P>>>
   /** Runs `fn` as a named step and resolves to its ok value; its err ends the workflow. */
   <F extends StepFn>(fn: F, opts?: StepOptions<E>): Promise<Checked<ErrOf<F>, E, OkOf<F>>>
   /** `step(fn, { timeoutMs: ms, name })`. */
@@ -152,7 +166,12 @@ export function makeStep<E>(run: Run): Step<E> {
         : firstError(
             checkMs('timeoutMs', opts.timeoutMs),
             opts.retry ? checkRetryOptions(opts.retry, 'retry.') : undefined,
+            opts.policy === undefined || isPolicy(opts.policy)
+              ? opts.policy?.invalid
+              : new InvalidOptionsError('policy', opts.policy, 'a policy (circuitBreaker, bulkhead, policy(…)…)'),
           )
+    // Each attempt goes through the policy; retry and timeout stay outside it.
+    if (opts.policy && !bad) fn = throughPolicy(opts.policy as never, fn as never) as StepFn
     return exec(
       name,
       'step',

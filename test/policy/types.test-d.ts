@@ -7,6 +7,7 @@ import {
   type CircuitBreaker,
   CircuitOpenError,
   circuitBreaker,
+  createWorkflow,
   fallback,
   type InvalidOptionsError,
   type ItemContext,
@@ -18,8 +19,11 @@ import {
   retryPolicy,
   type TimeoutError,
   timeoutPolicy,
+  type UndeclaredStepError,
   type UnexpectedError,
 } from '../../src/index.js'
+
+type Parts<R> = R extends ResultAsync<infer T, infer E> ? { ok: T; err: E } : never
 
 type Receipt = { id: string }
 type Declined = { _tag: 'Declined' }
@@ -112,5 +116,40 @@ describe('policy types', () => {
     const bad = circuitBreaker({ threshold: -1, halfOpenAfterMs: 1 })
     expectTypeOf(bad.invalid).toEqualTypeOf<InvalidOptionsError | undefined>()
     expectTypeOf(bad.execute(lookup)).toEqualTypeOf<ResultAsync<number, 'missing' | CircuitOpenError | Lib>>()
+  })
+})
+
+describe('policy as a workflow step option', () => {
+  it('a policy listed in the deps declares its errors; the step keeps the task’s ok type', () => {
+    const payments = policy(breaker, limiter)
+    const wf = createWorkflow({ charge, payments })
+    const r = wf(async (step, deps) => {
+      const receipt = await step(({ signal }) => deps.charge(signal), { name: 'charge', policy: deps.payments })
+      expectTypeOf(receipt).toEqualTypeOf<Receipt>()
+      return receipt
+    })
+    type E = Parts<typeof r>['err']
+    expectTypeOf<CircuitOpenError>().toExtend<E>()
+    expectTypeOf<BulkheadRejectedError>().toExtend<E>()
+    expectTypeOf<Declined>().toExtend<E>()
+  })
+
+  it('a policy whose errors the deps do not declare makes the step’s type say so', () => {
+    const wf = createWorkflow({ charge })
+    void wf(async (step, deps) => {
+      const v = await step(({ signal }) => deps.charge(signal), { policy: breaker })
+      expectTypeOf(v).toEqualTypeOf<UndeclaredStepError<CircuitOpenError>>()
+      return 1
+    })
+  })
+
+  it('a fallback’s value joins the step’s ok type', () => {
+    const cached = fallback(() => ok({ id: 'cached' as const }))
+    const wf = createWorkflow({ charge, cached })
+    void wf(async (step, deps) => {
+      const v = await step(({ signal }) => deps.charge(signal), { policy: deps.cached })
+      expectTypeOf(v).toEqualTypeOf<Receipt | { id: 'cached' }>()
+      return v
+    })
   })
 })
