@@ -40,7 +40,7 @@ export function bulkhead(options: BulkheadOptions): Bulkhead {
   const bad = checking(options, () => checkBulkheadOptions(options))
   const layer = new BulkheadLayer(bad ? 1 : options.concurrency, bad ? 0 : (options.queue ?? 0))
   const policy = new BasePolicy<BulkheadRejectedError>([layer], bad) as BasePolicy<BulkheadRejectedError> & Bulkhead
-  policy.metrics = () => ({ active: layer.active, queued: layer.waiting.size, rejected: layer.rejected })
+  policy.metrics = () => ({ active: layer.active, queued: layer.queued, rejected: layer.rejected })
   return policy
 }
 
@@ -60,14 +60,18 @@ interface Waiting {
   readonly signal: AbortSignal | undefined
   readonly done: Done
   readonly next: Next
-  readonly detach: (() => void) | undefined
+  detach: (() => void) | undefined
+  /** Left the queue (its caller aborted): skipped when its turn comes. */
+  gone: boolean
 }
 
 class BulkheadLayer implements Layer {
   active = 0
   rejected = 0
-  /** Waiting calls in arrival order (a Set: an aborted one leaves in O(1)). */
-  readonly waiting = new Set<Waiting>()
+  /** Calls waiting now (the queue holds them in arrival order, plus gone ones not yet skipped). */
+  queued = 0
+  private queueItems: Waiting[] = []
+  private head = 0
   private draining = false
 
   constructor(
@@ -77,19 +81,21 @@ class BulkheadLayer implements Layer {
 
   run(signal: AbortSignal | undefined, done: Done, next: Next): void {
     if (this.active < this.concurrency) return this.start(signal, done, next)
-    if (this.waiting.size >= this.queue) {
+    if (this.queued >= this.queue) {
       this.rejected++
       return done(err(new BulkheadRejectedError(this.concurrency, this.queue)))
     }
-    let w: Waiting
-    const detach = signal
-      ? onAbort(signal, () => {
-          this.waiting.delete(w)
-          done(err(cancelledBy(signal)))
-        })
-      : undefined
-    w = { signal, done, next, detach }
-    this.waiting.add(w)
+    const w: Waiting = { signal, done, next, detach: undefined, gone: false }
+    if (signal) {
+      // Leaves at once: its place counts as free now; the entry is skipped when reached.
+      w.detach = onAbort(signal, () => {
+        w.gone = true
+        this.queued--
+        done(err(cancelledBy(signal)))
+      })
+    }
+    this.queueItems.push(w)
+    this.queued++
   }
 
   private start(signal: AbortSignal | undefined, done: Done, next: Next): void {
@@ -105,11 +111,21 @@ class BulkheadLayer implements Layer {
   private drain(): void {
     if (this.draining) return
     this.draining = true
-    while (this.active < this.concurrency && this.waiting.size > 0) {
-      const w = this.waiting.values().next().value as Waiting
-      this.waiting.delete(w)
+    const items = this.queueItems
+    while (this.active < this.concurrency && this.head < items.length) {
+      const w = items[this.head] as Waiting
+      items[this.head++] = undefined as never
+      if (w.gone) continue
+      this.queued--
       w.detach?.()
       this.start(w.signal, w.done, w.next)
+    }
+    if (this.head === items.length) {
+      items.length = 0
+      this.head = 0
+    } else if (this.head > 1024 && this.head * 2 > items.length) {
+      this.queueItems = items.slice(this.head)
+      this.head = 0
     }
     this.draining = false
   }

@@ -140,7 +140,7 @@ export function circuitBreaker(options: CircuitBreakerOptions): CircuitBreaker {
   const bad = checking(options, () => checkBreakerOptions(options))
   const layer = new BreakerLayer(bad ? { threshold: 1, halfOpenAfterMs: 0 } : options)
   const policy = new BasePolicy<CircuitOpenError>([layer], bad) as BasePolicy<CircuitOpenError> & CircuitBreaker
-  policy.state = () => layer.current(Date.now()).state
+  policy.state = () => layer.current().state
   policy.metrics = () => layer.metrics()
   return policy
 }
@@ -209,9 +209,9 @@ class BreakerLayer implements Layer {
 
   run(signal: AbortSignal | undefined, done: Done, next: Next): void {
     this.calls++
-    const now = Date.now()
-    const s = this.current(now)
+    const s = this.current()
     if (s.state === 'open') {
+      const now = Date.now()
       this.rejected++
       return done(err(new CircuitOpenError(Math.max(0, Math.ceil(s.openedAt + this.halfOpenAfterMs - now)))))
     }
@@ -228,19 +228,20 @@ class BreakerLayer implements Layer {
   }
 
   /** The snapshot now: an open breaker whose time is up becomes half-open here. */
-  current(now: number): BreakerSnapshot {
+  current(): BreakerSnapshot {
     let s = this.store.get() ?? INITIAL
-    if (s.state === 'open' && now - s.openedAt >= this.halfOpenAfterMs) {
+    // The clock is read only when open: the closed path is the hot one.
+    if (s.state === 'open' && Date.now() - s.openedAt >= this.halfOpenAfterMs) {
       s = { ...s, state: 'half-open', trials: 0, trialSuccesses: 0 }
       this.store.set(s)
     }
-    this.observe(s.state, now)
+    if (s.state !== this.seen) this.observe(s.state)
     return s
   }
 
   metrics(): BreakerMetrics {
     const { calls, successes, failures, ignored, rejected, cancelled } = this
-    return { state: this.current(Date.now()).state, calls, successes, failures, ignored, rejected, cancelled }
+    return { state: this.current().state, calls, successes, failures, ignored, rejected, cancelled }
   }
 
   private record(
@@ -249,11 +250,10 @@ class BreakerLayer implements Layer {
     openings: number,
     signal: AbortSignal | undefined,
   ): Result<unknown, unknown> {
-    const now = Date.now()
     if (signal?.aborted) {
       // The caller stopped waiting: the call says nothing about the service. A trial frees its place.
       this.cancelled++
-      const s = this.current(now)
+      const s = this.current()
       if (trial && s.state === 'half-open' && s.openings === openings) this.write({ ...s, trials: s.trials - 1 })
       return r
     }
@@ -269,12 +269,12 @@ class BreakerLayer implements Layer {
     if (r.isOk()) this.successes++
     else if (failure) this.failures++
     else this.ignored++
-    const s = this.current(now)
+    const s = this.current()
     // A late result from an earlier period (before the breaker last opened) decides nothing now.
     if (s.openings !== openings) return r
     if (trial) {
       if (s.state !== 'half-open') return r
-      if (failure) this.open(s, now)
+      if (failure) this.open(s)
       else if (s.trialSuccesses + 1 >= this.halfOpenCalls) this.write({ ...INITIAL, openings: s.openings })
       else this.write({ ...s, trialSuccesses: s.trialSuccesses + 1 })
       return r
@@ -283,31 +283,30 @@ class BreakerLayer implements Layer {
     if (this.bucketMs === undefined) {
       if (!failure) {
         if (s.failures !== 0) this.write({ ...s, failures: 0 })
-      } else if (s.failures + 1 >= this.threshold) this.open(s, now)
+      } else if (s.failures + 1 >= this.threshold) this.open(s)
       else this.write({ ...s, failures: s.failures + 1 })
       return r
     }
-    const window = addToWindow(s.window, Math.floor(now / this.bucketMs), failure)
-    if (failure && tripped(window, this.threshold, this.minimumCalls)) this.open(s, now)
+    const window = addToWindow(s.window, Math.floor(Date.now() / this.bucketMs), failure)
+    if (failure && tripped(window, this.threshold, this.minimumCalls)) this.open(s)
     else this.write({ ...s, window })
     return r
   }
 
-  private open(s: BreakerSnapshot, now: number): void {
-    this.write({ ...INITIAL, state: 'open', openedAt: now, openings: s.openings + 1 })
+  private open(s: BreakerSnapshot): void {
+    this.write({ ...INITIAL, state: 'open', openedAt: Date.now(), openings: s.openings + 1 })
   }
 
   private write(s: BreakerSnapshot): void {
     this.store.set(s)
-    this.observe(s.state, Date.now())
+    if (s.state !== this.seen) this.observe(s.state)
   }
 
-  private observe(state: BreakerState, at: number): void {
-    if (state === this.seen) return
+  private observe(state: BreakerState): void {
     const from = this.seen
     this.seen = state
     try {
-      this.onStateChange?.({ from, to: state, at })
+      this.onStateChange?.({ from, to: state, at: Date.now() })
     } catch {
       // A monitoring callback must not change the outcome of a call.
     }

@@ -1,7 +1,7 @@
 import { err, type Result, ResultAsync } from 'neverthrow'
 import { type CancelledError, InvalidOptionsError, type UnexpectedError } from '../errors.js'
-import { cancelledBy, LazyContext, onAbort } from '../internal/abort.js'
-import { checkFunction, checkSignal, firstError } from '../internal/options.js'
+import { cancelledBy, onAbort } from '../internal/abort.js'
+import { checkFunction, checkSignal } from '../internal/options.js'
 import { start } from '../internal/start.js'
 import type { AnyInput, ErrOf, OkOf, ResultLike, ResultPromiseLike, TaskContext } from '../types.js'
 
@@ -106,7 +106,10 @@ export class BasePolicy<X = never, U = never, W = never> implements Policy<X, U,
 
   execute<F extends PolicyTask>(task: F, opts?: ExecuteOptions): ResultAsync<OkOf<F> | U, PolicyError<ErrOf<F>, X, W>> {
     type Out = Result<OkOf<F> | U, PolicyError<ErrOf<F>, X, W>>
-    const bad = this.invalid ?? firstError(checkFunction('task', task, false), checkExecuteOptions(opts))
+    const bad =
+      this.invalid ??
+      (typeof task !== 'function' ? checkFunction('task', task, false) : undefined) ??
+      (opts === undefined ? undefined : checkExecuteOptions(opts))
     if (bad) return new ResultAsync(Promise.resolve(err(bad)))
     return new ResultAsync(
       new Promise<Out>((resolve) => runPolicy(this.layers, task, opts?.signal, undefined, resolve as Done)),
@@ -192,9 +195,23 @@ function runChain(
   layer.run(signal, done, (s, d) => runChain(layers, i + 1, task, s, context, d))
 }
 
+/**
+ * The context of a task that nothing will ever abort (no caller signal and no timeout inside):
+ * its signal is made only if the task reads it. Unlike LazyContext it need not be abortable, so
+ * `signal` can be a prototype getter: about 15 times cheaper to make than LazyContext's own
+ * accessor, which was a fifth of the cost of a call. `({ signal }) =>` and `ctx.signal` read it;
+ * only a spread (`{ ...ctx }`) does not copy it.
+ */
+export class QuietContext implements TaskContext {
+  #signal: AbortSignal | undefined
+  get signal(): AbortSignal {
+    this.#signal ??= new AbortController().signal
+    return this.#signal
+  }
+}
+
 function runTask(task: PolicyTask, signal: AbortSignal | undefined, context: object | undefined, done: Done): void {
-  // Without a signal the task gets a lazy one: no AbortController unless it reads `signal`.
-  const ctx: TaskContext = signal === undefined ? new LazyContext() : { signal }
+  const ctx: TaskContext = signal === undefined ? new QuietContext() : { signal }
   if (context) Object.assign(ctx, context)
   start(task as AnyInput, ctx, done)
 }

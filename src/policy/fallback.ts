@@ -1,9 +1,17 @@
 import type { InvalidOptionsError } from '../errors.js'
-import { LazyContext } from '../internal/abort.js'
 import { checkFunction, firstError } from '../internal/options.js'
 import { fromThrow, start } from '../internal/start.js'
 import type { ErrOf, OkOf, ResultLike, ResultPromiseLike, TaskContext } from '../types.js'
-import { BasePolicy, checking, checkOptionsObject, type Done, type Layer, type Next, type Policy } from './executor.js'
+import {
+  BasePolicy,
+  checking,
+  checkOptionsObject,
+  type Done,
+  type Layer,
+  type Next,
+  type Policy,
+  QuietContext,
+} from './executor.js'
 
 /** What a fallback returns: any Result form (its ok value replaces the failed call's). */
 export type FallbackReturn = ResultLike | ResultPromiseLike
@@ -63,7 +71,7 @@ class FallbackLayer implements Layer {
       } catch (e) {
         return done(fromThrow(e))
       }
-      const ctx: TaskContext = signal === undefined ? new LazyContext() : { signal }
+      const ctx: TaskContext = signal === undefined ? new QuietContext() : { signal }
       start((c: TaskContext) => this.onError(error, c), ctx, done)
     })
   }
