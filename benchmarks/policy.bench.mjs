@@ -3,7 +3,7 @@
 // `capacity` option). Each case runs the same task; the baseline calls it with no policy.
 // Both sequential calls (the policy's own cost) and bursts through a bulkhead that has to queue.
 import { BulkheadPolicy, ConsecutiveBreaker, circuitBreaker as cockatielBreaker, handleAll, wrap } from 'cockatiel'
-import { ok } from 'neverthrow'
+import { ok, ResultAsync } from 'neverthrow'
 import Opossum from 'opossum'
 import { bulkhead, circuitBreaker, policy } from '../dist/index.js'
 import { compare } from './harness.mjs'
@@ -37,6 +37,11 @@ await compare(
   'breaker + bulkhead, one call at a time (ms per call)',
   [
     { name: 'no policy (baseline)', fn: async () => check((await okTask())._unsafeUnwrap()) },
+    // The floor of any API that returns a ResultAsync: a new promise, wrapped, awaited as a thenable.
+    {
+      name: 'ResultAsync around the task, no policy',
+      fn: async () => check((await new ResultAsync(new Promise((r) => okTask().then(r))))._unsafeUnwrap()),
+    },
     { name: 'okflow', fn: async () => check((await okflow.execute(okTask))._unsafeUnwrap()) },
     { name: 'cockatiel 3', fn: async () => check(await cockatiel.execute(rawTask)) },
     { name: 'opossum 9', fn: async () => check(await opossum.fire()) },

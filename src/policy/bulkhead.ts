@@ -2,7 +2,7 @@ import { err } from 'neverthrow'
 import { BulkheadRejectedError, type InvalidOptionsError } from '../errors.js'
 import { cancelledBy, onAbort } from '../internal/abort.js'
 import { checkConcurrency, checkInteger, firstError } from '../internal/options.js'
-import { BasePolicy, checking, checkOptionsObject, type Done, type Layer, type Next, type Policy } from './executor.js'
+import { BasePolicy, type Chain, checking, checkOptionsObject, type Done, type Layer, type Policy } from './executor.js'
 
 /** Options of `bulkhead`. */
 export interface BulkheadOptions {
@@ -59,7 +59,8 @@ function checkBulkheadOptions(o: unknown): InvalidOptionsError | undefined {
 interface Waiting {
   readonly signal: AbortSignal | undefined
   readonly done: Done
-  readonly next: Next
+  readonly chain: Chain
+  readonly next: number
   detach: (() => void) | undefined
   /** Left the queue (its caller aborted): skipped when its turn comes. */
   gone: boolean
@@ -79,13 +80,13 @@ class BulkheadLayer implements Layer {
     private readonly queue: number,
   ) {}
 
-  run(signal: AbortSignal | undefined, done: Done, next: Next): void {
-    if (this.active < this.concurrency) return this.start(signal, done, next)
+  run(signal: AbortSignal | undefined, done: Done, chain: Chain, next: number): void {
+    if (this.active < this.concurrency) return this.start(signal, done, chain, next)
     if (this.queued >= this.queue) {
       this.rejected++
       return done(err(new BulkheadRejectedError(this.concurrency, this.queue)))
     }
-    const w: Waiting = { signal, done, next, detach: undefined, gone: false }
+    const w: Waiting = { signal, done, chain, next, detach: undefined, gone: false }
     if (signal) {
       // Leaves at once: its place counts as free now; the entry is skipped when reached.
       w.detach = onAbort(signal, () => {
@@ -98,9 +99,9 @@ class BulkheadLayer implements Layer {
     this.queued++
   }
 
-  private start(signal: AbortSignal | undefined, done: Done, next: Next): void {
+  private start(signal: AbortSignal | undefined, done: Done, chain: Chain, next: number): void {
     this.active++
-    next(signal, (r) => {
+    chain.run(next, signal, (r) => {
       this.active--
       this.drain()
       done(r)
@@ -118,7 +119,7 @@ class BulkheadLayer implements Layer {
       if (w.gone) continue
       this.queued--
       w.detach?.()
-      this.start(w.signal, w.done, w.next)
+      this.start(w.signal, w.done, w.chain, w.next)
     }
     if (this.head === items.length) {
       items.length = 0

@@ -2,7 +2,7 @@ import { err, type Result } from 'neverthrow'
 import { BulkheadRejectedError, CircuitOpenError, InvalidOptionsError, RateLimitedError } from '../errors.js'
 import { checkFunction, checkInteger, checkMs, firstError, MAX_TIMER_MS } from '../internal/options.js'
 import { fromThrow } from '../internal/start.js'
-import { BasePolicy, checking, checkOptionsObject, type Done, type Layer, type Next, type Policy } from './executor.js'
+import { BasePolicy, type Chain, checking, checkOptionsObject, type Done, type Layer, type Policy } from './executor.js'
 
 /** `closed`: calls pass. `open`: calls are refused. `half-open`: a few trial calls decide. */
 export type BreakerState = 'closed' | 'open' | 'half-open'
@@ -187,7 +187,9 @@ class BreakerLayer implements Layer {
   private readonly halfOpenCalls: number
   private readonly isFailure: (error: unknown) => boolean
   private readonly onStateChange: ((change: BreakerStateChange) => void) | undefined
-  private readonly store: BreakerStore
+  /** The shared store, when given; otherwise the state lives in `local` (no call per read). */
+  private readonly store: BreakerStore | undefined
+  private local: BreakerSnapshot = INITIAL
   private seen: BreakerState = 'closed'
   private calls = 0
   private successes = 0
@@ -204,10 +206,10 @@ class BreakerLayer implements Layer {
     this.halfOpenCalls = o.halfOpenCalls ?? 1
     this.isFailure = o.isFailure ?? ((e) => !isRefusal(e))
     this.onStateChange = o.onStateChange
-    this.store = o.store ?? memoryBreakerStore()
+    this.store = o.store
   }
 
-  run(signal: AbortSignal | undefined, done: Done, next: Next): void {
+  run(signal: AbortSignal | undefined, done: Done, chain: Chain, next: number): void {
     this.calls++
     const s = this.current()
     if (s.state === 'open') {
@@ -224,16 +226,16 @@ class BreakerLayer implements Layer {
       this.write({ ...s, trials: s.trials + 1 })
     }
     const openings = s.openings
-    next(signal, (r) => done(this.record(r, trial, openings, signal)))
+    chain.run(next, signal, (r) => done(this.record(r, trial, openings, signal)))
   }
 
   /** The snapshot now: an open breaker whose time is up becomes half-open here. */
   current(): BreakerSnapshot {
-    let s = this.store.get() ?? INITIAL
+    let s = this.store ? (this.store.get() ?? INITIAL) : this.local
     // The clock is read only when open: the closed path is the hot one.
     if (s.state === 'open' && Date.now() - s.openedAt >= this.halfOpenAfterMs) {
       s = { ...s, state: 'half-open', trials: 0, trialSuccesses: 0 }
-      this.store.set(s)
+      this.save(s)
     }
     if (s.state !== this.seen) this.observe(s.state)
     return s
@@ -297,8 +299,13 @@ class BreakerLayer implements Layer {
     this.write({ ...INITIAL, state: 'open', openedAt: Date.now(), openings: s.openings + 1 })
   }
 
+  private save(s: BreakerSnapshot): void {
+    if (this.store) this.store.set(s)
+    else this.local = s
+  }
+
   private write(s: BreakerSnapshot): void {
-    this.store.set(s)
+    this.save(s)
     if (s.state !== this.seen) this.observe(s.state)
   }
 

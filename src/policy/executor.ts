@@ -10,8 +10,8 @@ import type { AnyInput, ErrOf, OkOf, ResultLike, ResultPromiseLike, TaskContext 
  * a call runs through them and the innermost starts the user's task (through `start`, so a
  * throw becomes UnexpectedError).
  *
- * The layer protocol: `run(signal, done, next)` calls `done` exactly once. `next(signal, done)`
- * runs the layers inside; its `done` comes when the work inside has *really* finished, so a
+ * The layer protocol: `run(signal, done, chain, next)` calls `done` exactly once.
+ * `chain.run(next, signal, done)` runs the layers inside; its `done` comes when the work inside has *really* finished, so a
  * bulkhead slot stays taken until the task ends even if the caller stopped waiting. A layer may
  * answer earlier (a timeout) and then ignores the late result. The caller's own abort is handled
  * once, at the top: `execute` settles with CancelledError at once.
@@ -19,12 +19,31 @@ import type { AnyInput, ErrOf, OkOf, ResultLike, ResultPromiseLike, TaskContext 
 
 /** Called exactly once with what the work inside settled to. */
 export type Done = (result: Result<unknown, unknown>) => void
-/** Runs the layers inside this one (and finally the task) under `signal`. */
-export type Next = (signal: AbortSignal | undefined, done: Done) => void
-
-/** One layer of a policy (a breaker, a bulkhead…): decides whether and when `next` runs. */
+/**
+ * One layer of a policy (a breaker, a bulkhead…): decides whether and when the layers inside
+ * run, by calling `chain.run(next, signal, done)` (`next` is their position in the chain).
+ */
 export interface Layer {
-  run(signal: AbortSignal | undefined, done: Done, next: Next): void
+  run(signal: AbortSignal | undefined, done: Done, chain: Chain, next: number): void
+}
+
+/**
+ * One call's way through the layers: a single object per call instead of a closure per layer.
+ * `run(i, …)` runs layer `i` (or, past the last one, the task); a layer may run the rest more
+ * than once (a retry).
+ */
+export class Chain {
+  constructor(
+    private readonly layers: readonly Layer[],
+    private readonly task: PolicyTask,
+    private readonly context: object | undefined,
+  ) {}
+
+  run(i: number, signal: AbortSignal | undefined, done: Done): void {
+    const layer = this.layers[i]
+    if (layer === undefined) return runTask(this.task, signal, this.context, done)
+    layer.run(signal, done, this, i + 1)
+  }
 }
 
 /** The lazy task a policy runs: okflow's task, `(ctx: { signal }) => any Result form`. */
@@ -156,13 +175,14 @@ export function runPolicy(
   resolve: Done,
 ): void {
   if (signal?.aborted) return resolve(err(cancelledBy(signal)))
-  if (!signal) return runChain(layers, 0, task, undefined, context, resolve)
+  const chain = new Chain(layers, task, context)
+  if (!signal) return chain.run(0, undefined, resolve)
   let settled = false
   const detach = onAbort(signal, () => {
     settled = true
     resolve(err(cancelledBy(signal)))
   })
-  runChain(layers, 0, task, signal, context, (r) => {
+  chain.run(0, signal, (r) => {
     if (settled) return
     settled = true
     detach()
@@ -180,19 +200,6 @@ export function throughPolicy(p: BasePolicy<unknown, unknown, unknown>, fn: Poli
       const { signal, ...context } = ctx
       runPolicy(p.layers, fn, signal, context, resolve)
     })
-}
-
-function runChain(
-  layers: readonly Layer[],
-  i: number,
-  task: PolicyTask,
-  signal: AbortSignal | undefined,
-  context: object | undefined,
-  done: Done,
-): void {
-  const layer = layers[i]
-  if (layer === undefined) return runTask(task, signal, context, done)
-  layer.run(signal, done, (s, d) => runChain(layers, i + 1, task, s, context, d))
 }
 
 /**

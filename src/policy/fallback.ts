@@ -4,11 +4,11 @@ import { fromThrow, start } from '../internal/start.js'
 import type { ErrOf, OkOf, ResultLike, ResultPromiseLike, TaskContext } from '../types.js'
 import {
   BasePolicy,
+  type Chain,
   checking,
   checkOptionsObject,
   type Done,
   type Layer,
-  type Next,
   type Policy,
   QuietContext,
 } from './executor.js'
@@ -62,8 +62,8 @@ class FallbackLayer implements Layer {
     private readonly when: ((error: unknown) => boolean) | undefined,
   ) {}
 
-  run(signal: AbortSignal | undefined, done: Done, next: Next): void {
-    next(signal, (r) => {
+  run(signal: AbortSignal | undefined, done: Done, chain: Chain, next: number): void {
+    chain.run(next, signal, (r) => {
       if (r.isOk() || signal?.aborted) return done(r)
       const error = r.error
       try {

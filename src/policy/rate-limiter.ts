@@ -2,7 +2,7 @@ import { err } from 'neverthrow'
 import { InvalidOptionsError, RateLimitedError } from '../errors.js'
 import { cancelledBy, onAbort } from '../internal/abort.js'
 import { checkInteger, checkMs, firstError, MAX_TIMER_MS } from '../internal/options.js'
-import { BasePolicy, checking, checkOptionsObject, type Done, type Layer, type Next, type Policy } from './executor.js'
+import { BasePolicy, type Chain, checking, checkOptionsObject, type Done, type Layer, type Policy } from './executor.js'
 
 /** Options of `rateLimiter`. */
 export interface RateLimiterOptions {
@@ -77,11 +77,11 @@ class LimiterLayer implements Layer {
     return this.stored
   }
 
-  run(signal: AbortSignal | undefined, done: Done, next: Next): void {
+  run(signal: AbortSignal | undefined, done: Done, chain: Chain, next: number): void {
     const stored = this.refill(Date.now())
     if (stored >= 1) {
       this.stored = stored - 1
-      return next(signal, done)
+      return chain.run(next, signal, done)
     }
     const waitMs = Math.ceil((1 - stored) / this.perMs)
     if (waitMs > this.maxWaitMs || waitMs > MAX_TIMER_MS) return done(err(new RateLimitedError(waitMs)))
@@ -89,7 +89,7 @@ class LimiterLayer implements Layer {
     let detach: (() => void) | undefined
     const timer = setTimeout(() => {
       detach?.()
-      next(signal, done)
+      chain.run(next, signal, done)
     }, waitMs)
     if (signal) {
       detach = onAbort(signal, () => {

@@ -2,7 +2,7 @@ import { err } from 'neverthrow'
 import { type Backoff, backoffDelay, checkRetryOptions } from '../combinators/retry.js'
 import { cancelledBy, onAbort } from '../internal/abort.js'
 import { fromThrow } from '../internal/start.js'
-import { BasePolicy, checking, type Done, type Layer, type Next, type Policy } from './executor.js'
+import { BasePolicy, type Chain, checking, type Done, type Layer, type Policy } from './executor.js'
 
 /** Options of `retryPolicy`: those of `retry`, minus `signal` and `timeoutMs` (use `timeoutPolicy`). */
 export interface RetryPolicyOptions {
@@ -32,12 +32,12 @@ export function retryPolicy(options: RetryPolicyOptions): Policy {
 class RetryLayer implements Layer {
   constructor(private readonly o: RetryPolicyOptions) {}
 
-  run(signal: AbortSignal | undefined, done: Done, next: Next): void {
+  run(signal: AbortSignal | undefined, done: Done, chain: Chain, next: number): void {
     const { attempts, retryIf, onRetry, backoff } = this.o
     let attempt = 0
     const go = (): void => {
       attempt++
-      next(signal, (r) => {
+      chain.run(next, signal, (r) => {
         if (r.isOk() || signal?.aborted || attempt >= attempts) return done(r)
         let delayMs: number
         try {

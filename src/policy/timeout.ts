@@ -2,7 +2,7 @@ import { err } from 'neverthrow'
 import { TimeoutError } from '../errors.js'
 import { onAbort } from '../internal/abort.js'
 import { checkMs } from '../internal/options.js'
-import { BasePolicy, type Done, type Layer, type Next, type Policy } from './executor.js'
+import { BasePolicy, type Chain, type Done, type Layer, type Policy } from './executor.js'
 
 /**
  * A time limit per call: after `ms` the call ends with `err(TimeoutError)` at once and the work
@@ -23,7 +23,7 @@ class TimeoutLayer implements Layer {
     private readonly label: string | undefined,
   ) {}
 
-  run(signal: AbortSignal | undefined, done: Done, next: Next): void {
+  run(signal: AbortSignal | undefined, done: Done, chain: Chain, next: number): void {
     const inner = new AbortController()
     let settled = false
     let detach: (() => void) | undefined
@@ -46,6 +46,6 @@ class TimeoutLayer implements Layer {
         inner.abort(signal.reason)
       })
     }
-    next(inner.signal, finish)
+    chain.run(next, inner.signal, finish)
   }
 }

@@ -13,7 +13,7 @@ import {
   timeoutPolicy,
   UnexpectedError,
 } from '../../src/index.js'
-import type { Done, Layer, Next } from '../../src/policy/executor.js'
+import type { Chain, Done, Layer } from '../../src/policy/executor.js'
 import { BasePolicy } from '../../src/policy/executor.js'
 
 beforeEach(() => {
@@ -26,9 +26,9 @@ afterEach(() => {
 /** A policy that logs when a call enters it and when the result comes back out. */
 function tracer(name: string, log: string[]) {
   const layer: Layer = {
-    run(signal: AbortSignal | undefined, done: Done, next: Next) {
+    run(signal: AbortSignal | undefined, done: Done, chain: Chain, next: number) {
       log.push(`${name} in`)
-      next(signal, (r) => {
+      chain.run(next, signal, (r) => {
         log.push(`${name} out`)
         done(r)
       })

@@ -12,7 +12,7 @@ import {
   rateLimiter,
   UnexpectedError,
 } from '../../src/index.js'
-import { BasePolicy, type Done, type Layer, type Next } from '../../src/policy/executor.js'
+import { BasePolicy, type Chain, type Done, type Layer } from '../../src/policy/executor.js'
 
 // One generated call: when it comes, how its task ends and after how long, whether the task
 // honours its signal, and when (if ever) its caller aborts.
@@ -46,10 +46,10 @@ const breakerOptions = fc.oneof(
 /** Innermost layer that counts how often each run's `done` is called (must be once). */
 function doneCounter(counts: number[]) {
   const layer: Layer = {
-    run(signal: AbortSignal | undefined, done: Done, next: Next) {
+    run(signal: AbortSignal | undefined, done: Done, chain: Chain, next: number) {
       const k = counts.length
       counts.push(0)
-      next(signal, (r) => {
+      chain.run(next, signal, (r) => {
         counts[k] = (counts[k] ?? 0) + 1
         done(r)
       })
