@@ -1,53 +1,11 @@
 import { err, type Result, ResultAsync } from 'neverthrow'
 import { type CancelledError, InvalidOptionsError, type UnexpectedError } from '../errors.js'
-import { cancelledBy, onAbort } from '../internal/abort.js'
 import { checkFunction, checkSignal } from '../internal/options.js'
-import { start } from '../internal/start.js'
-import type { AnyInput, ErrOf, OkOf, ResultLike, ResultPromiseLike, TaskContext } from '../types.js'
+import type { ErrOf, OkOf, ResultLike, ResultPromiseLike, TaskContext } from '../types.js'
+import { type Done, type Layer, type PolicyTask, runPolicy } from './run.js'
 
-/**
- * The one executor of every resilience policy. A policy is a list of layers, outermost first;
- * a call runs through them and the innermost starts the user's task (through `start`, so a
- * throw becomes UnexpectedError).
- *
- * The layer protocol: `run(signal, done, chain, next)` calls `done` exactly once.
- * `chain.run(next, signal, done)` runs the layers inside; its `done` comes when the work inside has *really* finished, so a
- * bulkhead slot stays taken until the task ends even if the caller stopped waiting. A layer may
- * answer earlier (a timeout) and then ignores the late result. The caller's own abort is handled
- * once, at the top: `execute` settles with CancelledError at once.
- */
-
-/** Called exactly once with what the work inside settled to. */
-export type Done = (result: Result<unknown, unknown>) => void
-/**
- * One layer of a policy (a breaker, a bulkhead…): decides whether and when the layers inside
- * run, by calling `chain.run(next, signal, done)` (`next` is their position in the chain).
- */
-export interface Layer {
-  run(signal: AbortSignal | undefined, done: Done, chain: Chain, next: number): void
-}
-
-/**
- * One call's way through the layers: a single object per call instead of a closure per layer.
- * `run(i, …)` runs layer `i` (or, past the last one, the task); a layer may run the rest more
- * than once (a retry).
- */
-export class Chain {
-  constructor(
-    private readonly layers: readonly Layer[],
-    private readonly task: PolicyTask,
-    private readonly context: object | undefined,
-  ) {}
-
-  run(i: number, signal: AbortSignal | undefined, done: Done): void {
-    const layer = this.layers[i]
-    if (layer === undefined) return runTask(this.task, signal, this.context, done)
-    layer.run(signal, done, this, i + 1)
-  }
-}
-
-/** The lazy task a policy runs: okflow's task, `(ctx: { signal }) => any Result form`. */
-export type PolicyTask = (ctx: TaskContext) => ResultLike | ResultPromiseLike
+export type { Done, Layer, PolicyTask } from './run.js'
+export { Chain, isPolicy, QuietContext } from './run.js'
 
 /** Options of `execute`. */
 export interface ExecuteOptions {
@@ -155,72 +113,6 @@ function withSignal<C extends TaskContext>(ctx: C, signal: AbortSignal): C {
 
 function checkExecuteOptions(opts: unknown): InvalidOptionsError | undefined {
   return checking(opts, () => checkOptionsObject(opts, true) ?? checkSignal('signal', (opts as ExecuteOptions)?.signal))
-}
-
-/** True for a policy made by this library (what step options accept). */
-export function isPolicy(value: unknown): value is BasePolicy<unknown, unknown, unknown> {
-  return value instanceof BasePolicy
-}
-
-/**
- * Runs `task` through `layers` and calls `resolve` once. An abort of `signal` settles at once with
- * CancelledError; the layers inside see the same signal and clean up after themselves. `context`
- * adds fields to the task's ctx beside `signal` (a step's `attempt`).
- */
-export function runPolicy(
-  layers: readonly Layer[],
-  task: PolicyTask,
-  signal: AbortSignal | undefined,
-  context: object | undefined,
-  resolve: Done,
-): void {
-  if (signal?.aborted) return resolve(err(cancelledBy(signal)))
-  const chain = new Chain(layers, task, context)
-  if (!signal) return chain.run(0, undefined, resolve)
-  let settled = false
-  const detach = onAbort(signal, () => {
-    settled = true
-    resolve(err(cancelledBy(signal)))
-  })
-  chain.run(0, signal, (r) => {
-    if (settled) return
-    settled = true
-    detach()
-    resolve(r)
-  })
-}
-
-/**
- * `fn` as a task that runs through `p`: what a workflow step with `{ policy }` starts. The task's
- * context (e.g. a step's `attempt`) is passed on, with the policy's signal.
- */
-export function throughPolicy(p: BasePolicy<unknown, unknown, unknown>, fn: PolicyTask) {
-  return (ctx: TaskContext): Promise<Result<unknown, unknown>> =>
-    new Promise((resolve) => {
-      const { signal, ...context } = ctx
-      runPolicy(p.layers, fn, signal, context, resolve)
-    })
-}
-
-/**
- * The context of a task that nothing will ever abort (no caller signal and no timeout inside):
- * its signal is made only if the task reads it. Unlike LazyContext it need not be abortable, so
- * `signal` can be a prototype getter: about 15 times cheaper to make than LazyContext's own
- * accessor, which was a fifth of the cost of a call. `({ signal }) =>` and `ctx.signal` read it;
- * only a spread (`{ ...ctx }`) does not copy it.
- */
-export class QuietContext implements TaskContext {
-  #signal: AbortSignal | undefined
-  get signal(): AbortSignal {
-    this.#signal ??= new AbortController().signal
-    return this.#signal
-  }
-}
-
-function runTask(task: PolicyTask, signal: AbortSignal | undefined, context: object | undefined, done: Done): void {
-  const ctx: TaskContext = signal === undefined ? new QuietContext() : { signal }
-  if (context) Object.assign(ctx, context)
-  start(task as AnyInput, ctx, done)
 }
 
 /**

@@ -7,15 +7,8 @@ import { InvalidOptionsError, ReplayMismatchError } from '../errors.js'
 import { checkInteger, checkMs, firstError } from '../internal/options.js'
 import { runOne, runOnePromise } from '../internal/run.js'
 import { sleep } from '../internal/sleep.js'
-import {
-  type AnyPolicy,
-  isPolicy,
-  type PolicyAdds,
-  type PolicyError,
-  type PolicyHandles,
-  type PolicyOk,
-  throughPolicy,
-} from '../policy/executor.js'
+import type { AnyPolicy, Policy, PolicyAdds, PolicyError, PolicyHandles, PolicyOk } from '../policy/executor.js'
+import { isPolicy } from '../policy/run.js'
 import type {
   AnyInput,
   ErrOf,
@@ -168,10 +161,15 @@ export function makeStep<E>(run: Run): Step<E> {
             opts.retry ? checkRetryOptions(opts.retry, 'retry.') : undefined,
             opts.policy === undefined || isPolicy(opts.policy)
               ? opts.policy?.invalid
-              : new InvalidOptionsError('policy', opts.policy, 'a policy (circuitBreaker, bulkhead, policy(…)…)'),
+              : new InvalidOptionsError('policy', opts.policy, 'a policy'),
           )
-    // Each attempt goes through the policy; retry and timeout stay outside it.
-    if (opts.policy && !bad) fn = throughPolicy(opts.policy as never, fn as never) as StepFn
+    // Each attempt goes through the policy (its own code: nothing of it is bundled here); retry
+    // and timeout stay outside it. The attempt's context goes on, with the policy's signal.
+    const p = opts.policy as Policy | undefined
+    if (p && !bad) {
+      const inner = fn
+      fn = (ctx) => p.execute((c) => inner({ ...ctx, signal: c.signal }), { signal: ctx.signal })
+    }
     return exec(
       name,
       'step',
