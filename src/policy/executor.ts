@@ -2,7 +2,7 @@ import { err, type Result, ResultAsync } from 'neverthrow'
 import { type CancelledError, InvalidOptionsError, type UnexpectedError } from '../errors.js'
 import { checkFunction, checkSignal } from '../internal/options.js'
 import type { ErrOf, OkOf, ResultLike, ResultPromiseLike, TaskContext } from '../types.js'
-import { type Done, type Layer, type PolicyTask, runPolicy } from './run.js'
+import { type Layer, type PolicyTask, runPolicy } from './run.js'
 
 export type { Done, Layer, PolicyTask } from './run.js'
 export { Chain, isPolicy, QuietContext } from './run.js'
@@ -76,9 +76,13 @@ export class BasePolicy<X = never, U = never, W = never> implements Policy<X, U,
   readonly layers: readonly Layer[]
   readonly invalid: InvalidOptionsError | undefined
 
+  /** No layer may answer before the work inside ends: calls without a signal may take the fast path. */
+  private readonly fast: boolean
+
   constructor(layers: readonly Layer[], invalid: InvalidOptionsError | undefined) {
     this.layers = layers
     this.invalid = invalid
+    this.fast = !layers.some((l) => l.early === true)
   }
 
   execute<F extends PolicyTask>(task: F, opts?: ExecuteOptions): ResultAsync<OkOf<F> | U, PolicyError<ErrOf<F>, X, W>> {
@@ -88,9 +92,7 @@ export class BasePolicy<X = never, U = never, W = never> implements Policy<X, U,
       (typeof task !== 'function' ? checkFunction('task', task, false) : undefined) ??
       (opts === undefined ? undefined : checkExecuteOptions(opts))
     if (bad) return new ResultAsync(Promise.resolve(err(bad)))
-    return new ResultAsync(
-      new Promise<Out>((resolve) => runPolicy(this.layers, task, opts?.signal, undefined, resolve as Done)),
-    )
+    return new ResultAsync(runPolicy(this.layers, task, opts?.signal, undefined, this.fast) as Promise<Out>)
   }
 
   wrap<A extends unknown[], C extends TaskContext, R extends ResultLike | ResultPromiseLike>(

@@ -1,6 +1,6 @@
 import { err, type Result } from 'neverthrow'
 import { cancelledBy, onAbort } from '../internal/abort.js'
-import { start } from '../internal/start.js'
+import { start, startAt } from '../internal/start.js'
 import type { AnyInput, ResultLike, ResultPromiseLike, TaskContext } from '../types.js'
 
 /**
@@ -23,6 +23,8 @@ export type Done = (result: Result<unknown, unknown>) => void
  */
 export interface Layer {
   run(signal: AbortSignal | undefined, done: Done, chain: Chain, next: number): void
+  /** Set when the layer may answer before the work inside has ended (a timeout). */
+  readonly early?: boolean
 }
 
 /**
@@ -31,6 +33,15 @@ export interface Layer {
  * than once (a retry).
  */
 export class Chain {
+  /**
+   * The no-signal fast path (see `runPolicy`): set while the call is being started, the first
+   * task promise met then, and the call's result or whoever waits for it.
+   */
+  private starting = false
+  private tail: unknown
+  private result: Result<unknown, unknown> | undefined
+  private wait: Done | undefined
+
   constructor(
     private readonly layers: readonly Layer[],
     private readonly task: PolicyTask,
@@ -39,8 +50,49 @@ export class Chain {
 
   run(i: number, signal: AbortSignal | undefined, done: Done): void {
     const layer = this.layers[i]
-    if (layer === undefined) return runTask(this.task, signal, this.context, done)
+    if (layer === undefined) return this.runTask(signal, done)
     layer.run(signal, done, this, i + 1)
+  }
+
+  /**
+   * Starts the call with no signal: the promise of its Result. When the layers let the task start
+   * at once and it returns a promise, the call's promise is built on the task's own (one promise
+   * and one tick fewer per call); otherwise a promise waits for the outcome.
+   */
+  start(): Promise<Result<unknown, unknown>> {
+    this.starting = true
+    this.run(0, undefined, (r) => {
+      if (this.wait) this.wait(r)
+      else this.result = r
+    })
+    this.starting = false
+    if (this.result !== undefined) return Promise.resolve(this.result)
+    if (this.tail !== undefined) return this.tail as Promise<Result<unknown, unknown>>
+    return new Promise((resolve) => {
+      this.wait = resolve
+    })
+  }
+
+  /** The call's result, or a promise of it when some layer has not answered yet (a fallback). */
+  private settled(): unknown {
+    return (
+      this.result ??
+      new Promise((resolve) => {
+        this.wait = resolve
+      })
+    )
+  }
+
+  private runTask(signal: AbortSignal | undefined, done: Done): void {
+    const ctx: TaskContext = signal === undefined ? new QuietContext() : { signal }
+    if (this.context) Object.assign(ctx, this.context)
+    if (!this.starting || this.tail !== undefined) return start(this.task as AnyInput, ctx, done)
+    // The sink's return value is what the task's promise chain resolves with (see observeAt).
+    const out = startAt(this.task as AnyInput, ctx, 0, (_, r) => {
+      done(r)
+      return this.starting ? undefined : this.settled()
+    })
+    if (out !== undefined) this.tail = out
   }
 }
 
@@ -65,30 +117,35 @@ export function isPolicy(value: unknown): value is Runnable {
 }
 
 /**
- * Runs `task` through `layers` and calls `resolve` once. An abort of `signal` settles at once with
- * CancelledError; the layers inside see the same signal and clean up after themselves. `context`
- * adds fields to the task's ctx beside `signal` (a step's `attempt`).
+ * Runs `task` through `layers`: the promise of the call's Result. An abort of `signal` settles it
+ * at once with CancelledError; the layers inside see the same signal and clean up after
+ * themselves. `context` adds fields to the task's ctx beside `signal`. Without a signal, and with
+ * no layer that may answer early (`fast`), the call's promise may be built on the task's own:
+ * nothing can then settle the call before the task's promise settles.
  */
 export function runPolicy(
   layers: readonly Layer[],
   task: PolicyTask,
   signal: AbortSignal | undefined,
   context: object | undefined,
-  resolve: Done,
-): void {
-  if (signal?.aborted) return resolve(err(cancelledBy(signal)))
+  fast: boolean,
+): Promise<Result<unknown, unknown>> {
+  if (signal?.aborted) return Promise.resolve(err(cancelledBy(signal)))
   const chain = new Chain(layers, task, context)
-  if (!signal) return chain.run(0, undefined, resolve)
-  let settled = false
-  const detach = onAbort(signal, () => {
-    settled = true
-    resolve(err(cancelledBy(signal)))
-  })
-  chain.run(0, signal, (r) => {
-    if (settled) return
-    settled = true
-    detach()
-    resolve(r)
+  if (!signal && fast) return chain.start()
+  return new Promise((resolve) => {
+    if (!signal) return chain.run(0, undefined, resolve)
+    let settled = false
+    const detach = onAbort(signal, () => {
+      settled = true
+      resolve(err(cancelledBy(signal)))
+    })
+    chain.run(0, signal, (r) => {
+      if (settled) return
+      settled = true
+      detach()
+      resolve(r)
+    })
   })
 }
 
@@ -105,10 +162,4 @@ export class QuietContext implements TaskContext {
     this.#signal ??= new AbortController().signal
     return this.#signal
   }
-}
-
-function runTask(task: PolicyTask, signal: AbortSignal | undefined, context: object | undefined, done: Done): void {
-  const ctx: TaskContext = signal === undefined ? new QuietContext() : { signal }
-  if (context) Object.assign(ctx, context)
-  start(task as AnyInput, ctx, done)
 }

@@ -18,6 +18,8 @@ export function timeoutPolicy(ms: number, opts?: { label?: string | undefined })
 }
 
 class TimeoutLayer implements Layer {
+  /** It answers at once when time runs out, while the task may still be running. */
+  readonly early = true
   constructor(
     private readonly ms: number,
     private readonly label: string | undefined,

@@ -7,9 +7,12 @@ import {
   CancelledError,
   CircuitOpenError,
   circuitBreaker,
+  fallback,
   policy,
   RateLimitedError,
   rateLimiter,
+  retryPolicy,
+  timeoutPolicy,
   UnexpectedError,
 } from '../../src/index.js'
 import { BasePolicy, type Chain, type Done, type Layer } from '../../src/policy/executor.js'
@@ -107,7 +110,9 @@ describe('policy properties (random outcomes, timings and aborts)', () => {
             setTimeout(() => {
               const ac = new AbortController()
               if (c.abortAfter !== null) setTimeout(() => ac.abort('caller'), c.abortAfter)
-              void p.execute(task(c, started), { signal: ac.signal }).then((r) => {
+              // No signal at all when the caller never aborts: that is the executor's fast path.
+              const opts = c.abortAfter === null ? undefined : { signal: ac.signal }
+              void p.execute(task(c, started), opts).then((r) => {
                 settledTimes[i] = (settledTimes[i] ?? 0) + 1
                 results[i] = r
               })
@@ -183,6 +188,58 @@ describe('policy properties (random outcomes, timings and aborts)', () => {
               limited.length +
               results.filter((r) => r.isErr() && r.error instanceof CancelledError).length,
           ).toBe(calls.length)
+        },
+      ),
+      { numRuns: 100 },
+    )
+  })
+})
+
+describe('policy properties: fallback, retry and timeout around a breaker, with and without a signal', () => {
+  it('every call settles once, with the value or the error the layers say', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(call, { minLength: 1, maxLength: 25 }),
+        fc.boolean(),
+        fc.integer({ min: 1, max: 40 }),
+        async (calls, withFallback, timeoutMs) => {
+          vi.setSystemTime(0)
+          const breaker = circuitBreaker({ threshold: 2, halfOpenAfterMs: 30 })
+          const layers = [
+            retryPolicy({ attempts: 2, backoff: { initialMs: 3 }, retryIf: (e) => !(e instanceof CircuitOpenError) }),
+            breaker,
+            bulkhead({ concurrency: 2, queue: 2 }),
+            timeoutPolicy(timeoutMs),
+          ]
+          const p = withFallback
+            ? policy(
+                fallback(() => ok('fallback')),
+                ...layers,
+              )
+            : policy(...layers)
+          const settledTimes = calls.map(() => 0)
+          const results: Result<unknown, unknown>[] = []
+          const started = { n: 0 }
+          calls.forEach((c, i) => {
+            setTimeout(() => {
+              const ac = new AbortController()
+              if (c.abortAfter !== null) setTimeout(() => ac.abort('caller'), c.abortAfter)
+              const opts = c.abortAfter === null ? undefined : { signal: ac.signal }
+              void p.execute(task(c, started), opts).then((r) => {
+                settledTimes[i] = (settledTimes[i] ?? 0) + 1
+                results[i] = r
+              })
+            }, c.at)
+          })
+          await vi.advanceTimersByTimeAsync(2000)
+          expect(settledTimes).toEqual(calls.map(() => 1))
+          expect(vi.getTimerCount()).toBe(0)
+          const m = breaker.metrics()
+          expect(m.successes + m.failures + m.ignored + m.rejected + m.cancelled).toBe(m.calls)
+          for (const r of results) {
+            if (r.isOk()) expect(['fine', 'fallback']).toContain(r.value)
+            else if (withFallback) expect(r.error).toBeInstanceOf(CancelledError) // all else is answered
+          }
         },
       ),
       { numRuns: 100 },
