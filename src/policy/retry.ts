@@ -1,5 +1,6 @@
 import { err } from 'neverthrow'
 import { type Backoff, backoffDelay, checkRetryOptions } from '../combinators/retry.js'
+import { InvalidOptionsError } from '../errors.js'
 import { cancelledBy, onAbort } from '../internal/abort.js'
 import { fromThrow } from '../internal/start.js'
 import { BasePolicy, type Chain, checking, type Done, type Layer, type Policy } from './executor.js'
@@ -25,8 +26,18 @@ export interface RetryPolicyOptions {
  * Bad options: `invalid` holds the InvalidOptionsError and every `execute` returns it.
  */
 export function retryPolicy(options: RetryPolicyOptions): Policy {
-  const bad = checking(options, () => checkRetryOptions(options))
+  const bad = checking(
+    options,
+    () => checkRetryOptions(options) ?? notHere(options as unknown as Record<string, unknown>),
+  )
   return new BasePolicy(bad ? [] : [new RetryLayer(options)], bad)
+}
+
+/** `retry`'s options that a policy gets elsewhere: refused rather than silently ignored. */
+function notHere(o: Record<string, unknown>): InvalidOptionsError | undefined {
+  if (o.timeoutMs !== undefined) return new InvalidOptionsError('timeoutMs', o.timeoutMs, 'no value: use timeoutPolicy')
+  if (o.signal !== undefined) return new InvalidOptionsError('signal', o.signal, 'no value: pass it to execute')
+  return undefined
 }
 
 class RetryLayer implements Layer {

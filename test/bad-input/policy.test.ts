@@ -151,6 +151,12 @@ describe('bad input: fallback, timeoutPolicy, retryPolicy, policy()', () => {
   it.each([-1, Number.NaN, 'x'].map((v) => [label(v), v]))('retryPolicy backoff.initialMs %s', async (_, v) => {
     await expectInvalid(() => retryPolicy({ attempts: 2, backoff: { initialMs: v as number } }), 'backoff.initialMs')
   })
+  it.each([
+    ['timeoutMs', { timeoutMs: 100 }],
+    ['signal', { signal: new AbortController().signal }],
+  ])('retryPolicy refuses %s (it belongs elsewhere)', async (option, extra) => {
+    await expectInvalid(() => retryPolicy({ attempts: 2, ...extra } as never), option)
+  })
   it.each([1, 'x', {}, null].map((v) => [label(v), v]))('retryPolicy retryIf %s', async (_, v) => {
     await expectInvalid(() => retryPolicy({ attempts: 2, retryIf: v as never }), 'retryIf')
   })
