@@ -136,7 +136,7 @@ console.log('5. a burst of 7 payments: 2 run, 3 wait, 2 are refused at once')
 const burst = await Promise.all(
   Array.from({ length: 7 }, (_, i) => charge({ orderId: `E${i + 1}`, cents: 100 }).then(describe)),
 )
-burst.forEach((line, i) => console.log(`   E${i + 1}: ${line}`))
+for (const [i, line] of burst.entries()) console.log(`   E${i + 1}: ${line}`)
 
 console.log('6. the customer leaves while their payment waits for a slot')
 const leave = new AbortController()
