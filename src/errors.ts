@@ -243,6 +243,50 @@ export class RunNotFoundError extends Error {
   }
 }
 
+// Resilience policies (circuitBreaker, bulkhead, rateLimiter): refusals that say nothing about the
+// service's health, so a breaker does not count them as failures by default.
+
+/** A circuit breaker is open (or half-open with its trial calls taken): the call was not made. */
+export class CircuitOpenError extends Error {
+  readonly _tag = 'CircuitOpenError' as const
+  override readonly name = 'CircuitOpenError' as const
+  /** Time until the breaker lets a trial call through (0 when it is half-open and busy). */
+  readonly retryAfterMs: number
+  constructor(retryAfterMs: number) {
+    super(
+      retryAfterMs > 0
+        ? `Circuit is open (retry in ${retryAfterMs} ms)`
+        : 'Circuit is half-open and its trial calls are taken',
+    )
+    this.retryAfterMs = retryAfterMs
+  }
+}
+
+/** A bulkhead had every slot busy and its queue full: the call was refused at once. */
+export class BulkheadRejectedError extends Error {
+  readonly _tag = 'BulkheadRejectedError' as const
+  override readonly name = 'BulkheadRejectedError' as const
+  readonly concurrency: number
+  readonly queue: number
+  constructor(concurrency: number, queue: number) {
+    super(`Bulkhead is full (concurrency: ${concurrency}, queue: ${queue})`)
+    this.concurrency = concurrency
+    this.queue = queue
+  }
+}
+
+/** A rate limiter had no token (and none would come within `maxWaitMs`). */
+export class RateLimitedError extends Error {
+  readonly _tag = 'RateLimitedError' as const
+  override readonly name = 'RateLimitedError' as const
+  /** Time until a token is free, if no other caller takes it first. */
+  readonly retryAfterMs: number
+  constructor(retryAfterMs: number) {
+    super(`Rate limited (retry in ${retryAfterMs} ms)`)
+    this.retryAfterMs = retryAfterMs
+  }
+}
+
 /**
  * Every error class okflow defines, by tag: the one list (durable replay revives errors by it,
  * `OkflowError` is derived from it, tests check the exports against it). A new class is one
@@ -264,6 +308,9 @@ export const ERRORS = {
   LeaseLostError,
   ItemFailedError,
   RunNotFoundError,
+  CircuitOpenError,
+  BulkheadRejectedError,
+  RateLimitedError,
 } as const
 
 /** Every error class okflow defines. */

@@ -4,12 +4,15 @@ import { ERRORS } from '../src/errors.js'
 import * as index from '../src/index.js'
 import {
   AllFailedError,
+  BulkheadRejectedError,
   CancelledError,
+  CircuitOpenError,
   InvalidOptionsError,
   ItemFailedError,
   LeaseLostError,
   type OkflowError,
   QueueFullError,
+  RateLimitedError,
   ReplayMismatchError,
   RunLockedError,
   RunNotFoundError,
@@ -37,6 +40,9 @@ const describeError = (e: OkflowError): string =>
     .with({ _tag: 'LeaseLostError' }, (x) => `lease of ${x.runId} lost at fence ${x.fence}`)
     .with({ _tag: 'ItemFailedError' }, (x) => `item ${x.index} failed`)
     .with({ _tag: 'RunNotFoundError' }, (x) => `no run ${x.runId}`)
+    .with({ _tag: 'CircuitOpenError' }, (x) => `open for ${x.retryAfterMs}`)
+    .with({ _tag: 'BulkheadRejectedError' }, (x) => `bulkhead ${x.concurrency}+${x.queue}`)
+    .with({ _tag: 'RateLimitedError' }, (x) => `limited for ${x.retryAfterMs}`)
     .exhaustive()
 
 describe('errors', () => {
@@ -57,6 +63,9 @@ describe('errors', () => {
         new LeaseLostError('r1', 3),
         new ItemFailedError(4, 'nope'),
         new RunNotFoundError('r9'),
+        new CircuitOpenError(250),
+        new BulkheadRejectedError(4, 10),
+        new RateLimitedError(100),
       ].map(describeError),
     ).toEqual([
       'unexpected: boom',
@@ -73,6 +82,9 @@ describe('errors', () => {
       'lease of r1 lost at fence 3',
       'item 4 failed',
       'no run r9',
+      'open for 250',
+      'bulkhead 4+10',
+      'limited for 100',
     ])
   })
 

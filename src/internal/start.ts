@@ -43,14 +43,15 @@ function notAResult(value: unknown): Result<never, UnexpectedError> {
  * Calls `sink(index, result)` exactly once with the Result `value` settles to: synchronously
  * for a plain Result, after one `.then` for a promise. This is the hot path of every
  * combinator, hence the index-passing sink (no closure per input beyond the two `.then` needs)
- * and the cheap `instanceof` checks first.
+ * and the cheap `instanceof` checks first. Returns what `sink` returned, or for a promise the
+ * promise of it (a caller may build on it instead of making a promise of its own).
  */
 export function observeAt<T, E>(
   value: unknown,
   index: number,
   sink: Sink<T, E>,
-  onReject: (cause: unknown) => void = (e) => sink(index, fromThrow(e)),
-): void {
+  onReject: (cause: unknown) => unknown = (e) => sink(index, fromThrow(e)),
+): unknown {
   // Native promises and ResultAsync are trusted thenables; anything else is adopted by a real
   // Promise first, which guards against thenables that throw or call back twice.
   let p: ResultPromiseLike
@@ -58,11 +59,11 @@ export function observeAt<T, E>(
   else if (isResult(value)) return sink(index, value as Result<T, E>)
   else if (isThenable(value)) p = Promise.resolve(value) as ResultPromiseLike
   else return sink(index, notAResult(value))
-  ;(p as Promise<unknown>).then((v) => sink(index, isResult(v) ? (v as Result<T, E>) : notAResult(v)), onReject)
+  return (p as Promise<unknown>).then((v) => sink(index, isResult(v) ? (v as Result<T, E>) : notAResult(v)), onReject)
 }
 
 /** Calls lazy task `input` with `ctx` (a throw becomes UnexpectedError), or observes a running input. */
-export function startAt<T, E>(input: AnyInput, ctx: TaskContext | undefined, index: number, sink: Sink<T, E>): void {
+export function startAt<T, E>(input: AnyInput, ctx: TaskContext | undefined, index: number, sink: Sink<T, E>): unknown {
   if (typeof input !== 'function') return observeAt(input, index, sink)
   let out: unknown
   try {
@@ -70,7 +71,7 @@ export function startAt<T, E>(input: AnyInput, ctx: TaskContext | undefined, ind
   } catch (e) {
     return sink(index, fromThrow(e))
   }
-  observeAt(out, index, sink)
+  return observeAt(out, index, sink)
 }
 
 /** `startAt` for a single input. */

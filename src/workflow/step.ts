@@ -7,6 +7,8 @@ import { InvalidOptionsError, ReplayMismatchError } from '../errors.js'
 import { checkInteger, checkMs, firstError } from '../internal/options.js'
 import { runOne, runOnePromise } from '../internal/run.js'
 import { sleep } from '../internal/sleep.js'
+import type { AnyPolicy, Policy, PolicyAdds, PolicyError, PolicyHandles, PolicyOk } from '../policy/executor.js'
+import { isPolicy } from '../policy/run.js'
 import type {
   AnyInput,
   ErrOf,
@@ -54,6 +56,11 @@ export interface OffloadStepOptions extends Omit<RunTaskOptions, 'signal'> {
  * deps declare (`E`), so the workflow's inferred error union stays true.
  */
 export interface Step<E> {
+  /** A step whose attempts run through `opts.policy`: its errors and a fallback's values are added. */
+  <F extends StepFn, P extends AnyPolicy>(
+    fn: F,
+    opts: StepOptions<E> & { policy: P },
+  ): Promise<Checked<PolicyError<ErrOf<F>, PolicyAdds<P>, PolicyHandles<P>>, E, OkOf<F> | PolicyOk<P>>>
   /** Runs `fn` as a named step and resolves to its ok value; its err ends the workflow. */
   <F extends StepFn>(fn: F, opts?: StepOptions<E>): Promise<Checked<ErrOf<F>, E, OkOf<F>>>
   /** `step(fn, { timeoutMs: ms, name })`. */
@@ -169,7 +176,17 @@ export function makeStep<E>(run: Run): Step<E> {
               (typeof opts.codec?.encode === 'function' && typeof opts.codec.decode === 'function')
               ? undefined
               : new InvalidOptionsError('codec', opts.codec, 'an object with encode(value) and decode(json) functions'),
+            opts.policy === undefined || isPolicy(opts.policy)
+              ? opts.policy?.invalid
+              : new InvalidOptionsError('policy', opts.policy, 'a policy'),
           )
+    // Each attempt goes through the policy (its own code: nothing of it is bundled here); retry
+    // and timeout stay outside it. The attempt's context goes on, with the policy's signal.
+    const p = opts.policy as Policy | undefined
+    if (p && !bad) {
+      const inner = fn
+      fn = (ctx) => p.execute((c) => inner({ ...ctx, signal: c.signal }), { signal: ctx.signal })
+    }
     return exec(
       name,
       'step',

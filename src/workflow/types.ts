@@ -9,6 +9,7 @@ import type {
   UnexpectedError,
   WorkerCrashedError,
 } from '../errors.js'
+import type { AnyPolicy, PolicyAdds } from '../policy/executor.js'
 import type { ErrOf, TaskContext } from '../types.js'
 import type { WorkerTaskMap, WorkerTasks } from '../worker/define.js'
 import type { WorkerPool } from '../worker/pool.js'
@@ -31,9 +32,11 @@ export type LibraryError =
 type DepError<F> =
   F extends WorkerPool<infer T extends WorkerTasks<WorkerTaskMap>>
     ? TaskError<T, TaskName<T>>
-    : F extends (...args: never[]) => infer R
-      ? ErrOf<R>
-      : never
+    : F extends AnyPolicy
+      ? PolicyAdds<F> // a policy used by steps (`{ policy }`) declares the errors it adds
+      : F extends (...args: never[]) => infer R
+        ? ErrOf<R>
+        : never
 
 /** The union of the error types of every dependency of a workflow. */
 export type DepsError<D> = { [K in keyof D]: DepError<D[K]> }[keyof D]
@@ -67,6 +70,12 @@ export interface StepOptions<E> {
   record?: boolean | undefined
   /** Durable runs: saves the ok value as `encode(value)` (JSON) and replays `decode(json)`: for values that are not JSON (bytes, Dates, …). */
   codec?: StepCodec | undefined
+  /**
+   * Runs each attempt through a resilience policy (`policy.execute`): the retry is outside it,
+   * `timeoutMs` limits each attempt including any wait inside the policy. The errors the policy
+   * adds must be declared: list the policy among the workflow's deps.
+   */
+  policy?: AnyPolicy | undefined
 }
 
 /** Options of `createWorkflow`. */
