@@ -136,6 +136,7 @@ export {
 export { type HtmlReportOptions, renderHtmlReport } from './report/index.js'
 // Registered workflows, clients and workers over a run store (store v2).
 export {
+  type AnyRegisteredWorkflow,
   type Client,
   type ClientOptions,
   createClient,

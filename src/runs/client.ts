@@ -14,7 +14,7 @@ import { sleep } from '../internal/sleep.js'
 import { fromRecord } from '../workflow/durable.js'
 import type { WorkflowEvent } from '../workflow/events.js'
 import type { JsonValue, RunFilter, RunInfo, RunStore, StepRecord } from '../workflow/store/types.js'
-import type { RegisteredWorkflow, WorkflowOutput, WorkflowRunError } from './define.js'
+import type { AnyRegisteredWorkflow, RegisteredWorkflow, WorkflowOutput, WorkflowRunError } from './define.js'
 import { checkJson } from './json.js'
 import { checkRunStore } from './store.js'
 
@@ -60,7 +60,7 @@ export interface Client {
     options?: StartOptions,
   ): ResultAsync<StartedRun<RegisteredWorkflow<D, I, T>>, StoreError | InvalidOptionsError>
   /** Waits until the run has ended and answers its Result (typed by its workflow when the runId came from `start`). */
-  result<W extends RegisteredWorkflow<unknown, unknown, unknown>>(
+  result<W extends AnyRegisteredWorkflow>(
     runId: RunId<W>,
     options?: ResultOptions,
   ): ResultAsync<WorkflowOutput<W>, WorkflowRunError<W> | ResultWaitError>

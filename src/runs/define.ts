@@ -21,6 +21,18 @@ export interface RegisteredWorkflow<D = unknown, I = unknown, T = unknown> {
   readonly invalid?: InvalidOptionsError
 }
 
+/**
+ * Any registered workflow, whatever its deps, input and output: what `createWorker` takes and
+ * `client.result` accepts. (The body's parameters are `never` so every workflow fits.)
+ */
+export interface AnyRegisteredWorkflow {
+  readonly name: string
+  readonly version: number
+  readonly deps: unknown
+  body(step: never, deps: never, input: never): unknown
+  readonly invalid?: InvalidOptionsError
+}
+
 /** The input a registered workflow takes. */
 export type WorkflowInput<W> = W extends RegisteredWorkflow<infer _D, infer I, infer _T> ? I : never
 /** What a registered workflow's run ends with when it succeeds. */

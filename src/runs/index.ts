@@ -9,6 +9,7 @@ export {
   type StartOptions,
 } from './client.js'
 export {
+  type AnyRegisteredWorkflow,
   defineWorkflow,
   type RegisteredBody,
   type RegisteredWorkflow,

@@ -7,7 +7,7 @@ import type { WorkflowEvent } from '../workflow/events.js'
 import type { Lease, RunInfo, RunState, RunStore } from '../workflow/store/types.js'
 import type { WorkflowOptions } from '../workflow/types.js'
 import { createWorkflow } from '../workflow/workflow.js'
-import type { RegisteredWorkflow } from './define.js'
+import type { AnyRegisteredWorkflow, RegisteredWorkflow } from './define.js'
 import { checkRunStore } from './store.js'
 
 export interface WorkerOptions {
@@ -76,7 +76,7 @@ interface Active {
  */
 export function createWorker(
   store: RunStore,
-  workflows: readonly RegisteredWorkflow<unknown, unknown, unknown>[],
+  workflows: readonly AnyRegisteredWorkflow[],
   options: WorkerOptions = {},
 ): Worker {
   const concurrency = options.concurrency ?? 4
@@ -104,7 +104,7 @@ export function createWorker(
       : new InvalidOptionsError('owner', options.owner, 'a non-empty string'),
   )
   if (!bad && Array.isArray(workflows)) {
-    for (const [i, w] of (workflows as readonly RegisteredWorkflow<unknown, unknown, unknown>[]).entries()) {
+    for (const [i, w] of (workflows as unknown as readonly RegisteredWorkflow<unknown, unknown, unknown>[]).entries()) {
       if (typeof w?.name !== 'string' || typeof w.body !== 'function') {
         bad = new InvalidOptionsError(`workflows[${i}]`, w, 'a workflow made by defineWorkflow')
       } else if (w.invalid) bad = w.invalid
