@@ -90,9 +90,44 @@ await compareOnce(
   { rounds: 9, warmup: 2 },
 )
 
+// Issue 18 row: 1 MiB ArrayBuffers moved to a thread and back (transfer lists both ways), not
+// copied. Each contestant owns 64 buffers and gets them back from every batch, so nothing is
+// allocated while timed; 8 batches per sample keep samples over 10 ms. A buffer that did not come
+// back whole fails the run.
+const TRANSFERS = 64
+const BATCHES = 8
+const piscinaEcho = new Piscina({
+  filename: here('./workers/piscina-echo.mjs').href,
+  minThreads: THREADS,
+  maxThreads: THREADS,
+})
+const roundTrips = (send) => {
+  let bufs = Array.from({ length: TRANSFERS }, () => new ArrayBuffer(MiB))
+  return async () => {
+    for (let i = 0; i < BATCHES; i++) {
+      const back = await Promise.all(bufs.map(send))
+      if (back.some((b) => !(b instanceof ArrayBuffer) || b.byteLength !== MiB))
+        throw new Error('a buffer did not come back')
+      bufs = back
+    }
+  }
+}
+await compareOnce(
+  `${BATCHES} × ${TRANSFERS} × 1 MiB ArrayBuffer transferred to ${THREADS} threads and back`,
+  [
+    { name: 'piscina (raw)', fn: roundTrips((b) => piscinaEcho.run(b, { transferList: [b] })) },
+    {
+      name: 'okflow pool',
+      fn: roundTrips((b) => okflow.run('echo', b, { transfer: [b] }).then((r) => r._unsafeUnwrap())),
+    },
+  ],
+  { rounds: 15, warmup: 3 },
+)
+
 await Promise.all([
   piscina.close(),
   piscinaSha.close(),
+  piscinaEcho.close(),
   tinypool.destroy(),
   wpool.terminate(),
   okflow.close(),

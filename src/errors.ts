@@ -189,3 +189,17 @@ export type OkflowError =
   | ReplayMismatchError
   | RunLockedError
   | StoreError
+
+// --- worker pool (okflow/worker) ---
+
+/**
+ * A worker-pool task's input (or its transfer list) cannot be structured-cloned (a function, a
+ * symbol, an object holding one): it was never sent, no thread crashed, and retrying it cannot help.
+ */
+export class DataCloneError extends Error {
+  readonly _tag = 'DataCloneError' as const
+  override readonly name = 'DataCloneError' as const
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
+  }
+}
