@@ -44,11 +44,7 @@ await compareOnce(
 
 // The chunks live in one SharedArrayBuffer, so a task receives a view, not a 1 MiB copy: this
 // machine hashes at ~1.5 GB/s, so copying each chunk to a thread would cost as much as hashing it.
-// Target: >= 1.8x speed-up on 2 cores. Measured on a quiet 2-vCPU machine: raw worker_threads
-// with one message per chunk reach ~1.55-1.75x, raw piscina ~1.1-1.3x (its per-task cost,
-// ~0.1-0.15 ms, is a large share of a 0.65 ms task). This pool, on its own dispatcher since,
-// matches raw threads (it reached only ~1.14-1.27x on piscina). (Under load from other jobs
-// two threads scale far worse, which is why earlier runs looked hardware-bound.)
+// History and targets: benchmarks/README.md.
 const MiB = 1 << 20
 const shared = new Uint8Array(new SharedArrayBuffer(64 * MiB))
 shared.set(randomBytes(64 * MiB))

@@ -341,6 +341,7 @@ export class Dispatcher {
         break
       }
     }
+    if (thread.load === 0) this.idle(thread)
     this.wakeReady()
   }
 
@@ -400,6 +401,8 @@ export class Dispatcher {
       if (!(t instanceof Error)) this.idle(t)
     }
     if (this.allReady()) return Promise.resolve()
+    // Someone waits on these threads: they keep the process alive until loaded (then idle again).
+    for (const t of this.threads) if (!t.ready) t.ref()
     return new Promise((resolve) => this.readyWaiters.push(resolve))
   }
 

@@ -1,6 +1,12 @@
 import type { ResultAsync } from 'neverthrow'
 import { describe, expectTypeOf, test } from 'vitest'
-import { createWorkerPool, type WorkerPool, type WorkerRunError } from '../../src/worker/index.js'
+import {
+  createWorkerPool,
+  type RunTaskOptions,
+  transfer,
+  type WorkerPool,
+  type WorkerRunError,
+} from '../../src/worker/index.js'
 import type tasks from './fixtures/typed-tasks.js'
 
 declare const pool: WorkerPool<typeof tasks>
@@ -21,6 +27,22 @@ describe('worker pool types', () => {
       expectTypeOf(r.error.message).toEqualTypeOf<string>()
       expectTypeOf(r.error).not.toHaveProperty('describe')
     }
+  })
+
+  test('outputs are typed as structured clone delivers them: a Buffer arrives as a Uint8Array', () => {
+    expectTypeOf(pool.run('buffer', 'x')).toEqualTypeOf<ResultAsync<Uint8Array, WorkerRunError>>()
+    expectTypeOf(pool.run('nested', 'x')).toEqualTypeOf<
+      ResultAsync<{ data: Uint8Array; list: Uint8Array[]; n: number }, WorkerRunError>
+    >()
+    expectTypeOf(pool.run('moveBack', 8)).toEqualTypeOf<ResultAsync<ArrayBuffer, WorkerRunError>>()
+  })
+
+  test('transfer lists are typed, never any', () => {
+    type IsAny<T> = 0 extends 1 & T ? true : false
+    expectTypeOf<IsAny<NonNullable<RunTaskOptions['transfer']>[number]>>().toEqualTypeOf<false>()
+    expectTypeOf(transfer).parameter(1).not.toBeAny()
+    // @ts-expect-error a string is not transferable
+    pool.run('fib', 1, { transfer: ['x'] })
   })
 
   test('a wrong name or input is a compile error', () => {
