@@ -40,6 +40,7 @@ export class StartGuard {
         `Worker threads keep dying before running a task (${this.failed} in a row; last: ${why}): check the tasks module and resourceLimits`,
         error ? { cause: error } : { exitCode },
       )
+      this.stop()
       return
     }
     const delay = restartDelay(this.failed)

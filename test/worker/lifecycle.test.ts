@@ -37,7 +37,8 @@ describe('start-up', () => {
     while (!(await pool.ready()).isErr()) await new Promise((resolve) => setTimeout(resolve, 10))
     const later = await pool.run('noop', undefined)
     expect((later._unsafeUnwrapErr() as Error).message).toContain('keep dying before running a task')
-    expect(pool.metrics().threads).toBe(0)
+    // Threads started before it broke die on their own; none is started after.
+    while (pool.metrics().threads > 0) await new Promise((resolve) => setTimeout(resolve, 10))
     expect(pool.metrics().peakThreads).toBeLessThanOrEqual(2)
   })
 
