@@ -13,7 +13,7 @@ export {
 } from '../errors.js'
 export { defineWorkerTasks, type WorkerTask, type WorkerTaskMap, type WorkerTasks } from './define.js'
 export type { DurationSummary } from './histogram.js'
-export type { WorkerPoolOptions, WorkerResourceLimits } from './options.js'
+export type { WorkerPoolOptions, WorkerPoolTypes, WorkerResourceLimits } from './options.js'
 export { transfer } from './outcome.js'
 export {
   type CloseOptions,

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { InvalidOptionsError } from '../errors.js'
-import { checkInteger, checkMs, firstError } from '../internal/options.js'
+import { checkFunction, checkInteger, checkMs, firstError } from '../internal/options.js'
 
 /** Memory and stack limits of each worker thread (see `worker_threads` `resourceLimits`). */
 export interface WorkerResourceLimits {
@@ -34,6 +34,16 @@ export interface WorkerPoolOptions {
    * failed start (default 60 000 ms; after 5 failed starts in a row runs fail with `WorkerCrashedError`).
    */
   startTimeoutMs?: number | undefined
+}
+
+/** The `types` option of `createWorkerPool` (beside `WorkerPoolOptions`). */
+export interface WorkerPoolTypes<T> {
+  /**
+   * For the types only, never called: `() => import('./tasks.js')` types the pool from the tasks
+   * module without a generic argument — what JavaScript (checkJs) users can write instead of a
+   * JSDoc cast.
+   */
+  types?: (() => PromiseLike<{ readonly default: T }>) | undefined
 }
 
 /** Options after checking, with defaults filled in. */
@@ -156,6 +166,7 @@ export function checkPoolOptions(file: unknown, opts: unknown): CheckedOptions |
       maxQueue === Number.POSITIVE_INFINITY ? undefined : checkInteger('maxQueue', maxQueue, 0),
       checkLimits(resourceLimits),
       checkMs('startTimeoutMs', startTimeoutMs),
+      checkFunction('types', (given as WorkerPoolTypes<unknown>).types),
     )
     if (bad) return bad
     if (minThreads > maxThreads) {

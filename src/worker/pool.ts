@@ -17,7 +17,7 @@ import { callSite } from './decode.js'
 import type { WorkerTaskMap, WorkerTasks } from './define.js'
 import { Dispatcher } from './dispatcher.js'
 import type { WorkerPoolMetrics } from './metrics.js'
-import { checkPoolOptions, readOptions, type WorkerPoolOptions } from './options.js'
+import { checkPoolOptions, readOptions, type WorkerPoolOptions, type WorkerPoolTypes } from './options.js'
 import { QUEUED } from './states.js'
 import type { TaskError, TaskInput, TaskName, TaskOutput, WorkerRunError } from './types.js'
 
@@ -112,7 +112,8 @@ function runnerUrl(): URL {
 /**
  * Creates a pool of worker threads for a tasks module whose default export is
  * `defineWorkerTasks({...})`. Name the module's type for compile-time checked task names,
- * inputs and outputs: `createWorkerPool<typeof import('./tasks.js').default>(url)`.
+ * inputs and outputs: `createWorkerPool<typeof import('./tasks.js').default>(url)`, or (in
+ * JavaScript too) `createWorkerPool(url, { types: () => import('./tasks.js') })`.
  *
  * Returns a neverthrow `Result` rather than throwing: `err(InvalidOptionsError)` names the bad
  * option (`filename` when the module does not exist, is a directory, or is TypeScript that this
@@ -123,9 +124,9 @@ function runnerUrl(): URL {
  * a running task's thread is terminated and replaced, so a task stuck in a loop cannot hold a
  * thread forever.
  */
-export function createWorkerPool<T extends WorkerTasks<WorkerTaskMap>>(
+export function createWorkerPool<T extends WorkerTasks<WorkerTaskMap> = WorkerTasks<WorkerTaskMap>>(
   file: URL | string,
-  opts: WorkerPoolOptions = {},
+  opts: WorkerPoolOptions & WorkerPoolTypes<T> = {},
 ): Result<WorkerPool<T>, InvalidOptionsError> {
   const checked = checkPoolOptions(file, opts)
   if (checked instanceof InvalidOptionsError) return err(checked)

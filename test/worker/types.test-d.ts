@@ -56,6 +56,17 @@ describe('worker pool types', () => {
     pool.run('fib', 1, { timeoutMs: '10' })
   })
 
+  test('types: () => import(...) types the pool without a generic (for JavaScript users)', () => {
+    const created = createWorkerPool(new URL('./fixtures/tasks.mjs', import.meta.url), {
+      maxThreads: 2,
+      types: () => import('./fixtures/typed-tasks.js'),
+    })
+    if (created.isOk()) {
+      expectTypeOf(created.value).toEqualTypeOf<WorkerPool<typeof tasks>>()
+      expectTypeOf(created.value.run('fib', 1)).toEqualTypeOf<ResultAsync<number, WorkerRunError>>()
+    }
+  })
+
   test('createWorkerPool returns a Result of a typed pool', () => {
     const created = createWorkerPool<typeof tasks>(new URL('./fixtures/tasks.mjs', import.meta.url))
     expectTypeOf(created.isOk()).toEqualTypeOf<boolean>()
