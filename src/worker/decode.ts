@@ -19,7 +19,7 @@ function rebuild(p: TaggedPayload): Error {
  */
 export type CallSite = { stack?: string }
 
-const SITE_FRAMES = 4
+const SITE_FRAMES = 1
 
 /** Captures the frames above `below` (the public `run`), cheaply: only a few of them. */
 export function callSite(below: (...args: never[]) => unknown): CallSite {

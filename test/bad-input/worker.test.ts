@@ -136,7 +136,7 @@ describe('pool.run(name, input, options)', () => {
     },
   )
 
-  test.each([() => 1, Symbol('s'), { f: () => 1 }, [Symbol('in array')]].map(named))(
+  test.each([() => 1, Symbol('s'), { f: () => 1 }, [Symbol('in array')], proxy, getterThrows('x')].map(named))(
     'input that cannot be cloned: %s → DataCloneError',
     async (_, v) => {
       await expectTypedErr(() => pool.run('double', v), { tag: 'DataCloneError' })
