@@ -11,7 +11,7 @@ import { type CancelledError, TimeoutError, type WorkerCrashedError } from '../e
 import type { Call } from './call.js'
 import { crashed, decode, uncloneable, unstartable } from './decode.js'
 import { PoolStats } from './metrics.js'
-import { type Answer, READY_ID } from './protocol.js'
+import { type Answer, encodeThrown, READY_ID } from './protocol.js'
 import { LinkedQueue } from './queue.js'
 import { StartGuard } from './start-guard.js'
 import { AHEAD, CANCELLED, QUEUED, RUNNING, SENT, SETTLED, STARTED } from './states.js'
@@ -341,7 +341,11 @@ export class Dispatcher {
         break
       }
     }
-    if (thread.load === 0) this.idle(thread)
+    if (thread.load === 0) {
+      this.idle(thread)
+      // A thread still loading may hold tasks this one can run now.
+      if (this.queue.size === 0) this.takeOver(thread)
+    }
     this.wakeReady()
   }
 
@@ -350,7 +354,7 @@ export class Dispatcher {
     for (let i = 0; i < thread.sent.length; i++) {
       const call = thread.sent[i]
       if (call !== undefined && call.state === RUNNING) {
-        this.answered(thread, [thread.ids[i] as number, [3, { name: e.name, message: e.message, stack: e.stack }]])
+        this.answered(thread, [thread.ids[i] as number, encodeThrown(e)])
         return
       }
     }
