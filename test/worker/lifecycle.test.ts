@@ -42,6 +42,16 @@ describe('start-up', () => {
     expect(pool.metrics().peakThreads).toBeLessThanOrEqual(2)
   })
 
+  test('resourceLimits too small to start a thread: a bounded number of starts, then WorkerCrashedError naming the cause', async () => {
+    const resourceLimits = { maxOldGenerationSizeMb: 1, maxYoungGenerationSizeMb: 0.1, codeRangeSizeMb: 0.1 }
+    const pool = makePool({ minThreads: 2, maxThreads: 2, resourceLimits })
+    expect((await pool.run('double', 2))._unsafeUnwrapErr()).toMatchObject({ _tag: 'WorkerCrashedError' })
+    const e = (await pool.ready())._unsafeUnwrapErr() as Error
+    expect(e.message).toContain('keep dying before running a task (5 in a row')
+    expect(e.message).toContain('memory')
+    expect((await pool.run('double', 2))._unsafeUnwrapErr()).toBe(e)
+  })
+
   test('a thread stuck loading its module is stopped at the start-up deadline', async () => {
     const pool = makePool({ maxThreads: 1, startTimeoutMs: 100 }, fixture('stuck-loading.mjs'))
     const e = (await pool.run('noop', undefined))._unsafeUnwrapErr() as Error
