@@ -24,6 +24,12 @@ const okflow = createWorkerPool(here('./workers/okflow-tasks.mjs'), {
   minThreads: THREADS,
   maxThreads: THREADS,
 })._unsafeUnwrap()
+// The same without recording each run's call site (the largest per-run cost on the main thread).
+const okflowNoSites = createWorkerPool(here('./workers/okflow-tasks.mjs'), {
+  minThreads: THREADS,
+  maxThreads: THREADS,
+  callSites: false,
+})._unsafeUnwrap()
 
 const many = (run) => () => {
   const all = new Array(N)
@@ -36,6 +42,7 @@ await compareOnce(
   [
     { name: 'piscina (raw)', fn: many((i) => piscina.run(i)) },
     { name: 'okflow pool', fn: many((i) => okflow.run('noop', i)) },
+    { name: 'okflow pool, callSites: false', fn: many((i) => okflowNoSites.run('noop', i)) },
     { name: 'workerpool', fn: many((i) => wpool.exec('noop', [i])) },
     { name: 'tinypool', fn: many((i) => tinypool.run(i)) },
   ],
@@ -127,5 +134,6 @@ await Promise.all([
   tinypool.destroy(),
   wpool.terminate(),
   okflow.close(),
+  okflowNoSites.close(),
   ...raw.map((w) => w.terminate()),
 ])

@@ -34,6 +34,12 @@ export interface WorkerPoolOptions {
    * failed start (default 60 000 ms; after 5 failed starts in a row runs fail with `WorkerCrashedError`).
    */
   startTimeoutMs?: number | undefined
+  /**
+   * Record where each `pool.run` was called, so a task's error shows the caller's frame (default
+   * true). Capturing that frame is the largest per-run cost on the main thread (~1–5 µs): turn it
+   * off for floods of tiny tasks.
+   */
+  callSites?: boolean | undefined
 }
 
 /** The `types` option of `createWorkerPool` (beside `WorkerPoolOptions`). */
@@ -55,6 +61,7 @@ export interface CheckedOptions {
   readonly maxQueue: number
   readonly resourceLimits: WorkerResourceLimits | undefined
   readonly startTimeoutMs: number
+  readonly callSites: boolean
   /** The tasks module as a `file:` URL. */
   readonly url: string
 }
@@ -167,6 +174,9 @@ export function checkPoolOptions(file: unknown, opts: unknown): CheckedOptions |
       checkLimits(resourceLimits),
       checkMs('startTimeoutMs', startTimeoutMs),
       checkFunction('types', (given as WorkerPoolTypes<unknown>).types),
+      given.callSites === undefined || typeof given.callSites === 'boolean'
+        ? undefined
+        : new InvalidOptionsError('callSites', given.callSites, 'a boolean'),
     )
     if (bad) return bad
     if (minThreads > maxThreads) {
@@ -174,7 +184,18 @@ export function checkPoolOptions(file: unknown, opts: unknown): CheckedOptions |
     }
     const limits = resourceLimits === undefined ? undefined : copyLimits(resourceLimits)
     const url = pathToFileURL(filename).href
-    return { filename, url, minThreads, maxThreads, idleTimeoutMs, maxQueue, resourceLimits: limits, startTimeoutMs }
+    const callSites = given.callSites !== false
+    return {
+      filename,
+      url,
+      minThreads,
+      maxThreads,
+      idleTimeoutMs,
+      maxQueue,
+      resourceLimits: limits,
+      startTimeoutMs,
+      callSites,
+    }
   })
 }
 

@@ -130,7 +130,7 @@ export function createWorkerPool<T extends WorkerTasks<WorkerTaskMap> = WorkerTa
 ): Result<WorkerPool<T>, InvalidOptionsError> {
   const checked = checkPoolOptions(file, opts)
   if (checked instanceof InvalidOptionsError) return err(checked)
-  const { maxThreads, maxQueue, idleTimeoutMs } = checked
+  const { maxThreads, maxQueue, idleTimeoutMs, callSites } = checked
   const engine = new Dispatcher({
     ...checked,
     runner: runnerUrl(),
@@ -184,7 +184,7 @@ export function createWorkerPool<T extends WorkerTasks<WorkerTaskMap> = WorkerTa
   }
 
   const run = (name: string, input: unknown, runOpts?: unknown): ResultAsync<never, never> => {
-    const site = callSite(run)
+    const site = callSites ? callSite(run) : undefined
     return new ResultAsync(
       new Promise<Result<unknown, unknown>>((resolve) => submit(name, input, runOpts, site, resolve)),
     ) as ResultAsync<never, never>

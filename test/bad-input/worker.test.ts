@@ -91,6 +91,10 @@ describe('createWorkerPool(file, options)', () => {
     await expectTypedErr(() => create(TASKS, { maxQueue: v }), { option: 'maxQueue' })
   })
 
+  test.each([1, 'yes', null, {}].map(named))('callSites: %s', async (_, v) => {
+    await expectTypedErr(() => create(TASKS, { callSites: v }), { option: 'callSites' })
+  })
+
   test.each([5, 'x', true].map(named))('resourceLimits: %s', async (_, v) => {
     await expectTypedErr(() => create(TASKS, { resourceLimits: v }), { option: 'resourceLimits' })
   })

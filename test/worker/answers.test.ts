@@ -38,6 +38,16 @@ describe('errors', () => {
     expect(e.stack).toContain('callerFrameMarker')
   })
 
+  test('callSites: false skips recording the caller (for floods of tiny tasks)', async () => {
+    const pool = makePool({ callSites: false })
+    async function callerFrameMarker() {
+      return pool.run('boom', 'x')
+    }
+    const e = (await callerFrameMarker())._unsafeUnwrapErr() as Error
+    expect(e).toMatchObject({ _tag: 'TaskFailedError', remoteName: 'RangeError' })
+    expect(e.stack).not.toContain('callerFrameMarker')
+  })
+
   test('an input that cannot be cloned is a DataCloneError, and the thread is kept', async () => {
     const pool = makePool({ maxThreads: 1 })
     const before = await threadOf(pool)
