@@ -76,6 +76,15 @@ export function crashed(error: Error | undefined, exitCode: number): WorkerCrash
   return new WorkerCrashedError(`Worker thread crashed: ${error.message}`, { cause: error })
 }
 
+/** A task sent ahead with a transfer list whose thread died before starting it: its input is gone. */
+export function lostTransfer(error: Error | undefined, exitCode: number): WorkerCrashedError {
+  const why = error === undefined ? `exited with code ${exitCode}` : `crashed: ${error.message}`
+  return new WorkerCrashedError(
+    `Worker thread ${why} before the task started; its input had been moved there (transfer), so it could not run elsewhere`,
+    error === undefined ? { exitCode } : { cause: error },
+  )
+}
+
 /** A thread that could not be started at all (the `Worker` constructor threw). */
 export function unstartable(e: unknown): WorkerCrashedError {
   const error = e instanceof Error ? e : new Error(String(e))

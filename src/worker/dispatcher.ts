@@ -9,7 +9,7 @@
 import { err, type Result } from 'neverthrow'
 import { type CancelledError, TimeoutError, type WorkerCrashedError } from '../errors.js'
 import type { Call } from './call.js'
-import { crashed, decode, uncloneable, unstartable } from './decode.js'
+import { crashed, decode, lostTransfer, uncloneable, unstartable } from './decode.js'
 import { PoolStats } from './metrics.js'
 import { type Answer, encodeThrown, READY_ID } from './protocol.js'
 import { LinkedQueue } from './queue.js'
@@ -380,7 +380,13 @@ export class Dispatcher {
         this.takeBack(call)
       } else {
         this.stats.failed++
-        this.settle(call, err(unstarted && this.broken ? this.broken : crashed(thread.error, code)))
+        const error =
+          unstarted && this.broken !== undefined
+            ? this.broken
+            : unstarted && call.transfer !== undefined
+              ? lostTransfer(thread.error, code)
+              : crashed(thread.error, code)
+        this.settle(call, err(error))
       }
     }
     sent.length = 0

@@ -48,3 +48,17 @@ describe('head-of-line blocking', () => {
     expect((await moved)._unsafeUnwrap()).toBe(6)
   })
 })
+
+describe('transfer lists and crashes', () => {
+  test('a task with a transfer list sent behind one that crashes fails, saying its input was moved', async () => {
+    const pool = makePool({ maxThreads: 1 })
+    await pool.ready()
+    const buf = new Uint8Array([1, 2]).buffer
+    const [crashed, moved] = await Promise.all([pool.run('exit', 5), pool.run('sum', buf, { transfer: [buf] })])
+    expect(crashed._unsafeUnwrapErr()).toMatchObject({ _tag: 'WorkerCrashedError', exitCode: 5 })
+    const e = moved._unsafeUnwrapErr() as Error
+    expect(e).toMatchObject({ _tag: 'WorkerCrashedError' })
+    expect(e.message).toContain('before the task started')
+    expect((await pool.run('double', 1))._unsafeUnwrap()).toBe(2)
+  })
+})
