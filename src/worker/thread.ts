@@ -115,6 +115,12 @@ port.on('message', (task: TaskMessage) => {
 })
 
 const loaded = (): void => {
+  // What the module printed while loading reaches the main thread before its first answer too.
+  const wait = flushed()
+  if (wait !== undefined) {
+    wait.then(loaded)
+    return
+  }
   port.postMessage([READY_ID, null] satisfies Answer)
   busy = false
   drain()
