@@ -24,6 +24,12 @@ const okflow = createWorkerPool(here('./workers/okflow-tasks.mjs'), {
   minThreads: THREADS,
   maxThreads: THREADS,
 })._unsafeUnwrap()
+// The same without recording each run's call site (the largest per-run cost on the main thread).
+const okflowNoSites = createWorkerPool(here('./workers/okflow-tasks.mjs'), {
+  minThreads: THREADS,
+  maxThreads: THREADS,
+  callSites: false,
+})._unsafeUnwrap()
 
 const many = (run) => () => {
   const all = new Array(N)
@@ -36,6 +42,7 @@ await compareOnce(
   [
     { name: 'piscina (raw)', fn: many((i) => piscina.run(i)) },
     { name: 'okflow pool', fn: many((i) => okflow.run('noop', i)) },
+    { name: 'okflow pool, callSites: false', fn: many((i) => okflowNoSites.run('noop', i)) },
     { name: 'workerpool', fn: many((i) => wpool.exec('noop', [i])) },
     { name: 'tinypool', fn: many((i) => tinypool.run(i)) },
   ],
@@ -44,11 +51,7 @@ await compareOnce(
 
 // The chunks live in one SharedArrayBuffer, so a task receives a view, not a 1 MiB copy: this
 // machine hashes at ~1.5 GB/s, so copying each chunk to a thread would cost as much as hashing it.
-// Target: >= 1.8x speed-up on 2 cores. Measured on a quiet 2-vCPU machine: raw worker_threads
-// with one message per chunk reach ~1.55-1.75x, raw piscina ~1.1-1.3x (its per-task cost,
-// ~0.1-0.15 ms, is a large share of a 0.65 ms task). This pool, on its own dispatcher since,
-// matches raw threads (it reached only ~1.14-1.27x on piscina). (Under load from other jobs
-// two threads scale far worse, which is why earlier runs looked hardware-bound.)
+// History and targets: benchmarks/README.md.
 const MiB = 1 << 20
 const shared = new Uint8Array(new SharedArrayBuffer(64 * MiB))
 shared.set(randomBytes(64 * MiB))
@@ -90,11 +93,47 @@ await compareOnce(
   { rounds: 9, warmup: 2 },
 )
 
+// Issue 18 row: 1 MiB ArrayBuffers moved to a thread and back (transfer lists both ways), not
+// copied. Each contestant owns 64 buffers and gets them back from every batch, so nothing is
+// allocated while timed; 8 batches per sample keep samples over 10 ms. A buffer that did not come
+// back whole fails the run.
+const TRANSFERS = 64
+const BATCHES = 8
+const piscinaEcho = new Piscina({
+  filename: here('./workers/piscina-echo.mjs').href,
+  minThreads: THREADS,
+  maxThreads: THREADS,
+})
+const roundTrips = (send) => {
+  let bufs = Array.from({ length: TRANSFERS }, () => new ArrayBuffer(MiB))
+  return async () => {
+    for (let i = 0; i < BATCHES; i++) {
+      const back = await Promise.all(bufs.map(send))
+      if (back.some((b) => !(b instanceof ArrayBuffer) || b.byteLength !== MiB))
+        throw new Error('a buffer did not come back')
+      bufs = back
+    }
+  }
+}
+await compareOnce(
+  `${BATCHES} × ${TRANSFERS} × 1 MiB ArrayBuffer transferred to ${THREADS} threads and back`,
+  [
+    { name: 'piscina (raw)', fn: roundTrips((b) => piscinaEcho.run(b, { transferList: [b] })) },
+    {
+      name: 'okflow pool',
+      fn: roundTrips((b) => okflow.run('echo', b, { transfer: [b] }).then((r) => r._unsafeUnwrap())),
+    },
+  ],
+  { rounds: 15, warmup: 3 },
+)
+
 await Promise.all([
   piscina.close(),
   piscinaSha.close(),
+  piscinaEcho.close(),
   tinypool.destroy(),
   wpool.terminate(),
   okflow.close(),
+  okflowNoSites.close(),
   ...raw.map((w) => w.terminate()),
 ])

@@ -287,6 +287,20 @@ export class RateLimitedError extends Error {
   }
 }
 
+// --- worker pool (okflow/worker) ---
+
+/**
+ * A worker-pool task's input (or its transfer list) cannot be structured-cloned (a function, a
+ * symbol, an object holding one): it was never sent, no thread crashed, and retrying it cannot help.
+ */
+export class DataCloneError extends Error {
+  readonly _tag = 'DataCloneError' as const
+  override readonly name = 'DataCloneError' as const
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
+  }
+}
+
 /**
  * Every error class okflow defines, by tag: the one list (durable replay revives errors by it,
  * `OkflowError` is derived from it, tests check the exports against it). A new class is one
@@ -311,6 +325,7 @@ export const ERRORS = {
   CircuitOpenError,
   BulkheadRejectedError,
   RateLimitedError,
+  DataCloneError,
 } as const
 
 /** Every error class okflow defines. */

@@ -52,6 +52,7 @@ export {
   BulkheadRejectedError,
   CancelledError,
   CircuitOpenError,
+  DataCloneError,
   InvalidOptionsError,
   ItemFailedError,
   LeaseLostError,

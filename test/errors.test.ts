@@ -7,6 +7,7 @@ import {
   BulkheadRejectedError,
   CancelledError,
   CircuitOpenError,
+  DataCloneError,
   InvalidOptionsError,
   ItemFailedError,
   LeaseLostError,
@@ -43,6 +44,7 @@ const describeError = (e: OkflowError): string =>
     .with({ _tag: 'CircuitOpenError' }, (x) => `open for ${x.retryAfterMs}`)
     .with({ _tag: 'BulkheadRejectedError' }, (x) => `bulkhead ${x.concurrency}+${x.queue}`)
     .with({ _tag: 'RateLimitedError' }, (x) => `limited for ${x.retryAfterMs}`)
+    .with({ _tag: 'DataCloneError' }, (x) => `not cloneable: ${x.message}`)
     .exhaustive()
 
 describe('errors', () => {
@@ -66,6 +68,7 @@ describe('errors', () => {
         new CircuitOpenError(250),
         new BulkheadRejectedError(4, 10),
         new RateLimitedError(100),
+        new DataCloneError('fn'),
       ].map(describeError),
     ).toEqual([
       'unexpected: boom',
@@ -85,6 +88,7 @@ describe('errors', () => {
       'open for 250',
       'bulkhead 4+10',
       'limited for 100',
+      'not cloneable: fn',
     ])
   })
 

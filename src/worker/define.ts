@@ -1,5 +1,5 @@
-import { type Envelope, encodeValue, type Payload } from './envelope.js'
-import { encodeThrown } from './protocol.js'
+import { encodeValue } from './outcome.js'
+import { encodeThrown, type Outcome, type Payload } from './protocol.js'
 
 /** A task as written in a tasks module: takes one input, returns a value, a promise or a Result. */
 export type WorkerTask = (input: never) => unknown
@@ -12,8 +12,8 @@ export type WorkerTaskMap = { readonly [name: string]: WorkerTask }
  * must be the module's default export), carrying the task map for the main thread's types.
  */
 export interface WorkerTasks<M extends WorkerTaskMap> {
-  /** Runs one task in the worker thread; never throws, the outcome is a plain envelope. */
-  (payload: Payload): Envelope | Promise<Envelope>
+  /** Runs one task in the worker thread; never throws, the outcome is a plain outcome (protocol.ts). */
+  (payload: Payload): Outcome | Promise<Outcome>
   /** The task functions themselves. */
   readonly tasks: M
 }
@@ -35,7 +35,7 @@ const hasOwn = Object.prototype.hasOwnProperty
  * ```
  */
 export function defineWorkerTasks<M extends WorkerTaskMap>(tasks: M): WorkerTasks<M> {
-  const handler = (payload: Payload): Envelope | Promise<Envelope> => {
+  const handler = (payload: Payload): Outcome | Promise<Outcome> => {
     const name = payload[0]
     const fn = hasOwn.call(tasks, name) ? tasks[name] : undefined
     if (typeof fn !== 'function') {

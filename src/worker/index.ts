@@ -1,8 +1,10 @@
-// okflow/worker — typed CPU offload on worker threads. `defineWorkerTasks` is what a tasks module
-// needs inside a thread; the pool itself depends only on node:worker_threads, so importing this
-// entry from a worker thread stays cheap.
+// okflow/worker — typed CPU offload on worker threads. `defineWorkerTasks` and `transfer` are what a
+// tasks module needs inside a thread. The pool runs on node:worker_threads (no thread-pool
+// dependency); this entry also loads neverthrow and okflow's error classes, which a thread needs
+// anyway to build Results.
 export {
   CancelledError,
+  DataCloneError,
   InvalidOptionsError,
   QueueFullError,
   TaskFailedError,
@@ -10,11 +12,14 @@ export {
   WorkerCrashedError,
 } from '../errors.js'
 export { defineWorkerTasks, type WorkerTask, type WorkerTaskMap, type WorkerTasks } from './define.js'
-export type { WorkerPoolOptions, WorkerResourceLimits } from './options.js'
+export type { DurationSummary } from './histogram.js'
+export type { WorkerPoolOptions, WorkerPoolTypes, WorkerResourceLimits } from './options.js'
+export { transfer } from './outcome.js'
 export {
   type CloseOptions,
   createWorkerPool,
   type RunTaskOptions,
+  type TransferItem,
   type WorkerPool,
   type WorkerPoolMetrics,
 } from './pool.js'

@@ -1,6 +1,7 @@
 import type { Err, Ok } from 'neverthrow'
 import type {
   CancelledError,
+  DataCloneError,
   InvalidOptionsError,
   QueueFullError,
   TaskFailedError,
@@ -22,8 +23,36 @@ type Settled<T extends WorkerTasks<WorkerTaskMap>, K extends TaskName<T>> = Awai
 type OkPart<R> = R extends Ok<infer V, unknown> ? V : R extends Err<unknown, unknown> ? never : R
 type ErrPart<R> = R extends Err<unknown, infer E> ? RemoteError<E> : never
 
-/** The ok value of a task: what it returns, with a promise or a Result unwrapped. */
-export type TaskOutput<T extends WorkerTasks<WorkerTaskMap>, K extends TaskName<T>> = OkPart<Settled<T, K>>
+/**
+ * What structured clone delivers for a value of type `T`: a `Buffer` arrives as a plain
+ * `Uint8Array` (its methods stay in the worker), and so does one nested in an array, a Map, a Set
+ * or a plain object. Other values keep their type.
+ */
+export type Cloned<T> = T extends Buffer
+  ? Uint8Array
+  : T extends
+        | string
+        | number
+        | boolean
+        | bigint
+        | symbol
+        | null
+        | undefined
+        | Date
+        | RegExp
+        | ArrayBufferView
+        | ArrayBufferLike
+    ? T
+    : T extends ReadonlyMap<infer K, infer V>
+      ? Map<Cloned<K>, Cloned<V>>
+      : T extends ReadonlySet<infer V>
+        ? Set<Cloned<V>>
+        : T extends object
+          ? { [P in keyof T]: Cloned<T[P]> }
+          : T
+
+/** The ok value of a task as it arrives: what it returns, with a promise or a Result unwrapped, cloned. */
+export type TaskOutput<T extends WorkerTasks<WorkerTaskMap>, K extends TaskName<T>> = Cloned<OkPart<Settled<T, K>>>
 
 /** The errors a task returns as `err(...)`, as they arrive in the main thread. */
 export type TaskError<T extends WorkerTasks<WorkerTaskMap>, K extends TaskName<T>> = ErrPart<Settled<T, K>>
@@ -43,6 +72,7 @@ export type RemoteError<E> = E extends { readonly _tag: string } ? Error & { rea
 export type WorkerRunError =
   | TaskFailedError
   | WorkerCrashedError
+  | DataCloneError
   | TimeoutError
   | CancelledError
   | QueueFullError
