@@ -48,6 +48,13 @@ export {
 export { type Selected, type SelectOptions, selectAsync } from './combinators/select.js'
 export { type TimeoutOptions, type WithTimeoutError, withTimeout } from './combinators/timeout.js'
 export {
+  type PendingInput,
+  type WaitCompleted,
+  type WaitCompletedError,
+  type WaitCompletedOptions,
+  waitCompleted,
+} from './combinators/wait-completed.js'
+export {
   AllFailedError,
   CancelledError,
   InvalidOptionsError,
