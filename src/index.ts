@@ -63,6 +63,7 @@ export {
   QueueFullError,
   ReplayMismatchError,
   RunLockedError,
+  StageFailedError,
   StoreError,
   TaskFailedError,
   TimeoutError,
@@ -89,7 +90,6 @@ export {
   type RunPipelineOptions,
   type SettledPipeline,
   type StageContext,
-  type StageError,
   type StageMetrics,
 } from './pipeline/index.js'
 export type {
