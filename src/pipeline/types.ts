@@ -4,7 +4,7 @@ import type { ItemErr, ItemOk, ItemReturn } from '../batch/types.js'
 import type { CancelledError, InvalidOptionsError, StageFailedError, UnexpectedError } from '../errors.js'
 import type { ItemRetry } from '../internal/item.js'
 import type { BatchProgress as Progress } from '../internal/progress.js'
-import type { AttemptContext, Collected, Mode } from '../types.js'
+import type { AttemptContext, ByMode, Collected, Mode } from '../types.js'
 // Types only: a pool stage takes a pool the user made with `okflow/worker`, so `okflow` itself
 // never loads the worker pool.
 import type { WorkerTaskMap, WorkerTasks } from '../worker/define.js'
@@ -154,14 +154,14 @@ export interface SettledPipeline<O, E> {
 }
 
 /** The ok value of `run()`: fail-fast → the outputs; settle → `{ values, errors, stats }`. */
-export type PipelineResult<O, E, M extends PipelineMode, C extends boolean> = [M] extends ['settle']
-  ? SettledPipeline<Outputs<O, C>, E>
-  : [M] extends ['fail-fast']
-    ? Outputs<O, C>
-    : Outputs<O, C> | SettledPipeline<Outputs<O, C>, E>
+export type PipelineResult<O, E, M extends PipelineMode, C extends boolean> = ByMode<
+  M,
+  Outputs<O, C>,
+  SettledPipeline<Outputs<O, C>, E>
+>
 
 /** The errors of `run()`: the first failed item (fail-fast only) and the pipeline's own. */
-export type PipelineRunError<E, M extends PipelineMode> = ([M] extends ['settle'] ? never : E) | PipelineFailure
+export type PipelineRunError<E, M extends PipelineMode> = ByMode<M, E, never> | PipelineFailure
 
 /** Checks at compile time that a pool task takes what the previous stage produces. */
 type AcceptsInput<Out, T extends WorkerTasks<WorkerTaskMap>, K extends TaskName<T>> = [Out] extends [TaskInput<T, K>]
