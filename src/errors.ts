@@ -301,6 +301,30 @@ export class DataCloneError extends Error {
   }
 }
 
+// --- Pipelines ---
+
+/**
+ * An item failed in a pipeline stage: `stage` is the stage's literal name (a union of these
+ * narrows on it), `index` the item's 0-based position in the source (after a chunk stage, the
+ * chunk's number), `error` what it ended with (also the `cause`, so logs show it).
+ */
+export class StageFailedError<S extends string = string, E = unknown> extends Error {
+  readonly _tag = 'StageFailedError' as const
+  override readonly name = 'StageFailedError' as const
+  /** The name of the stage the item failed in. */
+  readonly stage: S
+  /** The item's 0-based position in the source (after a chunk stage: the chunk's number). */
+  readonly index: number
+  /** What the item ended with. */
+  readonly error: E
+  constructor(stage: S, index: number, error: E) {
+    super(`Stage "${stage}" failed at index ${index}: ${describeItemError(error)}`, { cause: error })
+    this.stage = stage
+    this.index = index
+    this.error = error
+  }
+}
+
 /**
  * Every error class okflow defines, by tag: the one list (durable replay revives errors by it,
  * `OkflowError` is derived from it, tests check the exports against it). A new class is one
@@ -326,6 +350,7 @@ export const ERRORS = {
   BulkheadRejectedError,
   RateLimitedError,
   DataCloneError,
+  StageFailedError,
 } as const
 
 /** Every error class okflow defines. */

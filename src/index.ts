@@ -48,6 +48,13 @@ export {
 export { type Selected, type SelectOptions, selectAsync } from './combinators/select.js'
 export { type TimeoutOptions, type WithTimeoutError, withTimeout } from './combinators/timeout.js'
 export {
+  type PendingInput,
+  type WaitCompleted,
+  type WaitCompletedError,
+  type WaitCompletedOptions,
+  waitCompleted,
+} from './combinators/wait-completed.js'
+export {
   AllFailedError,
   BulkheadRejectedError,
   CancelledError,
@@ -62,6 +69,7 @@ export {
   ReplayMismatchError,
   RunLockedError,
   RunNotFoundError,
+  StageFailedError,
   StoreError,
   type StoreOperation,
   TaskFailedError,
@@ -89,7 +97,6 @@ export {
   type RunPipelineOptions,
   type SettledPipeline,
   type StageContext,
-  type StageError,
   type StageMetrics,
 } from './pipeline/index.js'
 // Resilience policies (circuit breaker, bulkhead, rate limiter, fallback, retry, timeout)

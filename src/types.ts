@@ -19,6 +19,12 @@ export interface AttemptContext extends TaskContext {
 /** `fail-fast`: the first failed item stops the whole job. `settle`: every item runs, failures are reported. */
 export type Mode = 'fail-fast' | 'settle'
 
+/**
+ * What a job in mode `M` gives: `F` in fail-fast mode, `S` in settle mode, either when the mode
+ * is only known as `Mode`. The one home of that rule for batch jobs and pipelines.
+ */
+export type ByMode<M extends Mode, F, S> = [M] extends ['settle'] ? S : [M] extends ['fail-fast'] ? F : F | S
+
 /** Outputs as a job keeps them: `O[]`, or `undefined` with `collect: false` (`C` is the `collect` option). */
 export type Collected<O, C extends boolean> = [C] extends [false]
   ? undefined

@@ -17,6 +17,7 @@ import {
   ReplayMismatchError,
   RunLockedError,
   RunNotFoundError,
+  StageFailedError,
   StoreError,
   TaskFailedError,
   TimeoutError,
@@ -45,6 +46,7 @@ const describeError = (e: OkflowError): string =>
     .with({ _tag: 'BulkheadRejectedError' }, (x) => `bulkhead ${x.concurrency}+${x.queue}`)
     .with({ _tag: 'RateLimitedError' }, (x) => `limited for ${x.retryAfterMs}`)
     .with({ _tag: 'DataCloneError' }, (x) => `not cloneable: ${x.message}`)
+    .with({ _tag: 'StageFailedError' }, (x) => `stage ${x.stage} failed at ${x.index}`)
     .exhaustive()
 
 describe('errors', () => {
@@ -69,6 +71,7 @@ describe('errors', () => {
         new BulkheadRejectedError(4, 10),
         new RateLimitedError(100),
         new DataCloneError('fn'),
+        new StageFailedError('parse', 3, 'bad'),
       ].map(describeError),
     ).toEqual([
       'unexpected: boom',
@@ -89,6 +92,7 @@ describe('errors', () => {
       'bulkhead 4+10',
       'limited for 100',
       'not cloneable: fn',
+      'stage parse failed at 3',
     ])
   })
 

@@ -23,7 +23,6 @@ import type {
 } from './types.js'
 
 const DEFAULT_BATCH_SIZE = 100
-const DEFAULT_PROGRESS_MS = 100
 
 /**
  * Runs `fn` over every item of an array, Iterable or AsyncIterable with a sliding window of
@@ -128,7 +127,7 @@ class BatchRun<I> {
     if (onProgress) {
       const total = this.source.size ?? this.opts.total
       const report = onProgress as (p: BatchProgress) => void
-      this.progress = new Progress(report, this.opts.progressIntervalMs ?? DEFAULT_PROGRESS_MS, total, this.t0)
+      this.progress = new Progress(report, this.opts.progressIntervalMs, total, this.t0)
     }
     if (afterBatch) {
       this.checkpoints = new Checkpoints(
@@ -159,13 +158,10 @@ class BatchRun<I> {
     } else if (this.collect) {
       this.values[index] = r.value
     }
-    if (this.progress) {
-      try {
-        this.progress.tick(this.done, this.failed)
-      } catch (e) {
-        this.stop(fromThrow(e))
-        return
-      }
+    const thrown = this.progress?.tick(this.done, this.failed)
+    if (thrown) {
+      this.stop(thrown)
+      return
     }
     this.checkpoints?.itemDone(index)
     if (this.over) return

@@ -1,7 +1,7 @@
 import type { CancelledError, InvalidOptionsError, ItemFailedError, TimeoutError, UnexpectedError } from '../errors.js'
 import type { ItemRetry } from '../internal/item.js'
 import type { BatchProgress } from '../internal/progress.js'
-import type { AttemptContext, Collected, ErrOf, Mode, OkOf, ResultLike, ResultPromiseLike } from '../types.js'
+import type { AttemptContext, ByMode, Collected, ErrOf, Mode, OkOf, ResultLike, ResultPromiseLike } from '../types.js'
 
 export type { BatchProgress, Collected, ItemRetry }
 
@@ -109,18 +109,18 @@ export interface ProcessOptions<
 }
 
 /** The ok value of `processInBatches` for mode `M` and `collect: C`. */
-export type BatchResult<O, E, M extends BatchMode = 'fail-fast', C extends boolean = true> = [M] extends ['settle']
-  ? SettledBatch<Collected<O, C>, E>
-  : [M] extends ['fail-fast']
-    ? Collected<O, C>
-    : Collected<O, C> | SettledBatch<Collected<O, C>, E>
+export type BatchResult<O, E, M extends BatchMode = 'fail-fast', C extends boolean = true> = ByMode<
+  M,
+  Collected<O, C>,
+  SettledBatch<Collected<O, C>, E>
+>
 
 /**
  * Errors the whole job can return: the first failed item as an `ItemFailedError` (`{ index, error }`; fail-fast only),
  * an err of `afterBatch` (returning `A`), and library errors.
  */
 export type BatchError<E, M extends BatchMode = 'fail-fast', A = void> =
-  | ([M] extends ['settle'] ? never : ItemFailedError<E>)
+  | ByMode<M, ItemFailedError<E>, never>
   | ErrOf<A>
   | UnexpectedError
   | CancelledError

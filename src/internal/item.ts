@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events'
 import type { Result } from 'neverthrow'
-import { type Backoff, checkRetryOptions, type RetryOptions, retryLoop } from '../combinators/retry.js'
+import { checkRetryOptions, type RetryOptions, retryLoop } from '../combinators/retry.js'
 import { type CancelledError, InvalidOptionsError, type TimeoutError, type UnexpectedError } from '../errors.js'
 import type { AttemptContext, ResultLike, ResultPromiseLike, TaskContext } from '../types.js'
 import { readOptions } from './options.js'
@@ -12,19 +12,11 @@ import { fromThrow, isResult, observeAt } from './start.js'
  * timeout, with retries. Its one home; batch/ and pipeline/ both use it.
  */
 
-/** Per-item retry: the options of the `retry` combinator, without `signal` (the job's is used). */
-export interface ItemRetry<E> {
-  /** Calls in total per item, the first one included (`attempts: 3` → at most 3 calls). */
-  attempts: number
-  /** Wait between attempts; none when omitted. */
-  backoff?: Backoff | undefined
-  /** Retry only errors for which this returns true (default: every error). */
-  retryIf?: ((error: E, attempt: number) => boolean) | undefined
-  /** Time limit of each attempt (the `timeoutMs` of the job bounds the item, retries included). */
-  timeoutMs?: number | undefined
-  /** Called before each retry, e.g. to log it. */
-  onRetry?: ((info: { attempt: number; error: E; delayMs: number }) => void) | undefined
-}
+/**
+ * Per-item retry: the options of the `retry` combinator, without `signal` (the job's is used;
+ * the job's `timeoutMs` bounds the item, retries included).
+ */
+export interface ItemRetry<E> extends Omit<RetryOptions<E>, 'signal'> {}
 
 /** The per-item function as the runner sees it. */
 export type ItemCall<I> = (item: I, index: number, ctx: AttemptContext) => unknown

@@ -16,36 +16,46 @@ export interface BatchProgress {
   readonly etaMs?: number
 }
 
+/** Least time between two progress reports when `progressIntervalMs` is not given. */
+export const DEFAULT_PROGRESS_MS = 100
+
 /**
  * Throttled progress reports, for batch jobs and pipelines. Checked on item completion only (no interval timer, so nothing can
  * be left running after the job); `final()` reports the end state once more, whatever the throttle.
  */
 export class Progress {
   private last: number
+  private readonly intervalMs: number
   constructor(
     private readonly report: (p: BatchProgress) => void,
-    private readonly intervalMs: number,
+    /** Least time between two reports (default {@link DEFAULT_PROGRESS_MS}). */
+    intervalMs: number | undefined,
     private readonly total: number | undefined,
     private readonly startedAt: number,
   ) {
+    this.intervalMs = intervalMs ?? DEFAULT_PROGRESS_MS
     this.last = startedAt
   }
 
-  /** Reports if `intervalMs` has passed since the last report. May throw (the user's callback). */
-  tick(done: number, failed: number): void {
+  /**
+   * Reports if `intervalMs` has passed since the last report. A throw from the user's callback
+   * comes back as an `err(UnexpectedError)`, which stops the job.
+   */
+  tick(done: number, failed: number): Result<never, UnexpectedError> | undefined {
     const now = performance.now()
-    if (now - this.last < this.intervalMs) return
+    if (now - this.last < this.intervalMs) return undefined
     this.last = now
-    this.report(this.snapshot(done, failed, now))
+    return this.send(done, failed, now)
   }
 
-  /**
-   * The last report, at the end of the job. A throw from the user's callback comes back as an
-   * `err(UnexpectedError)` for the caller to fold into the job's result.
-   */
+  /** The last report, at the end of the job, whatever the throttle; a throw comes back as in `tick`. */
   final(done: number, failed: number): Result<never, UnexpectedError> | undefined {
+    return this.send(done, failed, performance.now())
+  }
+
+  private send(done: number, failed: number, now: number): Result<never, UnexpectedError> | undefined {
     try {
-      this.report(this.snapshot(done, failed, performance.now()))
+      this.report(this.snapshot(done, failed, now))
       return undefined
     } catch (e) {
       return fromThrow(e)

@@ -18,6 +18,5 @@ export type {
   RunPipelineOptions,
   SettledPipeline,
   StageContext,
-  StageError,
   StageMetrics,
 } from './types.js'

@@ -21,7 +21,7 @@ import type {
  * Starts a pipeline over `source` (an array, Iterable or AsyncIterable, read lazily). Add
  * stages with `.stage()` (any function returning a Result form), `.pool()` (a worker-pool task)
  * and `.chunk()` (group into arrays); each returns a new pipeline whose input is the previous
- * stage's output, and whose error type adds `StageError<name, error>` of the new stage.
+ * stage's output, and whose error type adds `StageFailedError<name, error>` of the new stage.
  *
  * Each stage runs at its own pace, `concurrency` items at a time, with a bounded buffer of
  * `buffer` items in front of it. When a stage falls behind, the buffers before it fill and the
@@ -29,7 +29,7 @@ import type {
  * `buffer + concurrency` (`size` for a chunk stage) items, plus one waiting for the consumer,
  * ahead of what the consumer has taken.
  *
- * Consume it with `for await` (each output as `ok`, each failed item as `err(StageError)`) or
+ * Consume it with `for await` (each output as `ok`, each failed item as `err(StageFailedError)`) or
  * with `run()`. An err in fail-fast mode, an aborted `signal`, or breaking out of the loop stops
  * every stage, aborts running items (`ctx.signal`), clears chunk timers and closes the source.
  * Nothing throws: bad options come back as `err(InvalidOptionsError)` naming the option, e.g.
@@ -37,8 +37,8 @@ import type {
  * source feeding synchronous stages yields to the event loop every few thousand items, so even
  * an endless one can be stopped by `signal`.
  *
- * Errors: a failed item is `{ stage, index, error }` ({@link StageError}), `stage` being the
- * literal name of the stage, so a union of them narrows on `stage`. The pipeline's own errors
+ * Errors: a failed item is a {@link StageFailedError} (`{ stage, index, error }`, readable when
+ * logged), `stage` being the literal name of the stage, so a union of them narrows on `stage`. The pipeline's own errors
  * (the source threw, `signal`, bad options) are okflow's error classes.
  *
  * @example
@@ -48,7 +48,7 @@ import type {
  *   .pool({ name: 'hash', pool, task: 'hashBatch', concurrency: 2 })
  *   .stage({ name: 'write', fn: (summary, { signal }) => save(summary, signal) })
  * const r = await flow.run({ collect: false })
- * if (r.isErr()) console.error(r.error) // { stage: 'parse', index: 41, error: ParseError } | …
+ * if (r.isErr()) console.error(r.error) // StageFailedError: Stage "parse" failed at index 41: … (stage: 'parse' | …)
  */
 export function pipeline<I, M extends PipelineMode = 'fail-fast'>(
   source: Items<I>,

@@ -4,13 +4,11 @@ import { cancelledBy, onAbort } from '../internal/abort.js'
 import { type BatchProgress, Progress } from '../internal/progress.js'
 import { Puller } from '../internal/pull.js'
 import type { Source } from '../internal/source.js'
-import { fromThrow } from '../internal/start.js'
 import { ChunkStageRun } from './chunk-stage.js'
 import { type Downstream, PipelineItem, type RunHooks, type StageRun, type StageSpec } from './stage.js'
 import type { PipelineMetrics, PipelineOptions } from './types.js'
 import { WorkStageRun } from './work-stage.js'
 
-const DEFAULT_PROGRESS_MS = 100
 /** Hand-overs in one synchronous pass before yielding to the event loop. */
 const SLICE = 4096
 
@@ -106,12 +104,7 @@ export class PipelineRun implements RunHooks {
     if (signal) this.detach = onAbort(signal, () => this.stop(err(cancelledBy(signal))))
     if (onProgress) {
       const report = (p: BatchProgress) => onProgress({ ...p, stages: this.metrics().stages })
-      this.progress = new Progress(
-        report,
-        this.opts.progressIntervalMs ?? DEFAULT_PROGRESS_MS,
-        undefined,
-        this.startedAt,
-      )
+      this.progress = new Progress(report, this.opts.progressIntervalMs, undefined, this.startedAt)
     }
     this.drive()
   }
@@ -206,11 +199,7 @@ export class PipelineRun implements RunHooks {
   }
 
   private tick(): void {
-    if (!this.progress) return
-    try {
-      this.progress.tick(this.done, this.failed)
-    } catch (e) {
-      this.stop(fromThrow(e))
-    }
+    const thrown = this.progress?.tick(this.done, this.failed)
+    if (thrown) this.stop(thrown)
   }
 }

@@ -1,10 +1,10 @@
 import type { TransferListItem } from 'node:worker_threads'
 import type { Result, ResultAsync } from 'neverthrow'
 import type { ItemErr, ItemOk, ItemReturn } from '../batch/types.js'
-import type { CancelledError, InvalidOptionsError, UnexpectedError } from '../errors.js'
+import type { CancelledError, InvalidOptionsError, StageFailedError, UnexpectedError } from '../errors.js'
 import type { ItemRetry } from '../internal/item.js'
 import type { BatchProgress as Progress } from '../internal/progress.js'
-import type { AttemptContext, Collected, Mode } from '../types.js'
+import type { AttemptContext, ByMode, Collected, Mode } from '../types.js'
 // Types only: a pool stage takes a pool the user made with `okflow/worker`, so `okflow` itself
 // never loads the worker pool.
 import type { WorkerTaskMap, WorkerTasks } from '../worker/define.js'
@@ -17,7 +17,7 @@ import type { TaskError, TaskInput, TaskName, TaskOutput, WorkerRunError } from 
  * or the item timed out; `attempt`, 1 or more when `retry` calls `fn` again) and the item's index.
  */
 export interface StageContext extends AttemptContext {
-  /** The item's index (see {@link StageError.index}). */
+  /** The item's index (see {@link StageFailedError.index}). */
   readonly index: number
 }
 
@@ -73,16 +73,6 @@ export interface ChunkStage<S extends string> {
   readonly size: number
   /** Emit a partial chunk this long after its first item arrived (default: never; the end of the stream always flushes). */
   readonly maxWaitMs?: number | undefined
-}
-
-/**
- * An item that failed in a stage. `index` is the item's 0-based position in the source for
- * stages before any chunk stage; after a chunk stage it is the chunk's number (0, 1, 2…).
- */
-export interface StageError<S extends string, E> {
-  readonly stage: S
-  readonly index: number
-  readonly error: E
 }
 
 /** Errors of the pipeline itself: the source threw, `signal` aborted, bad options. */
@@ -164,14 +154,14 @@ export interface SettledPipeline<O, E> {
 }
 
 /** The ok value of `run()`: fail-fast → the outputs; settle → `{ values, errors, stats }`. */
-export type PipelineResult<O, E, M extends PipelineMode, C extends boolean> = [M] extends ['settle']
-  ? SettledPipeline<Outputs<O, C>, E>
-  : [M] extends ['fail-fast']
-    ? Outputs<O, C>
-    : Outputs<O, C> | SettledPipeline<Outputs<O, C>, E>
+export type PipelineResult<O, E, M extends PipelineMode, C extends boolean> = ByMode<
+  M,
+  Outputs<O, C>,
+  SettledPipeline<Outputs<O, C>, E>
+>
 
 /** The errors of `run()`: the first failed item (fail-fast only) and the pipeline's own. */
-export type PipelineRunError<E, M extends PipelineMode> = ([M] extends ['settle'] ? never : E) | PipelineFailure
+export type PipelineRunError<E, M extends PipelineMode> = ByMode<M, E, never> | PipelineFailure
 
 /** Checks at compile time that a pool task takes what the previous stage produces. */
 type AcceptsInput<Out, T extends WorkerTasks<WorkerTaskMap>, K extends TaskName<T>> = [Out] extends [TaskInput<T, K>]
@@ -181,9 +171,9 @@ type AcceptsInput<Out, T extends WorkerTasks<WorkerTaskMap>, K extends TaskName<
 /**
  * A pipeline: stages joined by bounded buffers, built one stage at a time (each method returns a
  * new pipeline; nothing runs until it is iterated or `run()`). `Out` is what the last stage
- * produces; `E` the union of `StageError<name, error>` of every stage.
+ * produces; `E` the union of `StageFailedError<name, error>` of every stage.
  *
- * Iterating it yields each output as `ok(value)` and each failed item as `err(StageError)`;
+ * Iterating it yields each output as `ok(value)` and each failed item as `err(StageFailedError)`;
  * in fail-fast mode the first err is the last result. Each iteration (or `run()`) is a new run
  * that reads the source afresh, so a one-shot source (a generator) can be run once.
  */
@@ -192,16 +182,16 @@ export interface Pipeline<Out, E, M extends PipelineMode = 'fail-fast'>
   /** Adds a stage running `fn` on each item. */
   stage<const S extends string, R extends ItemReturn>(
     stage: FnStage<Out, R, S>,
-  ): Pipeline<ItemOk<R>, E | StageError<S, ItemErr<R>>, M>
+  ): Pipeline<ItemOk<R>, E | StageFailedError<S, ItemErr<R>>, M>
   /** Adds a stage running worker-pool task `task` on each item. */
   pool<const S extends string, T extends WorkerTasks<WorkerTaskMap>, K extends TaskName<T>>(
     stage: PoolStage<T, K, S> & AcceptsInput<Out, T, K>,
-  ): Pipeline<TaskOutput<T, K>, E | StageError<S, TaskError<T, K> | WorkerRunError>, M>
+  ): Pipeline<TaskOutput<T, K>, E | StageFailedError<S, TaskError<T, K> | WorkerRunError>, M>
   /** Adds a stage grouping items into arrays of at most `size` (partial ones after `maxWaitMs`). */
   chunk<const S extends string>(stage: ChunkStage<S>): Pipeline<Out[], E, M>
   /**
    * Runs the pipeline to the end. Never rejects. Fail-fast: `ok(outputs)` or the first
-   * `err(StageError)`; settle: `ok({ values, errors, stats })`. The source threw →
+   * `err(StageFailedError)`; settle: `ok({ values, errors, stats })`. The source threw →
    * `err(UnexpectedError)`; `signal` aborted → `err(CancelledError)`; bad options → `err(InvalidOptionsError)`.
    */
   run<C extends boolean = true>(

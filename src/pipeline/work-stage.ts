@@ -1,4 +1,5 @@
 import type { Result } from 'neverthrow'
+import { StageFailedError } from '../errors.js'
 import { type ItemCall, type ItemResult, isPlain, itemRunner, type RunItem } from '../internal/item.js'
 import { ReorderRing } from '../internal/ring.js'
 import type { AttemptContext } from '../types.js'
@@ -172,7 +173,7 @@ export class WorkStageRun implements StageRun {
       item.value = (r as { value: unknown }).value
     } else {
       this.count.failed++
-      const error = { stage: this.spec.name, index: item.index, error: (r as { error: unknown }).error }
+      const error = new StageFailedError(this.spec.name, item.index, (r as { error: unknown }).error)
       if (this.owner.failFast) {
         this.owner.fail(error)
         return

@@ -5,10 +5,12 @@ import {
   err,
   type InvalidOptionsError,
   type ItemFailedError,
+  type ItemRetry,
   mapStream,
   ok,
   processInBatches,
   type Result,
+  type RetryOptions,
   type SettledBatch,
   type TimeoutError,
   type UnexpectedError,
@@ -136,5 +138,11 @@ describe('mapStream withIndex types', () => {
         undefined
       >
     >()
+  })
+
+  it('per-item retry is the retry combinator options without signal', () => {
+    expectTypeOf<ItemRetry<'e'>>().not.toHaveProperty('signal')
+    expectTypeOf<ItemRetry<'e'>['retryIf']>().toEqualTypeOf<RetryOptions<'e'>['retryIf']>()
+    expectTypeOf<Required<ItemRetry<'e'>>>().toEqualTypeOf<Required<Omit<RetryOptions<'e'>, 'signal'>>>()
   })
 })

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import {
   CancelledError,
@@ -8,6 +9,7 @@ import {
   type Pipeline,
   pipeline,
   type ResultAsync,
+  StageFailedError,
   TimeoutError,
   UnexpectedError,
 } from '../../src/index.js'
@@ -133,9 +135,34 @@ describe('pipeline', () => {
       .stage({ name: 'parse', fn: (n) => ok(n) })
       .stage({ name: 'check', concurrency: 2, fn: (n) => (n === 7 ? err({ bad: n }) : ok(n)) })
       .run()
-    expect(r._unsafeUnwrapErr()).toEqual({ stage: 'check', index: 7, error: { bad: 7 } })
+    const e = r._unsafeUnwrapErr()
+    expect(e).toBeInstanceOf(StageFailedError)
+    expect(e).toEqual(new StageFailedError('check', 7, { bad: 7 }))
+    expect(e).toMatchObject({ _tag: 'StageFailedError', name: 'StageFailedError', stage: 'check', index: 7 })
+    expect((e as StageFailedError).cause).toEqual({ bad: 7 })
     expect(src.stats.returned).toBe(true)
     expect(src.stats.pulled).toBeLessThan(30)
+  })
+
+  it('a failed item logs readably: stage, index and the error, never [object Object]', async () => {
+    const r = await pipeline(range(5))
+      .stage({ name: 'parse', fn: (n) => (n === 3 ? err({ code: 'E3' }) : ok(n)) })
+      .run()
+    const e = r._unsafeUnwrapErr()
+    expect(String(e)).toBe('StageFailedError: Stage "parse" failed at index 3: {"code":"E3"}')
+    const shown = inspect(e)
+    expect(shown).toContain('Stage "parse" failed at index 3')
+    expect(shown).toContain("stage: 'parse'")
+    expect(shown).toContain("code: 'E3'") // the cause
+    expect(shown).not.toContain('[object Object]')
+    const timed = await onFakeClock(100, () =>
+      pipeline([1])
+        .stage({ name: 'slow', timeoutMs: 5, fn: (_n, { signal }) => delay(100, signal).then(() => ok(1)) })
+        .run(),
+    )
+    expect(String(timed._unsafeUnwrapErr())).toBe(
+      'StageFailedError: Stage "slow" failed at index 0: TimeoutError: Timed out after 5 ms',
+    )
   })
 
   it('a fail-fast err stops the stage: nothing after the failed item starts', async () => {
@@ -151,7 +178,7 @@ describe('pipeline', () => {
         },
       })
       .run()
-    expect(r._unsafeUnwrapErr()).toEqual({ stage: 's', index: 1, error: 'sync failure' })
+    expect(r._unsafeUnwrapErr()).toEqual(new StageFailedError('s', 1, 'sync failure'))
     expect(calls).toEqual([0, 1])
   })
 
@@ -185,13 +212,13 @@ describe('pipeline', () => {
     const rs = await collect(flow)
     expect(values(rs)).toEqual([
       0,
-      { err: { stage: 'even', index: 1, error: 'odd' } },
+      { err: new StageFailedError('even', 1, 'odd') },
       20,
-      { err: { stage: 'even', index: 3, error: 'odd' } },
-      { err: { stage: 'big', index: 4, error: 'four' } },
-      { err: { stage: 'even', index: 5, error: 'odd' } },
+      { err: new StageFailedError('even', 3, 'odd') },
+      { err: new StageFailedError('big', 4, 'four') },
+      { err: new StageFailedError('even', 5, 'odd') },
       60,
-      { err: { stage: 'even', index: 7, error: 'odd' } },
+      { err: new StageFailedError('even', 7, 'odd') },
     ])
     const run = (await flow.run())._unsafeUnwrap()
     expect(run.values).toEqual([0, 20, 60])
@@ -207,9 +234,9 @@ describe('pipeline', () => {
   it('fail-fast vs settle on the same flow; in iteration, the first err is the last result', async () => {
     const fn = (n: number) => (n === 2 ? err('two' as const) : ok(n))
     const ff = await collect(pipeline([0, 1, 2, 3, 4]).stage({ name: 's', fn }))
-    expect(values(ff)).toEqual([0, 1, { err: { stage: 's', index: 2, error: 'two' } }])
+    expect(values(ff)).toEqual([0, 1, { err: new StageFailedError('s', 2, 'two') }])
     const st = await collect(pipeline([0, 1, 2, 3, 4], { mode: 'settle' }).stage({ name: 's', fn }))
-    expect(values(st)).toEqual([0, 1, { err: { stage: 's', index: 2, error: 'two' } }, 3, 4])
+    expect(values(st)).toEqual([0, 1, { err: new StageFailedError('s', 2, 'two') }, 3, 4])
   })
 
   it('breaking out mid-flow aborts running items, closes the source and leaves no timers', async () => {

@@ -44,7 +44,7 @@ describe('pool stages', () => {
     expect(hash).toMatchObject({ kind: 'pool', in: 7, out: 7, failed: 0 })
   })
 
-  it("a task's tagged err comes back as a StageError with the stage name and item index", async () => {
+  it("a task's tagged err comes back as a StageFailedError with the stage name and item index", async () => {
     const r = await pipeline(range(20)).pool({ name: 'check', pool, task: 'check', concurrency: 2 }).run()
     const e = r._unsafeUnwrapErr() as unknown as {
       stage: string

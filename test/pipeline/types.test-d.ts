@@ -13,7 +13,7 @@ import {
   type Result,
   type ResultAsync,
   type SettledPipeline,
-  type StageError,
+  type StageFailedError,
   type TimeoutError,
   type UnexpectedError,
 } from '../../src/index.js'
@@ -34,7 +34,7 @@ declare function lines(): AsyncGenerator<string>
 declare const pool: WorkerPool<typeof tasks>
 
 describe('pipeline types', () => {
-  it('outputs flow stage to stage and errors collect as a union of StageError<name, error>', () => {
+  it('outputs flow stage to stage and errors collect as a union of StageFailedError<name, error>', () => {
     const flow = pipeline(lines())
       .stage({
         name: 'parse',
@@ -53,7 +53,7 @@ describe('pipeline types', () => {
           return write(rows)
         },
       })
-    type E = StageError<'parse', ParseError | ItemLib> | StageError<'write', WriteError | ItemLib>
+    type E = StageFailedError<'parse', ParseError | ItemLib> | StageFailedError<'write', WriteError | ItemLib>
     expectTypeOf(flow).toEqualTypeOf<Pipeline<number, E, 'fail-fast'>>()
     expectTypeOf(flow.run()).toEqualTypeOf<ResultAsync<number[], E | PipelineFailure>>()
     expectTypeOf(flow[Symbol.asyncIterator]().next()).resolves.toMatchTypeOf<
@@ -68,8 +68,12 @@ describe('pipeline types', () => {
       .run()
     if (r.isErr()) {
       const e = r.error
-      if ('stage' in e && e.stage === 'a') expectTypeOf(e.error).toEqualTypeOf<'small' | ItemLib>()
-      if ('stage' in e && e.stage === 'b') expectTypeOf(e.error).toEqualTypeOf<{ tooSmall: number } | ItemLib>()
+      if (e._tag === 'StageFailedError') {
+        expectTypeOf(e.stage).toEqualTypeOf<'a' | 'b'>()
+        expectTypeOf(e).toMatchTypeOf<Error>()
+        if (e.stage === 'a') expectTypeOf(e.error).toEqualTypeOf<'small' | ItemLib>()
+        if (e.stage === 'b') expectTypeOf(e.error).toEqualTypeOf<{ tooSmall: number } | ItemLib>()
+      }
     } else {
       expectTypeOf(r.value).toEqualTypeOf<string[]>()
     }
@@ -77,20 +81,23 @@ describe('pipeline types', () => {
 
   it('ok(...) written inside fn keeps its error type never (no E = unknown)', () => {
     const flow = pipeline([1]).stage({ name: 'x', fn: (n) => ok(n + 1) })
-    expectTypeOf(flow).toEqualTypeOf<Pipeline<number, StageError<'x', ItemLib>, 'fail-fast'>>()
+    expectTypeOf(flow).toEqualTypeOf<Pipeline<number, StageFailedError<'x', ItemLib>, 'fail-fast'>>()
     const async = pipeline([1]).stage({ name: 'y', fn: (n) => okAsync(`${n}`) })
-    expectTypeOf(async).toEqualTypeOf<Pipeline<string, StageError<'y', ItemLib>, 'fail-fast'>>()
+    expectTypeOf(async).toEqualTypeOf<Pipeline<string, StageFailedError<'y', ItemLib>, 'fail-fast'>>()
   })
 
   it('pool stages: input checked against the task, output and errors from the tasks module', () => {
     const flow = pipeline([1, 2]).pool({ name: 'find', pool, task: 'find' })
-    type FindError = StageError<'find', RemoteError<NotFound> | WorkerRunError>
+    type FindError = StageFailedError<'find', RemoteError<NotFound> | WorkerRunError>
     expectTypeOf(flow).toEqualTypeOf<Pipeline<{ id: number; name: string }, FindError, 'fail-fast'>>()
     const hashed = pipeline([new Uint8Array(4)])
       .pool({ name: 'hash', pool, task: 'sha256', transfer: (bytes) => [bytes.buffer as ArrayBuffer] })
       .stage({ name: 'len', fn: (hex) => ok(hex.length) })
     expectTypeOf(hashed.run()).toEqualTypeOf<
-      ResultAsync<number[], StageError<'hash', WorkerRunError> | StageError<'len', ItemLib> | PipelineFailure>
+      ResultAsync<
+        number[],
+        StageFailedError<'hash', WorkerRunError> | StageFailedError<'len', ItemLib> | PipelineFailure
+      >
     >()
     // @ts-expect-error sha256 takes bytes, the stream carries numbers
     pipeline([1]).pool({ name: 'hash', pool, task: 'sha256' })
@@ -100,14 +107,14 @@ describe('pipeline types', () => {
 
   it('settle mode and collect: false shape the result of run()', () => {
     const flow = pipeline([1], { mode: 'settle' }).stage({ name: 's', fn: (n) => (n ? ok(n) : err('zero' as const)) })
-    type E = StageError<'s', 'zero' | ItemLib>
+    type E = StageFailedError<'s', 'zero' | ItemLib>
     expectTypeOf(flow.run()).toEqualTypeOf<ResultAsync<SettledPipeline<number[], E>, PipelineFailure>>()
     expectTypeOf(flow.run({ collect: false })).toEqualTypeOf<
       ResultAsync<SettledPipeline<undefined, E>, PipelineFailure>
     >()
     const ff = pipeline([1]).stage({ name: 's', fn: (n) => ok(n) })
     expectTypeOf(ff.run({ collect: false })).toEqualTypeOf<
-      ResultAsync<undefined, StageError<'s', ItemLib> | PipelineFailure>
+      ResultAsync<undefined, StageFailedError<'s', ItemLib> | PipelineFailure>
     >()
   })
 
