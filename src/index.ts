@@ -105,7 +105,6 @@ export {
   type MemoryStore,
   memoryStore,
   type OffloadStepOptions,
-  type RunOptions as WorkflowRunOptions,
   renderTimeline,
   type Step,
   type StepContext,
@@ -123,5 +122,6 @@ export {
   type WorkflowEventType,
   WorkflowExit,
   type WorkflowOptions,
+  type WorkflowRunOptions,
   type WorkflowStore,
 } from './workflow/index.js'

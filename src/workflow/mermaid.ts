@@ -1,6 +1,6 @@
 import { match } from 'ts-pattern'
 import type { WorkflowEvent } from './events.js'
-import { type StepStatus, summarize } from './steps.js'
+import { type StepStatus, summarize } from './summary.js'
 
 // Mermaid gantt task names end at ':' and '#' starts a comment.
 const clean = (s: string) => s.replace(/[:#;]/g, ' ').replace(/\s+/g, ' ').trim() || 'step'

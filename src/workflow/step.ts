@@ -1,12 +1,13 @@
-import { err, type Result, type ResultAsync } from 'neverthrow'
+import { err, type Result } from 'neverthrow'
 import { allAsync } from '../combinators/all.js'
 import { anyAsync } from '../combinators/any.js'
 import { raceAsync } from '../combinators/race.js'
 import { checkRetryOptions, type RetryOptions, retry } from '../combinators/retry.js'
-import { InvalidOptionsError, ReplayMismatchError } from '../errors.js'
+import { CancelledError, InvalidOptionsError, ReplayMismatchError, TimeoutError } from '../errors.js'
 import { checkInteger, checkMs, firstError } from '../internal/options.js'
 import { runOne, runOnePromise } from '../internal/run.js'
 import { sleep } from '../internal/sleep.js'
+import { startAt } from '../internal/start.js'
 import type {
   AnyInput,
   ErrOf,
@@ -22,17 +23,24 @@ import type { WorkerTaskMap, WorkerTasks } from '../worker/define.js'
 import type { RunTaskOptions, WorkerPool } from '../worker/pool.js'
 import type { TaskError, TaskInput, TaskName, TaskOutput } from '../worker/types.js'
 import type { StepKind } from './events.js'
-import { type Run, WorkflowExit } from './run.js'
+import { copyOptions } from './options.js'
+import { type OpenStep, WorkflowExit, type WorkflowRun } from './run.js'
 import type { StepContext, StepOptions } from './types.js'
 
 /** A step function: gets `{ signal, attempt }`, returns any Result form. */
 export type StepFn = (ctx: StepContext) => ResultLike | ResultPromiseLike
 
-/** Shown instead of a result type when a step can fail with an error the workflow's deps do not declare. */
+/**
+ * Added to the parameter of a step whose error type the workflow's deps do not declare, so that
+ * the call does not compile: the message is the missing property's name, the undeclared errors
+ * its type. (Were the call allowed, the workflow's error union would lie: an exhaustive `match`
+ * on it would throw at run time.) Add the function to the deps, or map its errors to declared ones.
+ */
 export interface UndeclaredStepError<X> {
   readonly 'okflow: this step can fail with errors the workflow deps do not declare': X
 }
-type Checked<Errs, E, T> = [Errs] extends [E] ? T : UndeclaredStepError<Exclude<Errs, E>>
+/** No constraint when every error in `Errs` is one of `E`; otherwise UndeclaredStepError. */
+type Declared<Errs, E> = [Errs] extends [E] ? unknown : UndeclaredStepError<Exclude<Errs, E>>
 
 /** Parallel group options. */
 export interface GroupStepOptions {
@@ -51,169 +59,221 @@ export interface OffloadStepOptions extends Omit<RunTaskOptions, 'signal'> {
 
 /**
  * The `step` handed to a workflow body. Every step's error type must be one the workflow's
- * deps declare (`E`), so the workflow's inferred error union stays true.
+ * deps declare (`E`), so the workflow's inferred error union stays true: a step that can fail
+ * otherwise is a compile error at its call (see UndeclaredStepError).
  */
 export interface Step<E> {
   /** Runs `fn` as a named step and resolves to its ok value; its err ends the workflow. */
-  <F extends StepFn>(fn: F, opts?: StepOptions<E>): Promise<Checked<ErrOf<F>, E, OkOf<F>>>
+  <F extends StepFn>(fn: F & Declared<ErrOf<F>, E>, opts?: StepOptions<E>): Promise<OkOf<F>>
   /** `step(fn, { timeoutMs: ms, name })`. */
   withTimeout<F extends StepFn>(
-    fn: F,
+    fn: F & Declared<ErrOf<F>, E>,
     opts: { ms: number; name?: string | undefined; key?: string | undefined },
-  ): Promise<Checked<ErrOf<F>, E, OkOf<F>>>
+  ): Promise<OkOf<F>>
   /** A named fail-fast group (`allAsync`): the first err aborts the other children. */
   all<const I extends Inputs>(
     name: string,
-    inputs: I,
+    inputs: I & Declared<ErrUnion<I>, E>,
     opts?: GroupStepOptions,
-  ): Promise<Checked<ErrUnion<I>, E, OkValues<I>>>
+  ): Promise<OkValues<I>>
   /** A named group where the first ok wins (`anyAsync`) and the other children are aborted. */
   any<const I extends Inputs>(
     name: string,
-    inputs: I,
+    inputs: I & Declared<ErrUnion<I>, E>,
     opts?: GroupStepOptions,
-  ): Promise<Checked<ErrUnion<I>, E, OkUnion<I>>>
+  ): Promise<OkUnion<I>>
   /** A named group where the first to settle decides (`raceAsync`). */
   race<const I extends Inputs>(
     name: string,
-    inputs: I,
+    inputs: I & Declared<ErrUnion<I>, E>,
     opts?: GroupStepOptions,
-  ): Promise<Checked<ErrUnion<I>, E, OkUnion<I>>>
+  ): Promise<OkUnion<I>>
   /** An abortable pause, shown on the timeline. */
   sleep(name: string, ms: number): Promise<void>
   /** Runs a worker-pool task as a step. */
   offload<T extends WorkerTasks<WorkerTaskMap>, K extends TaskName<T>>(
     name: string,
-    pool: WorkerPool<T>,
+    pool: WorkerPool<T> & Declared<TaskError<T, K>, E>,
     task: K,
     input: TaskInput<T, K>,
     opts?: OffloadStepOptions,
-  ): Promise<Checked<TaskError<T, K>, E, TaskOutput<T, K>>>
+  ): Promise<TaskOutput<T, K>>
+}
+
+type AnyResult = Result<unknown, unknown>
+/** Starts a step's work; `done` takes its outcome (only the first call counts). */
+type Start = (s: OpenStep, done: (r: AnyResult) => void) => void
+const NO_WORK: Start = () => {}
+
+/** Groups take an array or a plain record of inputs; anything else (a Set, a Map, a number) would run nothing. */
+function listGroup(inputs: unknown): [AnyInput[], string[] | undefined] | InvalidOptionsError {
+  try {
+    if (Array.isArray(inputs)) return [[...inputs], undefined]
+    const proto = typeof inputs === 'object' && inputs !== null && Object.getPrototypeOf(inputs)
+    if (proto === Object.prototype || proto === null) {
+      const keys = Object.keys(inputs as object)
+      return [keys.map((k) => (inputs as Record<string, AnyInput>)[k] as AnyInput), keys]
+    }
+  } catch {
+    // A Proxy or a throwing getter: refused below like any other unreadable input.
+  }
+  return new InvalidOptionsError('inputs', inputs, 'an array or a plain record of inputs')
+}
+
+/** Names and keys are non-empty strings (a key names a step's record in a durable store). */
+const checkString = (option: string, v: unknown, optional?: boolean): InvalidOptionsError | undefined =>
+  (typeof v === 'string' && v !== '') || (optional && v === undefined)
+    ? undefined
+    : new InvalidOptionsError(option, v, 'a non-empty string')
+
+/** Retry options copied field by field (a nested Proxy or getter must not throw inside the retry loop). */
+function copyRetry(retry: unknown): RetryOptions<unknown> | InvalidOptionsError {
+  const r = copyOptions(retry, 'retry')
+  if (r instanceof InvalidOptionsError) return r
+  const backoff = r.backoff === undefined ? undefined : copyOptions(r.backoff, 'retry.backoff')
+  if (backoff instanceof InvalidOptionsError) return backoff
+  const copy = { ...r, backoff } as unknown as RetryOptions<unknown>
+  return checkRetryOptions(copy, 'retry.') ?? copy
 }
 
 /** Builds the `step` of one run. */
-export function makeStep<E>(run: Run): Step<E> {
+export function makeStep<E>(run: WorkflowRun): Step<E> {
   let unnamed = 0
-  const label = (name: string | undefined) => name ?? `step ${++unnamed}`
+  const label = (name: unknown) => (typeof name === 'string' ? name : `step ${++unnamed}`)
+  // Steps without a timeout or retry share one context: their signal is the run's, aborted when
+  // the run stops or ends, and it is always their first attempt.
+  const plainCtx: StepContext = Object.freeze(
+    Object.defineProperties({} as StepContext, {
+      signal: { enumerable: true, get: () => run.signal },
+      attempt: { enumerable: true, value: 1 },
+    }),
+  )
 
   /**
-   * The common path of every step: durable replay/record, events, exit on err, result
-   * unwrapped. With a store, each step takes the next position; a recorded one is replayed
-   * (its work never runs), a new one is saved before its value reaches the body.
+   * The path of every step: refusal once the run stopped, durable replay/record, events, exit
+   * on err, result unwrapped. No extra promise hop: the step's promise settles from its work.
+   * With a store, each step takes the next position; a recorded one is replayed (its work never
+   * runs), a new one is saved before its value reaches the body.
    */
-  const exec = async (
-    name: string,
-    kind: StepKind,
-    work: (stepId: string) => PromiseLike<Result<unknown, unknown>> | ResultAsync<unknown, unknown>,
-    bad?: InvalidOptionsError,
-    key: unknown = name,
-  ): Promise<never> => {
-    run.check(name)
+  const exec = (name: string, kind: StepKind, start: Start, bad?: InvalidOptionsError, key: unknown = name) => {
+    const refused = run.refusal(name)
+    if (refused) return Promise.reject(refused) as Promise<never>
     const d = run.durable
-    bad ??=
-      typeof key === 'string' && key !== '' ? undefined : new InvalidOptionsError('key', key, 'a non-empty string')
+    bad ??= checkString('key', key)
     const pos = d ? d.pos++ : 0
     const old = d && !bad ? d.replay(pos, key as string) : undefined
     const replayed = old !== undefined && !(old.isErr() && old.error instanceof ReplayMismatchError)
-    const stepId = run.begin({ name, kind, replayed })
-    let r: Result<unknown, unknown> = bad ? err(bad) : (old ?? (await work(stepId)))
-    // A step that ends because the run was cancelled is not its outcome: leave it to re-run.
-    if (d && !old && !bad && !run.signal.aborted) r = await d.save(pos, key as string, r, `step "${name}"`)
-    if (!run.end(stepId, r) && r.isOk()) {
-      // The step was closed while running (the workflow ended): its value is not wanted.
-      throw new WorkflowExit(run.exit?.error, name)
-    }
-    if (r.isOk()) return r.value as never
-    run.exit ??= { error: r.error }
-    throw new WorkflowExit(r.error, name)
+    const s = run.begin(name, kind, undefined, replayed)
+    return new Promise<never>((resolve, reject) => {
+      const settle = (r: AnyResult) => {
+        if (!run.end(s, r) && r.isOk()) {
+          // The step was closed while running (the workflow ended): its value is not wanted.
+          return reject(new WorkflowExit(run.exit?.error, name))
+        }
+        if (r.isOk()) return resolve(r.value as never)
+        run.exit ??= { error: r.error }
+        reject(new WorkflowExit(r.error, name))
+      }
+      let ended = false
+      const done = (r: AnyResult) => {
+        if (ended) return
+        ended = true
+        // A step that ends because the run was cancelled is not its outcome: leave it to re-run.
+        if (d && !old && !bad && !run.signal.aborted) d.save(pos, key as string, r, `step "${name}"`).then(settle)
+        else settle(r)
+      }
+      if (bad || old) return done(bad ? err(bad) : (old as AnyResult))
+      // Stops the step at once when the run ends: a hook instead of a signal listener per step.
+      s.cancel = (reason) => done(err(reason instanceof CancelledError ? reason : new CancelledError(reason)))
+      start(s, done)
+    })
   }
 
   /** Wraps each child of a group so it shows on the timeline under its group. */
-  const children = (parentId: string, name: string, inputs: Inputs): Inputs => {
+  const children = (parent: OpenStep, name: string, values: AnyInput[], keys: string[] | undefined): Inputs => {
     const wrap = (input: AnyInput, childName: string) => (ctx: { signal: AbortSignal }) => {
-      const id = run.begin({ name: childName, kind: 'child', parentId })
+      const child = run.begin(childName, 'child', parent)
       return runOnePromise(input, { signal: ctx.signal }).then((r) => {
-        run.end(id, r)
+        run.end(child, r)
         return r
       })
     }
-    if (Array.isArray(inputs)) return inputs.map((x, i) => wrap(x, `${name}[${i}]`))
+    if (!keys) return values.map((x, i) => wrap(x, `${name}[${i}]`))
     const out: Record<string, AnyInput> = {}
-    for (const [k, v] of Object.entries(inputs)) out[k] = wrap(v as AnyInput, `${name}.${k}`)
+    keys.forEach((k, i) => {
+      out[k] = wrap(values[i] as AnyInput, `${name}.${k}`)
+    })
     return out
   }
 
-  const step = ((fn: StepFn, options?: StepOptions<E> | null) => {
-    const opts: StepOptions<E> = options ?? {}
-    const name = label(opts.name)
+  const step = ((fn: StepFn, options?: unknown) => {
+    const o = copyOptions(options, 'options')
+    if (o instanceof InvalidOptionsError) return exec(label(undefined), 'step', NO_WORK, o)
+    const name = label(o.name)
+    const retryOpts = o.retry === undefined ? undefined : copyRetry(o.retry)
+    const timeoutMs = o.timeoutMs as number | undefined
     const bad =
       typeof fn !== 'function'
         ? new InvalidOptionsError('fn', fn, 'a function')
         : firstError(
-            checkMs('timeoutMs', opts.timeoutMs),
-            opts.retry ? checkRetryOptions(opts.retry, 'retry.') : undefined,
+            checkString('name', o.name, true),
+            checkMs('timeoutMs', timeoutMs),
+            retryOpts instanceof InvalidOptionsError ? retryOpts : undefined,
           )
-    return exec(
-      name,
-      'step',
-      (stepId) => {
-        if (!opts.retry) {
-          // A cancel hook instead of a listener on the run's signal: cheaper per step.
-          const runOpts = { timeoutMs: opts.timeoutMs, label: name, context: { attempt: 1 } }
-          return new Promise<Result<unknown, unknown>>((resolve) => run.track(stepId, runOne(fn, runOpts, resolve)))
-        }
-        const userOnRetry = opts.retry.onRetry
-        return retry(fn, {
-          ...(opts.retry as RetryOptions<unknown>),
-          timeoutMs: opts.timeoutMs,
+    const timed = timeoutMs !== undefined && timeoutMs !== Number.POSITIVE_INFINITY
+    const start: Start = (s, done) => {
+      if (retryOpts) {
+        const r = retryOpts as RetryOptions<unknown>
+        // Each attempt gets the step's time limit, its TimeoutError labelled with the step's name.
+        const attempt = (ctx: { signal?: AbortSignal; attempt: number }) =>
+          runOnePromise(fn, { signal: ctx.signal, timeoutMs, label: name, context: { attempt: ctx.attempt } })
+        retry(timed ? attempt : fn, {
+          ...r,
+          timeoutMs: undefined,
           signal: run.signal,
           onRetry: (info) => {
-            run.retrying(stepId, info.error, info.delayMs)
-            userOnRetry?.(info as never)
+            run.retrying(s, info.error, info.delayMs)
+            r.onRetry?.(info)
           },
-        })
-      },
-      bad,
-      opts.key ?? name,
-    )
+        }).then(done)
+      } else if (timed) s.cancel = runOne(fn, { timeoutMs, label: name, context: { attempt: 1 } }, done)
+      else startAt(fn as AnyInput, plainCtx, 0, (_, r) => done(r))
+    }
+    return exec(name, 'step', start, bad, o.key ?? name)
   }) as unknown as Step<E>
 
-  step.withTimeout = (fn, opts) => {
+  step.withTimeout = ((fn: StepFn, options?: unknown) => {
+    const o = copyOptions(options, 'options')
     // `ms` is what this variant is for: without it there would silently be no limit.
-    const ms = opts?.ms
-    if (typeof ms !== 'number' || Number.isNaN(ms)) {
-      return exec(
-        label(opts?.name),
-        'step',
-        () => Promise.resolve(err(null)),
-        new InvalidOptionsError('ms', ms, 'a number of milliseconds'),
-      )
+    const ms = o instanceof InvalidOptionsError ? undefined : o.ms
+    if (o instanceof InvalidOptionsError || typeof ms !== 'number' || Number.isNaN(ms)) {
+      const bad = o instanceof InvalidOptionsError ? o : new InvalidOptionsError('ms', ms, 'a number of milliseconds')
+      return exec(label(o instanceof InvalidOptionsError ? undefined : o.name), 'step', NO_WORK, bad)
     }
-    return step(fn, { name: opts?.name, timeoutMs: ms, key: opts?.key }) as never
-  }
+    return step(fn as never, { name: o.name, timeoutMs: ms, key: o.key } as never)
+  }) as never
 
-  const group = (kind: 'all' | 'any' | 'race') => (name: string, inputs: Inputs, options?: GroupStepOptions | null) => {
-    const opts: GroupStepOptions = options ?? {}
+  const group = (kind: 'all' | 'any' | 'race') => (name: string, inputs: unknown, options?: unknown) => {
+    const o = copyOptions(options, 'options')
+    const listed = listGroup(inputs)
+    const opts = o instanceof InvalidOptionsError ? {} : o
+    const concurrency = opts.concurrency as number | undefined
+    const timeoutMs = opts.timeoutMs as number | undefined
     const bad = firstError(
-      checkMs('timeoutMs', opts.timeoutMs),
-      opts.concurrency === undefined ? undefined : checkInteger('concurrency', opts.concurrency, 1),
+      checkString('name', name),
+      o instanceof InvalidOptionsError ? o : undefined,
+      listed instanceof InvalidOptionsError ? listed : undefined,
+      checkMs('timeoutMs', timeoutMs),
+      concurrency === undefined ? undefined : checkInteger('concurrency', concurrency, 1),
     )
-    return exec(
-      name,
-      kind,
-      (stepId) => {
-        const wrapped = children(stepId, name, inputs)
-        const run1 = (ctx: { signal: AbortSignal }) =>
-          kind === 'all'
-            ? allAsync(wrapped, { concurrency: opts.concurrency, signal: ctx.signal })
-            : kind === 'any'
-              ? anyAsync(wrapped, { concurrency: opts.concurrency, signal: ctx.signal })
-              : raceAsync(wrapped, { signal: ctx.signal })
-        return runOnePromise(run1, { signal: run.signal, timeoutMs: opts.timeoutMs, label: name })
-      },
-      bad,
-      opts.key ?? name,
-    )
+    const combine = kind === 'all' ? allAsync : kind === 'any' ? anyAsync : raceAsync
+    const start: Start = (s, done) => {
+      const [values, keys] = listed as [AnyInput[], string[] | undefined]
+      const wrapped = children(s, name, values, keys)
+      const all = (ctx: { signal: AbortSignal }) => combine(wrapped, { concurrency, signal: ctx.signal })
+      runOne(all, { signal: run.signal, timeoutMs, label: name }, done)
+    }
+    return exec(label(name), kind, start, bad, opts.key ?? name)
   }
   step.all = group('all') as never
   step.any = group('any') as never
@@ -222,31 +282,41 @@ export function makeStep<E>(run: Run): Step<E> {
   step.sleep = (name, ms) => {
     // A step that sleeps forever could only end by cancellation: refuse it rather than hang.
     const bad =
-      ms === Number.POSITIVE_INFINITY
+      checkString('name', name) ??
+      (ms === Number.POSITIVE_INFINITY
         ? new InvalidOptionsError('ms', ms, 'a finite number of milliseconds')
-        : checkMs('ms', ms, false)
-    return exec(name, 'sleep', () => sleep(ms, run.signal), bad) as Promise<void>
+        : checkMs('ms', ms, false))
+    return exec(label(name), 'sleep', (_, done) => sleep(ms, run.signal).then(done), bad) as Promise<void>
   }
 
-  step.offload = ((
-    name: string,
-    pool: WorkerPool<WorkerTasks<WorkerTaskMap>>,
-    task: string,
-    input: unknown,
-    opts: OffloadStepOptions = {},
-  ) => {
-    const bad =
-      pool !== null && typeof pool === 'object' && typeof pool.run === 'function'
-        ? undefined
-        : new InvalidOptionsError('pool', pool, 'a worker pool from createWorkerPool')
-    const { key: _key, ...runOpts } = opts
-    return exec(
-      name,
-      'offload',
-      () => pool.run(task, input as never, { ...runOpts, signal: run.signal }),
-      bad,
-      opts.key ?? name,
+  step.offload = ((name: string, pool: unknown, task: unknown, input: unknown, options?: unknown) => {
+    const o = copyOptions(options, 'options')
+    let isPool = false
+    try {
+      isPool = typeof (pool as WorkerPool<never> | null)?.run === 'function'
+    } catch {
+      // A Proxy is no pool.
+    }
+    const bad = firstError(
+      checkString('name', name),
+      isPool ? undefined : new InvalidOptionsError('pool', pool, 'a worker pool from createWorkerPool'),
+      checkString('task', task),
+      o instanceof InvalidOptionsError ? o : undefined,
     )
+    const { key, ...runOpts } = o instanceof InvalidOptionsError ? {} : o
+    const start: Start = (_, done) => {
+      ;(pool as WorkerPool<WorkerTasks<WorkerTaskMap>>)
+        .run(task as string, input as never, { ...runOpts, signal: run.signal })
+        .then((r) =>
+          // The pool names its timeouts after the task; a step's are named after the step.
+          done(
+            r.isErr() && r.error instanceof TimeoutError && r.error.label === task
+              ? err(new TimeoutError(r.error.ms, name))
+              : r,
+          ),
+        )
+    }
+    return exec(label(name), 'offload', start, bad, key ?? name)
   }) as never
 
   return step

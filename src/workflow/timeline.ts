@@ -1,6 +1,6 @@
 import { match } from 'ts-pattern'
 import type { WorkflowEvent } from './events.js'
-import { formatMs, type StepRow, type StepStatus, summarize } from './steps.js'
+import { formatMs, type StepRow, type StepStatus, summarize } from './summary.js'
 
 /** Options of `renderTimeline`. */
 export interface TimelineOptions {

@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto'
 import { err, ok, type Result, ResultAsync } from 'neverthrow'
-import { InvalidOptionsError } from '../errors.js'
+import { CancelledError, InvalidOptionsError, TimeoutError } from '../errors.js'
 import { checkFunction, checkMs, checkSignal, firstError } from '../internal/options.js'
 import { runOne } from '../internal/run.js'
 import { fromThrow } from '../internal/start.js'
 import { Durable, type DurableError, fromRecord } from './durable.js'
-import { Run, WorkflowExit } from './run.js'
+import { copyOptions } from './options.js'
+import { WorkflowExit, WorkflowRun } from './run.js'
 import { makeStep, type Step } from './step.js'
 import type { WorkflowStore } from './store/types.js'
-import type { RunOptions, WorkflowError, WorkflowOptions } from './types.js'
+import type { WorkflowError, WorkflowOptions, WorkflowRunOptions } from './types.js'
 
 /** The body of a workflow: plain async code that calls `step` for each unit of work. */
 export type WorkflowBody<D, T> = (step: Step<WorkflowError<D>>, deps: D) => T | PromiseLike<T>
@@ -19,7 +20,7 @@ export type WorkflowBody<D, T> = (step: Step<WorkflowError<D>>, deps: D) => T | 
  */
 export type Workflow<D, X = never> = <T>(
   body: WorkflowBody<D, T>,
-  opts?: RunOptions,
+  opts?: WorkflowRunOptions,
 ) => ResultAsync<T, WorkflowError<D> | X>
 
 function checkOptions(o: WorkflowOptions): InvalidOptionsError | undefined {
@@ -29,9 +30,8 @@ function checkOptions(o: WorkflowOptions): InvalidOptionsError | undefined {
   }
   if (o.store !== undefined) {
     const st = o.store as Partial<WorkflowStore> | null
-    if (typeof st?.load !== 'function' || typeof st.append !== 'function') {
+    if (typeof st?.load !== 'function' || typeof st.append !== 'function')
       return new InvalidOptionsError('store', o.store, 'a WorkflowStore such as memoryStore() or fileStore(dir)')
-    }
     if (o.runId === undefined) return new InvalidOptionsError('runId', o.runId, 'a run id (required with a store)')
   }
   return firstError(
@@ -93,13 +93,26 @@ export function createWorkflow<D>(
 export function createWorkflow<D>(deps: D, options?: WorkflowOptions & { store?: undefined }): Workflow<D>
 /** Options that may hold a store: the durable errors are in the error type. */
 export function createWorkflow<D>(deps: D, options?: WorkflowOptions): Workflow<D, DurableError>
-export function createWorkflow<D>(deps: D, options: WorkflowOptions = {}): Workflow<D> {
-  return <T>(body: WorkflowBody<D, T>, runOpts?: RunOptions): ResultAsync<T, WorkflowError<D>> => {
+export function createWorkflow<D>(deps: D, options?: WorkflowOptions): Workflow<D> {
+  // Read once, inside a guard: a Proxy or a throwing getter is an err of every run, never a throw.
+  const base = copyOptions(options, 'options')
+  return <T>(body: WorkflowBody<D, T>, runOpts?: WorkflowRunOptions): ResultAsync<T, WorkflowError<D>> => {
+    const perRun = copyOptions(runOpts, 'options')
+    const bad0 = base instanceof InvalidOptionsError ? base : perRun instanceof InvalidOptionsError ? perRun : undefined
+    if (bad0) return new ResultAsync(Promise.resolve(err(bad0)))
     // Per-run options override the workflow's only where they are set: `{ signal: undefined }`
     // must not erase the workflow's signal.
-    const o: WorkflowOptions = { ...options }
-    for (const [k, v] of Object.entries(runOpts ?? {})) if (v !== undefined) (o as Record<string, unknown>)[k] = v
-    const bad = checkOptions(o) ?? checkFunction('body', body, false)
+    const o: WorkflowOptions = { ...(base as WorkflowOptions) }
+    for (const [k, v] of Object.entries(perRun as Record<string, unknown>)) {
+      if (v !== undefined) (o as Record<string, unknown>)[k] = v
+    }
+    let bad: InvalidOptionsError | undefined
+    try {
+      bad = checkOptions(o) ?? checkFunction('body', body, false)
+    } catch {
+      // A Proxy or a throwing getter as the store or the signal.
+      bad = new InvalidOptionsError('options', o, 'options whose values can be read')
+    }
     if (bad) return new ResultAsync(Promise.resolve(err(bad)))
     return new ResultAsync(runWorkflow(deps, body, o))
   }
@@ -112,7 +125,7 @@ async function runWorkflow<D, T>(
 ): Promise<Result<T, WorkflowError<D>>> {
   type R = Result<T, WorkflowError<D>>
   const name = o.name ?? 'workflow'
-  const run = new Run(o.runId ?? randomUUID(), name, o.onEvent)
+  const run = new WorkflowRun(o.runId ?? randomUUID(), name, o.onEvent, o.signal)
   run.start()
   // Closes and cancels every step still running, emits the terminal event: no step outlives its run.
   const end = (r: R, replayed?: boolean): R => {
@@ -146,8 +159,10 @@ async function runWorkflow<D, T>(
   const r = await new Promise<R>((resolve) => {
     runOne<T, WorkflowError<D>>(bodyTask, { signal: o.signal, timeoutMs: o.timeoutMs, label: name }, (x) => {
       // Without a store the run ends right here, synchronously, however it ended (body done,
-      // timeout, abort): running steps are cancelled at once.
+      // timeout, abort): running steps are cancelled at once. A durable run closes its store
+      // first, but a cancel or timeout stops it now: no step starts after it.
       if (!run.durable) end(x as R)
+      else if (x.isErr() && (x.error instanceof CancelledError || x.error instanceof TimeoutError)) run.stop(x.error)
       resolve(x as R)
     })
   })
