@@ -1,4 +1,4 @@
-import { err, type Result } from 'neverthrow'
+import { type Err, err, type Result } from 'neverthrow'
 import { allAsync } from '../combinators/all.js'
 import { anyAsync } from '../combinators/any.js'
 import { raceAsync } from '../combinators/race.js'
@@ -135,6 +135,10 @@ function copyRetry(retry: unknown): RetryOptions<unknown> | InvalidOptionsError 
   const copy = { ...r, backoff } as unknown as RetryOptions<unknown>
   return checkRetryOptions(copy, 'retry.') ?? copy
 }
+
+/** The pool's timeout of `task` (by tag: the pool may come from another copy of okflow). */
+const isTimeout = (r: AnyResult, task: unknown): r is Err<never, TimeoutError> =>
+  r.isErr() && (r.error as TimeoutError | null)?._tag === 'TimeoutError' && (r.error as TimeoutError).label === task
 
 /** Builds the `step` of one run. */
 export function makeStep<E>(run: WorkflowRun): Step<E> {
@@ -309,11 +313,7 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
         .run(task as string, input as never, { ...runOpts, signal: run.signal })
         .then((r) =>
           // The pool names its timeouts after the task; a step's are named after the step.
-          done(
-            r.isErr() && r.error instanceof TimeoutError && r.error.label === task
-              ? err(new TimeoutError(r.error.ms, name))
-              : r,
-          ),
+          done(isTimeout(r, task) ? err(new TimeoutError(r.error.ms, name)) : r),
         )
     }
     return exec(label(name), 'offload', start, bad, key ?? name)

@@ -1,4 +1,3 @@
-import { match } from 'ts-pattern'
 import type { StepKind, WorkflowEvent } from './events.js'
 
 export type StepStatus = 'ok' | 'error' | 'timeout' | 'cancelled' | 'running'
@@ -29,7 +28,73 @@ export interface RunSummary {
 
 const isCancel = (error: unknown) => (error as { _tag?: unknown } | null)?._tag === 'CancelledError'
 
-/** Folds events into rows: the shared model behind `renderTimeline` and `toMermaid`. */
+const EVENT_TYPES = new Set<string>([
+  'workflow_start',
+  'step_start',
+  'step_retry',
+  'step_success',
+  'step_error',
+  'step_timeout',
+  'workflow_success',
+  'workflow_error',
+  'workflow_cancelled',
+])
+
+/**
+ * Checks one event and copies the fields the drawing reads (read once, so a getter cannot
+ * answer differently later). Throws a TypeError naming the caller and the position.
+ */
+function readEvent(value: unknown, i: number, caller: string): WorkflowEvent {
+  const bad = (why: string) => new TypeError(`${caller}: events[${i}] is not a workflow event (${why})`)
+  let e: Record<string, unknown>
+  try {
+    if (typeof value !== 'object' || value === null) throw bad('not an object')
+    e = { ...value }
+  } catch (x) {
+    throw x instanceof TypeError ? x : bad('its fields cannot be read')
+  }
+  if (typeof e.type !== 'string' || !EVENT_TYPES.has(e.type)) throw bad('unknown `type`')
+  if (typeof e.runId !== 'string' || typeof e.workflow !== 'string') throw bad('`runId` and `workflow` must be strings')
+  if (typeof e.ts !== 'number' || !Number.isFinite(e.ts)) throw bad('`ts` must be a finite number')
+  if (e.type.startsWith('step_')) {
+    if (typeof e.stepId !== 'string' || typeof e.name !== 'string' || typeof e.kind !== 'string') {
+      throw bad('`stepId`, `name` and `kind` must be strings')
+    }
+    if (e.parentId !== undefined && typeof e.parentId !== 'string') throw bad('`parentId` must be a string')
+  }
+  return e as unknown as WorkflowEvent
+}
+
+/**
+ * The events of each run, in the order runs first appear: one array of events may hold several
+ * runs (one listener shared by many runs), and their step ids (`s1`, …) repeat across runs.
+ * Throws a TypeError for anything that is not an array of workflow events.
+ */
+export function splitRuns(events: unknown, caller: string): WorkflowEvent[][] {
+  if (!Array.isArray(events)) throw new TypeError(`${caller}: events must be an array of workflow events`)
+  const runs = new Map<string, WorkflowEvent[]>()
+  let n: number
+  try {
+    n = events.length
+  } catch {
+    throw new TypeError(`${caller}: events must be an array of workflow events`)
+  }
+  for (let i = 0; i < n; i++) {
+    let value: unknown
+    try {
+      value = events[i]
+    } catch {
+      throw new TypeError(`${caller}: events[${i}] cannot be read`)
+    }
+    const e = readEvent(value, i, caller)
+    const list = runs.get(e.runId)
+    if (list) list.push(e)
+    else runs.set(e.runId, [e])
+  }
+  return [...runs.values()]
+}
+
+/** Folds the events of one run into rows: the shared model behind `renderTimeline` and `toMermaid`. */
 export function summarize(events: readonly WorkflowEvent[]): RunSummary {
   const rows = new Map<string, StepRow>()
   let workflow = 'workflow'
@@ -46,47 +111,57 @@ export function summarize(events: readonly WorkflowEvent[]): RunSummary {
   for (const e of events) {
     workflow = e.workflow
     runId = e.runId
-    start = Math.min(start, e.ts)
-    end = Math.max(end, e.ts)
-    // Exhaustive: a new event type fails to compile here until it is drawn.
-    match(e)
-      .with({ type: 'workflow_start' }, () => {})
-      .with({ type: 'step_start' }, (s) => {
-        const parent = s.parentId === undefined ? undefined : rows.get(s.parentId)
-        rows.set(s.stepId, {
-          stepId: s.stepId,
-          name: s.name,
-          kind: s.kind,
-          parentId: s.parentId,
+    if (e.ts < start) start = e.ts
+    if (e.ts > end) end = e.ts
+    switch (e.type) {
+      case 'workflow_start':
+        break
+      case 'step_start': {
+        const parent = e.parentId === undefined ? undefined : rows.get(e.parentId)
+        rows.set(e.stepId, {
+          stepId: e.stepId,
+          name: e.name,
+          kind: e.kind,
+          parentId: e.parentId,
           depth: parent ? parent.depth + 1 : 0,
-          start: s.ts,
+          start: e.ts,
           end: undefined,
           status: 'running',
           retries: 0,
-          replayed: s.replayed === true,
+          replayed: e.replayed === true,
         })
-      })
-      .with({ type: 'step_retry' }, (s) => {
-        const row = rows.get(s.stepId)
+        break
+      }
+      case 'step_retry': {
+        const row = rows.get(e.stepId)
         if (row) row.retries++
-      })
-      .with({ type: 'step_success' }, (s) => {
-        close(s.stepId, s.ts, 'ok')
-        const row = rows.get(s.stepId)
-        if (row && s.replayed) row.replayed = true
-      })
-      .with({ type: 'step_timeout' }, (s) => close(s.stepId, s.ts, 'timeout'))
-      .with({ type: 'step_error' }, (s) => close(s.stepId, s.ts, isCancel(s.error) ? 'cancelled' : 'error'))
-      .with({ type: 'workflow_success' }, () => {
+        break
+      }
+      case 'step_success': {
+        close(e.stepId, e.ts, 'ok')
+        const row = rows.get(e.stepId)
+        if (row && e.replayed) row.replayed = true
+        break
+      }
+      case 'step_timeout':
+        close(e.stepId, e.ts, 'timeout')
+        break
+      case 'step_error':
+        close(e.stepId, e.ts, isCancel(e.error) ? 'cancelled' : 'error')
+        break
+      case 'workflow_success':
         status = 'ok'
-      })
-      .with({ type: 'workflow_error' }, () => {
+        break
+      case 'workflow_error':
         status = 'error'
-      })
-      .with({ type: 'workflow_cancelled' }, () => {
+        break
+      case 'workflow_cancelled':
         status = 'cancelled'
-      })
-      .exhaustive()
+        break
+      default:
+        // Exhaustive: a new event type fails to compile here until it is drawn.
+        e satisfies never
+    }
   }
   if (!Number.isFinite(start)) start = end = 0
   return { workflow, runId, start, end, status, steps: depthFirst(rows) }
