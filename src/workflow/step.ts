@@ -4,7 +4,7 @@ import { anyAsync } from '../combinators/any.js'
 import { raceAsync } from '../combinators/race.js'
 import { checkRetryOptions, type RetryOptions, retry } from '../combinators/retry.js'
 import { CancelledError, InvalidOptionsError, ReplayMismatchError, TimeoutError } from '../errors.js'
-import { checkInteger, checkMs, firstError } from '../internal/options.js'
+import { checkConcurrency, checkMs, firstError } from '../internal/options.js'
 import { runOne, runOnePromise } from '../internal/run.js'
 import { sleep } from '../internal/sleep.js'
 import { startAt } from '../internal/start.js'
@@ -268,7 +268,7 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
       o instanceof InvalidOptionsError ? o : undefined,
       listed instanceof InvalidOptionsError ? listed : undefined,
       checkMs('timeoutMs', timeoutMs),
-      concurrency === undefined ? undefined : checkInteger('concurrency', concurrency, 1),
+      checkConcurrency('concurrency', concurrency),
     )
     const combine = kind === 'all' ? allAsync : kind === 'any' ? anyAsync : raceAsync
     const start: Start = (s, done) => {
