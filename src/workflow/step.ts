@@ -2,9 +2,9 @@ import { type Err, err, type Result } from 'neverthrow'
 import { allAsync } from '../combinators/all.js'
 import { anyAsync } from '../combinators/any.js'
 import { raceAsync } from '../combinators/race.js'
-import { checkRetryOptions, type RetryOptions, retry } from '../combinators/retry.js'
+import { checkRetryOptions, type RetryOptions, retryLoop } from '../combinators/retry.js'
 import { CancelledError, InvalidOptionsError, ReplayMismatchError, TimeoutError } from '../errors.js'
-import { checkConcurrency, checkMs, firstError } from '../internal/options.js'
+import { checkConcurrency, checkFunction, checkMs, firstError } from '../internal/options.js'
 import { runOne, runOnePromise } from '../internal/run.js'
 import { sleep } from '../internal/sleep.js'
 import { startAt } from '../internal/start.js'
@@ -105,8 +105,27 @@ type AnyResult = Result<unknown, unknown>
 type Start = (s: OpenStep, done: (r: AnyResult) => void) => void
 const NO_WORK: Start = () => {}
 
+/** Throws the first failed check: `guard` below ends the step with it. */
+function must(...checks: (InvalidOptionsError | undefined)[]): void {
+  const bad = firstError(...checks)
+  if (bad) throw bad
+}
+
+/** Names and keys are non-empty strings (a key names a step's record in a durable store). */
+const checkString = (option: string, v: unknown, optional?: boolean): InvalidOptionsError | undefined =>
+  (typeof v === 'string' && v !== '') || (optional && v === undefined)
+    ? undefined
+    : new InvalidOptionsError(option, v, 'a non-empty string')
+
+/** A user's options object, copied once (a Proxy or a throwing getter throws InvalidOptionsError). */
+function read(value: unknown, option: string): Record<string, unknown> {
+  const o = copyOptions(value, option)
+  if (o instanceof InvalidOptionsError) throw o
+  return o
+}
+
 /** Groups take an array or a plain record of inputs; anything else (a Set, a Map, a number) would run nothing. */
-function listGroup(inputs: unknown): [AnyInput[], string[] | undefined] | InvalidOptionsError {
+function listGroup(inputs: unknown): [AnyInput[], string[] | undefined] {
   try {
     if (Array.isArray(inputs)) return [[...inputs], undefined]
     const proto = typeof inputs === 'object' && inputs !== null && Object.getPrototypeOf(inputs)
@@ -117,23 +136,15 @@ function listGroup(inputs: unknown): [AnyInput[], string[] | undefined] | Invali
   } catch {
     // A Proxy or a throwing getter: refused below like any other unreadable input.
   }
-  return new InvalidOptionsError('inputs', inputs, 'an array or a plain record of inputs')
+  throw new InvalidOptionsError('inputs', inputs, 'an array or a plain record of inputs')
 }
 
-/** Names and keys are non-empty strings (a key names a step's record in a durable store). */
-const checkString = (option: string, v: unknown, optional?: boolean): InvalidOptionsError | undefined =>
-  (typeof v === 'string' && v !== '') || (optional && v === undefined)
-    ? undefined
-    : new InvalidOptionsError(option, v, 'a non-empty string')
-
 /** Retry options copied field by field (a nested Proxy or getter must not throw inside the retry loop). */
-function copyRetry(retry: unknown): RetryOptions<unknown> | InvalidOptionsError {
-  const r = copyOptions(retry, 'retry')
-  if (r instanceof InvalidOptionsError) return r
-  const backoff = r.backoff === undefined ? undefined : copyOptions(r.backoff, 'retry.backoff')
-  if (backoff instanceof InvalidOptionsError) return backoff
-  const copy = { ...r, backoff } as unknown as RetryOptions<unknown>
-  return checkRetryOptions(copy, 'retry.') ?? copy
+function readRetry(retry: unknown): RetryOptions<unknown> {
+  const r = read(retry, 'retry')
+  const copy = { ...r, backoff: r.backoff === undefined ? undefined : read(r.backoff, 'retry.backoff') }
+  must(checkRetryOptions(copy, 'retry.'))
+  return copy as unknown as RetryOptions<unknown>
 }
 
 /** The pool's timeout of `task` (by tag: the pool may come from another copy of okflow). */
@@ -146,24 +157,22 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
   const label = (name: unknown) => (typeof name === 'string' ? name : `step ${++unnamed}`)
   // Steps without a timeout or retry share one context: their signal is the run's, aborted when
   // the run stops or ends, and it is always their first attempt.
-  const plainCtx: StepContext = Object.freeze(
-    Object.defineProperties({} as StepContext, {
-      signal: { enumerable: true, get: () => run.signal },
-      attempt: { enumerable: true, value: 1 },
-    }),
-  )
+  const plainCtx = Object.defineProperties({} as StepContext, {
+    signal: { enumerable: true, get: () => run.signal },
+    attempt: { enumerable: true, value: 1 },
+  })
 
   /**
    * The path of every step: refusal once the run stopped, durable replay/record, events, exit
    * on err, result unwrapped. No extra promise hop: the step's promise settles from its work.
    * With a store, each step takes the next position; a recorded one is replayed (its work never
-   * runs), a new one is saved before its value reaches the body.
+   * runs), a new one is saved before its value reaches the body. A step with bad options is
+   * still a step (shown, and ending the workflow with its InvalidOptionsError).
    */
-  const exec = (name: string, kind: StepKind, start: Start, bad?: InvalidOptionsError, key: unknown = name) => {
+  const exec = (name: string, kind: StepKind, start: Start, key: unknown = name, bad = checkString('key', key)) => {
     const refused = run.refusal(name)
     if (refused) return Promise.reject(refused) as Promise<never>
     const d = run.durable
-    bad ??= checkString('key', key)
     const pos = d ? d.pos++ : 0
     const old = d && !bad ? d.replay(pos, key as string) : undefined
     const replayed = old !== undefined && !(old.isErr() && old.error instanceof ReplayMismatchError)
@@ -193,6 +202,21 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
     })
   }
 
+  /**
+   * Runs a step method's checks: an InvalidOptionsError they throw ends the step with it, named
+   * as far as the method got (`named.name`), so bad input never throws out of `step`.
+   */
+  const guard =
+    <A extends unknown[]>(kind: StepKind, method: (named: { name?: string }, ...args: A) => Promise<never>) =>
+    (...args: A) => {
+      const named: { name?: string } = {}
+      try {
+        return method(named, ...args)
+      } catch (e) {
+        return exec(named.name ?? label(undefined), kind, NO_WORK, '-', e as InvalidOptionsError)
+      }
+    }
+
   /** Wraps each child of a group so it shows on the timeline under its group. */
   const children = (parent: OpenStep, name: string, values: AnyInput[], keys: string[] | undefined): Inputs => {
     const wrap = (input: AnyInput, childName: string) => (ctx: { signal: AbortSignal }) => {
@@ -210,114 +234,102 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
     return out
   }
 
-  const step = ((fn: StepFn, options?: unknown) => {
-    const o = copyOptions(options, 'options')
-    if (o instanceof InvalidOptionsError) return exec(label(undefined), 'step', NO_WORK, o)
+  const step = guard('step', (named, fn: StepFn, options?: unknown) => {
+    const o = read(options, 'options')
     const name = label(o.name)
-    const retryOpts = o.retry === undefined ? undefined : copyRetry(o.retry)
+    named.name = name
     const timeoutMs = o.timeoutMs as number | undefined
-    const bad =
-      typeof fn !== 'function'
-        ? new InvalidOptionsError('fn', fn, 'a function')
-        : firstError(
-            checkString('name', o.name, true),
-            checkMs('timeoutMs', timeoutMs),
-            retryOpts instanceof InvalidOptionsError ? retryOpts : undefined,
-          )
+    must(checkFunction('fn', fn, false), checkString('name', o.name, true), checkMs('timeoutMs', timeoutMs))
+    const retryOpts = o.retry === undefined ? undefined : readRetry(o.retry)
     const timed = timeoutMs !== undefined && timeoutMs !== Number.POSITIVE_INFINITY
     const start: Start = (s, done) => {
       if (retryOpts) {
-        const r = retryOpts as RetryOptions<unknown>
         // Each attempt gets the step's time limit, its TimeoutError labelled with the step's name.
         const attempt = (ctx: { signal?: AbortSignal; attempt: number }) =>
           runOnePromise(fn, { signal: ctx.signal, timeoutMs, label: name, context: { attempt: ctx.attempt } })
-        retry(timed ? attempt : fn, {
-          ...r,
+        retryLoop(timed ? attempt : fn, {
+          ...retryOpts,
           timeoutMs: undefined,
           signal: run.signal,
           onRetry: (info) => {
             run.retrying(s, info.error, info.delayMs)
-            r.onRetry?.(info)
+            retryOpts.onRetry?.(info)
           },
         }).then(done)
       } else if (timed) s.cancel = runOne(fn, { timeoutMs, label: name, context: { attempt: 1 } }, done)
       else startAt(fn as AnyInput, plainCtx, 0, (_, r) => done(r))
     }
-    return exec(name, 'step', start, bad, o.key ?? name)
+    return exec(name, 'step', start, o.key ?? name)
   }) as unknown as Step<E>
 
-  step.withTimeout = ((fn: StepFn, options?: unknown) => {
-    const o = copyOptions(options, 'options')
+  step.withTimeout = guard('step', (named, fn: StepFn, options?: unknown) => {
+    const o = read(options, 'options')
+    named.name = label(o.name)
     // `ms` is what this variant is for: without it there would silently be no limit.
-    const ms = o instanceof InvalidOptionsError ? undefined : o.ms
-    if (o instanceof InvalidOptionsError || typeof ms !== 'number' || Number.isNaN(ms)) {
-      const bad = o instanceof InvalidOptionsError ? o : new InvalidOptionsError('ms', ms, 'a number of milliseconds')
-      return exec(label(o instanceof InvalidOptionsError ? undefined : o.name), 'step', NO_WORK, bad)
-    }
-    return step(fn as never, { name: o.name, timeoutMs: ms, key: o.key } as never)
+    must(checkMs('ms', o.ms, false))
+    return step(fn as never, { name: named.name, timeoutMs: o.ms, key: o.key } as never)
   }) as never
 
-  const group = (kind: 'all' | 'any' | 'race') => (name: string, inputs: unknown, options?: unknown) => {
-    const o = copyOptions(options, 'options')
-    const listed = listGroup(inputs)
-    const opts = o instanceof InvalidOptionsError ? {} : o
-    const concurrency = opts.concurrency as number | undefined
-    const timeoutMs = opts.timeoutMs as number | undefined
-    const bad = firstError(
-      checkString('name', name),
-      o instanceof InvalidOptionsError ? o : undefined,
-      listed instanceof InvalidOptionsError ? listed : undefined,
-      checkMs('timeoutMs', timeoutMs),
-      checkConcurrency('concurrency', concurrency),
-    )
-    const combine = kind === 'all' ? allAsync : kind === 'any' ? anyAsync : raceAsync
-    const start: Start = (s, done) => {
-      const [values, keys] = listed as [AnyInput[], string[] | undefined]
-      const wrapped = children(s, name, values, keys)
-      const all = (ctx: { signal: AbortSignal }) => combine(wrapped, { concurrency, signal: ctx.signal })
-      runOne(all, { signal: run.signal, timeoutMs, label: name }, done)
-    }
-    return exec(label(name), kind, start, bad, opts.key ?? name)
-  }
+  const group = (kind: 'all' | 'any' | 'race') =>
+    guard(kind, (named, name: string, inputs: unknown, options?: unknown) => {
+      named.name = label(name)
+      const o = read(options, 'options')
+      const concurrency = o.concurrency as number | undefined
+      const timeoutMs = o.timeoutMs as number | undefined
+      must(checkString('name', name))
+      const [values, keys] = listGroup(inputs)
+      must(checkMs('timeoutMs', timeoutMs), checkConcurrency('concurrency', concurrency))
+      const combine = kind === 'all' ? allAsync : kind === 'any' ? anyAsync : raceAsync
+      const start: Start = (s, done) => {
+        const wrapped = children(s, name, values, keys)
+        const all = (ctx: { signal: AbortSignal }) => combine(wrapped, { concurrency, signal: ctx.signal })
+        runOne(all, { signal: run.signal, timeoutMs, label: name }, done)
+      }
+      return exec(name, kind, start, o.key ?? name)
+    })
   step.all = group('all') as never
   step.any = group('any') as never
   step.race = group('race') as never
 
-  step.sleep = (name, ms) => {
+  step.sleep = guard('sleep', (named, name: string, ms: number) => {
+    named.name = label(name)
     // A step that sleeps forever could only end by cancellation: refuse it rather than hang.
-    const bad =
-      checkString('name', name) ??
-      (ms === Number.POSITIVE_INFINITY
-        ? new InvalidOptionsError('ms', ms, 'a finite number of milliseconds')
-        : checkMs('ms', ms, false))
-    return exec(label(name), 'sleep', (_, done) => sleep(ms, run.signal).then(done), bad) as Promise<void>
-  }
-
-  step.offload = ((name: string, pool: unknown, task: unknown, input: unknown, options?: unknown) => {
-    const o = copyOptions(options, 'options')
-    let isPool = false
-    try {
-      isPool = typeof (pool as WorkerPool<never> | null)?.run === 'function'
-    } catch {
-      // A Proxy is no pool.
-    }
-    const bad = firstError(
+    must(
       checkString('name', name),
-      isPool ? undefined : new InvalidOptionsError('pool', pool, 'a worker pool from createWorkerPool'),
-      checkString('task', task),
-      o instanceof InvalidOptionsError ? o : undefined,
+      ms === Number.POSITIVE_INFINITY
+        ? new InvalidOptionsError('ms', ms, 'a finite number of milliseconds')
+        : checkMs('ms', ms, false),
     )
-    const { key, ...runOpts } = o instanceof InvalidOptionsError ? {} : o
-    const start: Start = (_, done) => {
-      ;(pool as WorkerPool<WorkerTasks<WorkerTaskMap>>)
-        .run(task as string, input as never, { ...runOpts, signal: run.signal })
-        .then((r) =>
-          // The pool names its timeouts after the task; a step's are named after the step.
-          done(isTimeout(r, task) ? err(new TimeoutError(r.error.ms, name)) : r),
-        )
-    }
-    return exec(label(name), 'offload', start, bad, key ?? name)
+    return exec(name, 'sleep', (_, done) => sleep(ms, run.signal).then(done))
   }) as never
+
+  step.offload = guard(
+    'offload',
+    (named, name: string, pool: unknown, task: unknown, input: unknown, options?: unknown) => {
+      named.name = label(name)
+      const { key, ...runOpts } = read(options, 'options')
+      let run1: unknown
+      try {
+        run1 = (pool as WorkerPool<never> | null)?.run
+      } catch {
+        // A Proxy is no pool.
+      }
+      must(
+        checkString('name', name),
+        typeof run1 === 'function'
+          ? undefined
+          : new InvalidOptionsError('pool', pool, 'a worker pool from createWorkerPool'),
+        checkString('task', task),
+      )
+      const start: Start = (_, done) => {
+        ;(pool as WorkerPool<WorkerTasks<WorkerTaskMap>>)
+          .run(task as string, input as never, { ...runOpts, signal: run.signal })
+          // The pool names its timeouts after the task; a step's are named after the step.
+          .then((r) => done(isTimeout(r, task) ? err(new TimeoutError(r.error.ms, name)) : r))
+      }
+      return exec(name, 'offload', start, key ?? name)
+    },
+  ) as never
 
   return step
 }
