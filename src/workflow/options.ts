@@ -1,17 +1,17 @@
 import { InvalidOptionsError } from '../errors.js'
 
 /**
- * A shallow copy of a user's options object, made once inside a guard: a Proxy or a throwing
- * getter becomes an InvalidOptionsError naming `option` instead of a throw, and the fields are
- * read from the copy afterwards (a getter cannot answer differently the second time).
- * `undefined` and `null` mean no options.
+ * A shallow copy of a user's options object, made once: fields are then read from the copy (a
+ * getter cannot answer differently the second time). `undefined` and `null` mean no options.
+ * Throws an InvalidOptionsError naming `option` for anything else, or for a Proxy or a throwing
+ * getter; every caller turns it into an `err`, so nothing throws out of the public API.
  */
-export function copyOptions(value: unknown, option: string): Record<string, unknown> | InvalidOptionsError {
+export function copyOptions(value: unknown, option: string): Record<string, unknown> {
   if (value === undefined || value === null) return {}
   try {
     if (typeof value === 'object' && !Array.isArray(value)) return { ...value }
   } catch {
-    return new InvalidOptionsError(option, value, 'an options object whose fields can be read')
+    // Unreadable: refused below.
   }
-  return new InvalidOptionsError(option, value, 'an options object')
+  throw new InvalidOptionsError(option, value, 'an options object')
 }

@@ -92,10 +92,10 @@ export class WorkflowRun {
    * timed out, or ended, every later step is refused.
    */
   refusal(name: string): WorkflowExit | undefined {
-    if (this.exit) return new WorkflowExit(this.exit.error, name)
-    if (this.#outer?.aborted) return new WorkflowExit(cancelledBy(this.#outer), name)
-    if (this.#stopped) return new WorkflowExit(this.#stopped, name)
-    if (this.#ended) return new WorkflowExit(new CancelledError('the workflow has already ended'), name)
+    const why = this.#outer?.aborted
+      ? cancelledBy(this.#outer)
+      : (this.#stopped ?? (this.#ended ? new CancelledError('the workflow has already ended') : undefined))
+    if (this.exit || why) return new WorkflowExit(this.exit ? this.exit.error : why, name)
     return undefined
   }
 

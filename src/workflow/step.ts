@@ -4,7 +4,7 @@ import { anyAsync } from '../combinators/any.js'
 import { raceAsync } from '../combinators/race.js'
 import { checkRetryOptions, type RetryOptions, retryLoop } from '../combinators/retry.js'
 import { CancelledError, InvalidOptionsError, ReplayMismatchError, TimeoutError } from '../errors.js'
-import { checkConcurrency, checkFunction, checkMs, firstError } from '../internal/options.js'
+import { checkConcurrency, checkFunction, checkMs } from '../internal/options.js'
 import { runOne, runOnePromise } from '../internal/run.js'
 import { sleep } from '../internal/sleep.js'
 import { startAt } from '../internal/start.js'
@@ -107,8 +107,7 @@ const NO_WORK: Start = () => {}
 
 /** Throws the first failed check: `guard` below ends the step with it. */
 function must(...checks: (InvalidOptionsError | undefined)[]): void {
-  const bad = firstError(...checks)
-  if (bad) throw bad
+  for (const bad of checks) if (bad) throw bad
 }
 
 /** Names and keys are non-empty strings (a key names a step's record in a durable store). */
@@ -116,13 +115,6 @@ const checkString = (option: string, v: unknown, optional?: boolean): InvalidOpt
   (typeof v === 'string' && v !== '') || (optional && v === undefined)
     ? undefined
     : new InvalidOptionsError(option, v, 'a non-empty string')
-
-/** A user's options object, copied once (a Proxy or a throwing getter throws InvalidOptionsError). */
-function read(value: unknown, option: string): Record<string, unknown> {
-  const o = copyOptions(value, option)
-  if (o instanceof InvalidOptionsError) throw o
-  return o
-}
 
 /** Groups take an array or a plain record of inputs; anything else (a Set, a Map, a number) would run nothing. */
 function listGroup(inputs: unknown): [AnyInput[], string[] | undefined] {
@@ -141,8 +133,8 @@ function listGroup(inputs: unknown): [AnyInput[], string[] | undefined] {
 
 /** Retry options copied field by field (a nested Proxy or getter must not throw inside the retry loop). */
 function readRetry(retry: unknown): RetryOptions<unknown> {
-  const r = read(retry, 'retry')
-  const copy = { ...r, backoff: r.backoff === undefined ? undefined : read(r.backoff, 'retry.backoff') }
+  const r = copyOptions(retry, 'retry')
+  const copy = { ...r, backoff: r.backoff === undefined ? undefined : copyOptions(r.backoff, 'retry.backoff') }
   must(checkRetryOptions(copy, 'retry.'))
   return copy as unknown as RetryOptions<unknown>
 }
@@ -235,7 +227,7 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
   }
 
   const step = guard('step', (named, fn: StepFn, options?: unknown) => {
-    const o = read(options, 'options')
+    const o = copyOptions(options, 'options')
     const name = label(o.name)
     named.name = name
     const timeoutMs = o.timeoutMs as number | undefined
@@ -263,7 +255,7 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
   }) as unknown as Step<E>
 
   step.withTimeout = guard('step', (named, fn: StepFn, options?: unknown) => {
-    const o = read(options, 'options')
+    const o = copyOptions(options, 'options')
     named.name = label(o.name)
     // `ms` is what this variant is for: without it there would silently be no limit.
     must(checkMs('ms', o.ms, false))
@@ -273,7 +265,7 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
   const group = (kind: 'all' | 'any' | 'race') =>
     guard(kind, (named, name: string, inputs: unknown, options?: unknown) => {
       named.name = label(name)
-      const o = read(options, 'options')
+      const o = copyOptions(options, 'options')
       const concurrency = o.concurrency as number | undefined
       const timeoutMs = o.timeoutMs as number | undefined
       must(checkString('name', name))
@@ -307,7 +299,7 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
     'offload',
     (named, name: string, pool: unknown, task: unknown, input: unknown, options?: unknown) => {
       named.name = label(name)
-      const { key, ...runOpts } = read(options, 'options')
+      const { key, ...runOpts } = copyOptions(options, 'options')
       let run1: unknown
       try {
         run1 = (pool as WorkerPool<never> | null)?.run

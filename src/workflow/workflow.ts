@@ -94,26 +94,22 @@ export function createWorkflow<D>(deps: D, options?: WorkflowOptions & { store?:
 /** Options that may hold a store: the durable errors are in the error type. */
 export function createWorkflow<D>(deps: D, options?: WorkflowOptions): Workflow<D, DurableError>
 export function createWorkflow<D>(deps: D, options?: WorkflowOptions): Workflow<D> {
-  // Read once, inside a guard: a Proxy or a throwing getter is an err of every run, never a throw.
-  const base = copyOptions(options, 'options')
   return <T>(body: WorkflowBody<D, T>, runOpts?: WorkflowRunOptions): ResultAsync<T, WorkflowError<D>> => {
-    const perRun = copyOptions(runOpts, 'options')
-    const bad0 = base instanceof InvalidOptionsError ? base : perRun instanceof InvalidOptionsError ? perRun : undefined
-    if (bad0) return new ResultAsync(Promise.resolve(err(bad0)))
-    // Per-run options override the workflow's only where they are set: `{ signal: undefined }`
-    // must not erase the workflow's signal.
-    const o: WorkflowOptions = { ...(base as WorkflowOptions) }
-    for (const [k, v] of Object.entries(perRun as Record<string, unknown>)) {
-      if (v !== undefined) (o as Record<string, unknown>)[k] = v
-    }
-    let bad: InvalidOptionsError | undefined
+    const o: WorkflowOptions = {}
     try {
-      bad = checkOptions(o) ?? checkFunction('body', body, false)
-    } catch {
-      // A Proxy or a throwing getter as the store or the signal.
-      bad = new InvalidOptionsError('options', o, 'options whose values can be read')
+      // Read once, inside this guard: a Proxy or a throwing getter is an err, never a throw.
+      // Per-run options override the workflow's only where they are set: `{ signal: undefined }`
+      // must not erase the workflow's signal.
+      const perRun = copyOptions(runOpts, 'options')
+      Object.assign(o, copyOptions(options, 'options'))
+      for (const k in perRun) if (perRun[k] !== undefined) (o as Record<string, unknown>)[k] = perRun[k]
+      const bad = checkOptions(o) ?? checkFunction('body', body, false)
+      if (bad) throw bad
+    } catch (e) {
+      // A Proxy or a throwing getter as the store or the signal is not an InvalidOptionsError yet.
+      const bad = e instanceof InvalidOptionsError ? e : new InvalidOptionsError('options', o, 'an options object')
+      return new ResultAsync(Promise.resolve(err(bad)))
     }
-    if (bad) return new ResultAsync(Promise.resolve(err(bad)))
     return new ResultAsync(runWorkflow(deps, body, o))
   }
 }
