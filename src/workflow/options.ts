@@ -1,17 +1,17 @@
 import { InvalidOptionsError } from '../errors.js'
 
 /**
- * A shallow copy of a user's options object, made once: fields are then read from the copy (a
- * getter cannot answer differently the second time). `undefined` and `null` mean no options.
- * Throws an InvalidOptionsError naming `option` for anything else, or for a Proxy or a throwing
- * getter; every caller turns it into an `err`, so nothing throws out of the public API.
+ * A user's options argument as an object to read fields from (`undefined` and `null` mean no
+ * options). Throws an InvalidOptionsError naming `option` for anything else. Callers read each
+ * field once, inside a guard that turns whatever a Proxy or a getter throws into an `err`, so
+ * nothing throws out of the public API.
  */
-export function copyOptions(value: unknown, option: string): Record<string, unknown> {
+export function optionsOf(value: unknown, option: string): Record<string, unknown> {
   if (value === undefined || value === null) return {}
-  try {
-    if (typeof value === 'object' && !Array.isArray(value)) return { ...value }
-  } catch {
-    // Unreadable: refused below.
-  }
+  if (typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>
   throw new InvalidOptionsError(option, value, 'an options object')
 }
+
+/** What a guard makes of a throw while reading user input: an InvalidOptionsError, as is or naming `option`. */
+export const unreadable = (e: unknown, option: string): InvalidOptionsError =>
+  e instanceof InvalidOptionsError ? e : new InvalidOptionsError(option, e, 'values that can be read')

@@ -14,7 +14,7 @@ export class WorkflowExit extends Error {
   override readonly name = 'WorkflowExit'
   readonly error: unknown
   constructor(error: unknown, step: string) {
-    super(`okflow: step "${step}" failed, ending the workflow (let this propagate; catching it does not stop the exit)`)
+    super(`okflow: step "${step}" failed and ends the workflow (catching this does not stop that)`)
     this.error = error
   }
 }
@@ -68,6 +68,7 @@ export class WorkflowRun {
     this.#onEvent = onEvent
     this.#outer = outer
     this.started = now()
+    if (onEvent) this.emit({ type: 'workflow_start', runId, workflow, ts: this.started })
   }
 
   /** Aborted when the run stops or ends, for steps that take a signal (made on first use). */
@@ -94,7 +95,7 @@ export class WorkflowRun {
   refusal(name: string): WorkflowExit | undefined {
     const why = this.#outer?.aborted
       ? cancelledBy(this.#outer)
-      : (this.#stopped ?? (this.#ended ? new CancelledError('the workflow has already ended') : undefined))
+      : (this.#stopped ?? (this.#ended ? cancelledStep() : undefined))
     if (this.exit || why) return new WorkflowExit(this.exit ? this.exit.error : why, name)
     return undefined
   }
@@ -166,11 +167,6 @@ export class WorkflowRun {
     return e
   }
 
-  start(): void {
-    if (this.#onEvent)
-      this.emit({ type: 'workflow_start', runId: this.runId, workflow: this.workflow, ts: this.started })
-  }
-
   /**
    * Stops the run at once (cancelled or timed out) while it still has work to finish before its
    * end (a durable run closing its store): no step starts any more and running steps are aborted.
@@ -213,7 +209,7 @@ export class WorkflowRun {
 const isGroup = (kind: StepKind) => kind === 'all' || kind === 'any' || kind === 'race'
 
 function cancelledStep(): CancelledError {
-  return new CancelledError('the workflow ended while this step was running')
+  return new CancelledError('the workflow has ended')
 }
 
 const cancelledResult = (): AnyResult => err(cancelledStep())

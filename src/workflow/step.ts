@@ -6,6 +6,7 @@ import { checkRetryOptions, type RetryOptions, retryLoop } from '../combinators/
 import { CancelledError, InvalidOptionsError, ReplayMismatchError, TimeoutError } from '../errors.js'
 import { checkConcurrency, checkFunction, checkMs } from '../internal/options.js'
 import { runOne, runOnePromise } from '../internal/run.js'
+import { type Listed, listInputs } from '../internal/shape.js'
 import { sleep } from '../internal/sleep.js'
 import { startAt } from '../internal/start.js'
 import type {
@@ -23,7 +24,7 @@ import type { WorkerTaskMap, WorkerTasks } from '../worker/define.js'
 import type { RunTaskOptions, WorkerPool } from '../worker/pool.js'
 import type { TaskError, TaskInput, TaskName, TaskOutput } from '../worker/types.js'
 import type { StepKind } from './events.js'
-import { copyOptions } from './options.js'
+import { optionsOf, unreadable } from './options.js'
 import { type OpenStep, WorkflowExit, type WorkflowRun } from './run.js'
 import type { StepContext, StepOptions } from './types.js'
 
@@ -116,27 +117,21 @@ const checkString = (option: string, v: unknown, optional?: boolean): InvalidOpt
     ? undefined
     : new InvalidOptionsError(option, v, 'a non-empty string')
 
-/** Groups take an array or a plain record of inputs; anything else (a Set, a Map, a number) would run nothing. */
-function listGroup(inputs: unknown): [AnyInput[], string[] | undefined] {
+/**
+ * Groups take an array or a plain record of inputs (read here, once): anything else (a Set, a
+ * Map, a generator, a number) would silently run nothing.
+ */
+function listGroup(inputs: unknown): Listed {
+  let listed: Listed | InvalidOptionsError | undefined
   try {
-    if (Array.isArray(inputs)) return [[...inputs], undefined]
-    const proto = typeof inputs === 'object' && inputs !== null && Object.getPrototypeOf(inputs)
-    if (proto === Object.prototype || proto === null) {
-      const keys = Object.keys(inputs as object)
-      return [keys.map((k) => (inputs as Record<string, AnyInput>)[k] as AnyInput), keys]
-    }
+    const proto =
+      !Array.isArray(inputs) && typeof inputs === 'object' && inputs !== null && Object.getPrototypeOf(inputs)
+    if (proto === false || proto === Object.prototype || proto === null) listed = listInputs(inputs as Inputs)
+    if (listed && !(listed instanceof InvalidOptionsError)) return { values: [...listed.values], keys: listed.keys }
   } catch {
     // A Proxy or a throwing getter: refused below like any other unreadable input.
   }
-  throw new InvalidOptionsError('inputs', inputs, 'an array or a plain record of inputs')
-}
-
-/** Retry options copied field by field (a nested Proxy or getter must not throw inside the retry loop). */
-function readRetry(retry: unknown): RetryOptions<unknown> {
-  const r = copyOptions(retry, 'retry')
-  const copy = { ...r, backoff: r.backoff === undefined ? undefined : copyOptions(r.backoff, 'retry.backoff') }
-  must(checkRetryOptions(copy, 'retry.'))
-  return copy as unknown as RetryOptions<unknown>
+  throw new InvalidOptionsError('inputs', inputs, 'an array or a record of inputs')
 }
 
 /** The pool's timeout of `task` (by tag: the pool may come from another copy of okflow). */
@@ -149,10 +144,12 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
   const label = (name: unknown) => (typeof name === 'string' ? name : `step ${++unnamed}`)
   // Steps without a timeout or retry share one context: their signal is the run's, aborted when
   // the run stops or ends, and it is always their first attempt.
-  const plainCtx = Object.defineProperties({} as StepContext, {
-    signal: { enumerable: true, get: () => run.signal },
-    attempt: { enumerable: true, value: 1 },
-  })
+  const plainCtx: StepContext = {
+    get signal() {
+      return run.signal
+    },
+    attempt: 1,
+  }
 
   /**
    * The path of every step: refusal once the run stopped, durable replay/record, events, exit
@@ -205,12 +202,17 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
       try {
         return method(named, ...args)
       } catch (e) {
-        return exec(named.name ?? label(undefined), kind, NO_WORK, '-', e as InvalidOptionsError)
+        return exec(named.name ?? label(undefined), kind, NO_WORK, '-', unreadable(e, 'options'))
       }
     }
 
   /** Wraps each child of a group so it shows on the timeline under its group. */
-  const children = (parent: OpenStep, name: string, values: AnyInput[], keys: string[] | undefined): Inputs => {
+  const children = (
+    parent: OpenStep,
+    name: string,
+    values: readonly AnyInput[],
+    keys: readonly string[] | undefined,
+  ): Inputs => {
     const wrap = (input: AnyInput, childName: string) => (ctx: { signal: AbortSignal }) => {
       const child = run.begin(childName, 'child', parent)
       return runOnePromise(input, { signal: ctx.signal }).then((r) => {
@@ -227,12 +229,14 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
   }
 
   const step = guard('step', (named, fn: StepFn, options?: unknown) => {
-    const o = copyOptions(options, 'options')
+    const o = optionsOf(options, 'options')
     const name = label(o.name)
     named.name = name
     const timeoutMs = o.timeoutMs as number | undefined
     must(checkFunction('fn', fn, false), checkString('name', o.name, true), checkMs('timeoutMs', timeoutMs))
-    const retryOpts = o.retry === undefined ? undefined : readRetry(o.retry)
+    // Copied here, in the guard: the retry loop must not meet a throwing getter later.
+    const retryOpts = o.retry === undefined ? undefined : { ...optionsOf(o.retry, 'retry') }
+    must(retryOpts && checkRetryOptions(retryOpts, 'retry.'))
     const timed = timeoutMs !== undefined && timeoutMs !== Number.POSITIVE_INFINITY
     const start: Start = (s, done) => {
       if (retryOpts) {
@@ -240,12 +244,12 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
         const attempt = (ctx: { signal?: AbortSignal; attempt: number }) =>
           runOnePromise(fn, { signal: ctx.signal, timeoutMs, label: name, context: { attempt: ctx.attempt } })
         retryLoop(timed ? attempt : fn, {
-          ...retryOpts,
+          ...(retryOpts as unknown as RetryOptions<unknown>),
           timeoutMs: undefined,
           signal: run.signal,
           onRetry: (info) => {
             run.retrying(s, info.error, info.delayMs)
-            retryOpts.onRetry?.(info)
+            ;(retryOpts as unknown as RetryOptions<unknown>).onRetry?.(info)
           },
         }).then(done)
       } else if (timed) s.cancel = runOne(fn, { timeoutMs, label: name, context: { attempt: 1 } }, done)
@@ -255,7 +259,7 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
   }) as unknown as Step<E>
 
   step.withTimeout = guard('step', (named, fn: StepFn, options?: unknown) => {
-    const o = copyOptions(options, 'options')
+    const o = optionsOf(options, 'options')
     named.name = label(o.name)
     // `ms` is what this variant is for: without it there would silently be no limit.
     must(checkMs('ms', o.ms, false))
@@ -265,11 +269,11 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
   const group = (kind: 'all' | 'any' | 'race') =>
     guard(kind, (named, name: string, inputs: unknown, options?: unknown) => {
       named.name = label(name)
-      const o = copyOptions(options, 'options')
+      const o = optionsOf(options, 'options')
       const concurrency = o.concurrency as number | undefined
       const timeoutMs = o.timeoutMs as number | undefined
       must(checkString('name', name))
-      const [values, keys] = listGroup(inputs)
+      const { values, keys } = listGroup(inputs)
       must(checkMs('timeoutMs', timeoutMs), checkConcurrency('concurrency', concurrency))
       const combine = kind === 'all' ? allAsync : kind === 'any' ? anyAsync : raceAsync
       const start: Start = (s, done) => {
@@ -299,7 +303,7 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
     'offload',
     (named, name: string, pool: unknown, task: unknown, input: unknown, options?: unknown) => {
       named.name = label(name)
-      const { key, ...runOpts } = copyOptions(options, 'options')
+      const { key, ...runOpts } = optionsOf(options, 'options')
       let run1: unknown
       try {
         run1 = (pool as WorkerPool<never> | null)?.run

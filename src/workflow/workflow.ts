@@ -5,7 +5,7 @@ import { checkFunction, checkMs, checkSignal, firstError } from '../internal/opt
 import { runOne } from '../internal/run.js'
 import { fromThrow } from '../internal/start.js'
 import { Durable, type DurableError, fromRecord } from './durable.js'
-import { copyOptions } from './options.js'
+import { optionsOf, unreadable } from './options.js'
 import { WorkflowExit, WorkflowRun } from './run.js'
 import { makeStep, type Step } from './step.js'
 import type { WorkflowStore } from './store/types.js'
@@ -100,15 +100,13 @@ export function createWorkflow<D>(deps: D, options?: WorkflowOptions): Workflow<
       // Read once, inside this guard: a Proxy or a throwing getter is an err, never a throw.
       // Per-run options override the workflow's only where they are set: `{ signal: undefined }`
       // must not erase the workflow's signal.
-      const perRun = copyOptions(runOpts, 'options')
-      Object.assign(o, copyOptions(options, 'options'))
+      const perRun = optionsOf(runOpts, 'options')
+      Object.assign(o, optionsOf(options, 'options'))
       for (const k in perRun) if (perRun[k] !== undefined) (o as Record<string, unknown>)[k] = perRun[k]
       const bad = checkOptions(o) ?? checkFunction('body', body, false)
       if (bad) throw bad
     } catch (e) {
-      // A Proxy or a throwing getter as the store or the signal is not an InvalidOptionsError yet.
-      const bad = e instanceof InvalidOptionsError ? e : new InvalidOptionsError('options', o, 'an options object')
-      return new ResultAsync(Promise.resolve(err(bad)))
+      return new ResultAsync(Promise.resolve(err(unreadable(e, 'options'))))
     }
     return new ResultAsync(runWorkflow(deps, body, o))
   }
@@ -122,7 +120,6 @@ async function runWorkflow<D, T>(
   type R = Result<T, WorkflowError<D>>
   const name = o.name ?? 'workflow'
   const run = new WorkflowRun(o.runId ?? randomUUID(), name, o.onEvent, o.signal)
-  run.start()
   // Closes and cancels every step still running, emits the terminal event: no step outlives its run.
   const end = (r: R, replayed?: boolean): R => {
     run.finish(r, replayed)

@@ -133,7 +133,13 @@ describe('step(fn, options)', () => {
         { option: 'retry.attempts' },
       ))
   }
-  for (const v of [5, 'x', ...unreadable]) {
+  const throwingBackoff = Object.defineProperty({}, 'initialMs', {
+    enumerable: true,
+    get() {
+      throw new Error('getter')
+    },
+  })
+  for (const v of [5, 'x', proxy, throwingBackoff]) {
     it(`retry.backoff ${label(v)}`, () =>
       expectTypedErr(inBody((step) => step(() => ok(1), { retry: { attempts: 2, backoff: v } }))))
   }
