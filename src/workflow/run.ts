@@ -1,6 +1,5 @@
 import { err, type Result } from 'neverthrow'
 import { CancelledError, TimeoutError } from '../errors.js'
-import { cancelledBy } from '../internal/abort.js'
 import type { Cancel } from '../internal/run.js'
 import type { Durable } from './durable.js'
 import { now, type StepKind, type WorkflowEvent } from './events.js'
@@ -56,17 +55,13 @@ export class WorkflowRun {
   #controller: AbortController | undefined
 
   readonly #onEvent: ((event: WorkflowEvent) => void) | undefined
-  /** The caller's signal: once it is aborted no step starts, even before the run has noticed. */
-  readonly #outer: AbortSignal | undefined
 
   constructor(
     readonly runId: string,
     readonly workflow: string,
     onEvent: ((event: WorkflowEvent) => void) | undefined,
-    outer: AbortSignal | undefined,
   ) {
     this.#onEvent = onEvent
-    this.#outer = outer
     this.started = now()
     if (onEvent) this.emit({ type: 'workflow_start', runId, workflow, ts: this.started })
   }
@@ -93,9 +88,7 @@ export class WorkflowRun {
    * timed out, or ended, every later step is refused.
    */
   refusal(name: string): WorkflowExit | undefined {
-    const why = this.#outer?.aborted
-      ? cancelledBy(this.#outer)
-      : (this.#stopped ?? (this.#ended ? cancelledStep() : undefined))
+    const why = this.#stopped ?? (this.#ended ? cancelledStep() : undefined)
     if (this.exit || why) return new WorkflowExit(this.exit ? this.exit.error : why, name)
     return undefined
   }

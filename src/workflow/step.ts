@@ -6,7 +6,7 @@ import { checkRetryOptions, type RetryOptions, retryLoop } from '../combinators/
 import { CancelledError, InvalidOptionsError, ReplayMismatchError, TimeoutError } from '../errors.js'
 import { checkConcurrency, checkFunction, checkMs } from '../internal/options.js'
 import { runOne, runOnePromise } from '../internal/run.js'
-import { type Listed, listInputs } from '../internal/shape.js'
+import { type Listed, listInputs, reshape } from '../internal/shape.js'
 import { sleep } from '../internal/sleep.js'
 import { startAt } from '../internal/start.js'
 import type {
@@ -207,26 +207,17 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
     }
 
   /** Wraps each child of a group so it shows on the timeline under its group. */
-  const children = (
-    parent: OpenStep,
-    name: string,
-    values: readonly AnyInput[],
-    keys: readonly string[] | undefined,
-  ): Inputs => {
-    const wrap = (input: AnyInput, childName: string) => (ctx: { signal: AbortSignal }) => {
-      const child = run.begin(childName, 'child', parent)
-      return runOnePromise(input, { signal: ctx.signal }).then((r) => {
-        run.end(child, r)
-        return r
-      })
-    }
-    if (!keys) return values.map((x, i) => wrap(x, `${name}[${i}]`))
-    const out: Record<string, AnyInput> = {}
-    keys.forEach((k, i) => {
-      out[k] = wrap(values[i] as AnyInput, `${name}.${k}`)
-    })
-    return out
-  }
+  const children = (parent: OpenStep, name: string, { values, keys }: Listed): Inputs =>
+    reshape(
+      values.map((input, i) => (ctx: { signal: AbortSignal }) => {
+        const child = run.begin(keys ? `${name}.${keys[i]}` : `${name}[${i}]`, 'child', parent)
+        return runOnePromise(input, { signal: ctx.signal }).then((r) => {
+          run.end(child, r)
+          return r
+        })
+      }),
+      keys,
+    ) as Inputs
 
   const step = guard('step', (named, fn: StepFn, options?: unknown) => {
     const o = optionsOf(options, 'options')
@@ -273,11 +264,11 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
       const concurrency = o.concurrency as number | undefined
       const timeoutMs = o.timeoutMs as number | undefined
       must(checkString('name', name))
-      const { values, keys } = listGroup(inputs)
+      const listed = listGroup(inputs)
       must(checkMs('timeoutMs', timeoutMs), checkConcurrency('concurrency', concurrency))
       const combine = kind === 'all' ? allAsync : kind === 'any' ? anyAsync : raceAsync
       const start: Start = (s, done) => {
-        const wrapped = children(s, name, values, keys)
+        const wrapped = children(s, name, listed)
         const all = (ctx: { signal: AbortSignal }) => combine(wrapped, { concurrency, signal: ctx.signal })
         runOne(all, { signal: run.signal, timeoutMs, label: name }, done)
       }

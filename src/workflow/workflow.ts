@@ -119,7 +119,7 @@ async function runWorkflow<D, T>(
 ): Promise<Result<T, WorkflowError<D>>> {
   type R = Result<T, WorkflowError<D>>
   const name = o.name ?? 'workflow'
-  const run = new WorkflowRun(o.runId ?? randomUUID(), name, o.onEvent, o.signal)
+  const run = new WorkflowRun(o.runId ?? randomUUID(), name, o.onEvent)
   // Closes and cancels every step still running, emits the terminal event: no step outlives its run.
   const end = (r: R, replayed?: boolean): R => {
     run.finish(r, replayed)
