@@ -14,4 +14,4 @@ export function optionsOf(value: unknown, option: string): Record<string, unknow
 
 /** What a guard makes of a throw while reading user input: an InvalidOptionsError, as is or naming `option`. */
 export const unreadable = (e: unknown, option: string): InvalidOptionsError =>
-  e instanceof InvalidOptionsError ? e : new InvalidOptionsError(option, e, 'values that can be read')
+  e instanceof InvalidOptionsError ? e : new InvalidOptionsError(option, e, 'readable values')

@@ -13,7 +13,7 @@ export class WorkflowExit extends Error {
   override readonly name = 'WorkflowExit'
   readonly error: unknown
   constructor(error: unknown, step: string) {
-    super(`okflow: step "${step}" failed and ends the workflow (catching this does not stop that)`)
+    super(`okflow: step "${step}" failed, so the workflow ends`)
     this.error = error
   }
 }
@@ -41,114 +41,63 @@ type AnyResult = Result<unknown, unknown>
  * Guarantees the event contract: `step_start` and its end share a stepId, children end before
  * their group, every open step is closed before the terminal event, and nothing follows it.
  */
-export class WorkflowRun {
-  #seq = 0
-  readonly #open = new Set<OpenStep>()
-  #ended = false
-  /** Set the moment the run is cancelled or timed out, before any store is closed: no step may start after it. */
-  #stopped: CancelledError | TimeoutError | undefined
+export interface WorkflowRun {
+  readonly runId: string
   /** The first step error: it decides the workflow's result even if the user catches the exit. */
   exit: { error: unknown } | undefined
   /** The recorded history, when the workflow has a store. */
   durable: Durable | undefined
-  readonly started: number
-  #controller: AbortController | undefined
-
-  readonly #onEvent: ((event: WorkflowEvent) => void) | undefined
-
-  constructor(
-    readonly runId: string,
-    readonly workflow: string,
-    onEvent: ((event: WorkflowEvent) => void) | undefined,
-  ) {
-    this.#onEvent = onEvent
-    this.started = now()
-    if (onEvent) this.emit({ type: 'workflow_start', runId, workflow, ts: this.started })
-  }
-
   /** Aborted when the run stops or ends, for steps that take a signal (made on first use). */
-  get signal(): AbortSignal {
-    this.#controller ??= new AbortController()
-    if (this.#ended || this.#stopped) this.#controller.abort(this.#stopped ?? cancelledStep())
-    return this.#controller.signal
-  }
-
-  emit(event: WorkflowEvent): void {
-    if (this.#ended || !this.#onEvent) return
-    try {
-      this.#onEvent(event)
-    } catch {
-      // A failing listener must not change the outcome of the work it observes.
-    }
-  }
-
+  readonly signal: AbortSignal
   /**
    * Why a new step may not start, or undefined when it may. Checked synchronously at every step
    * start: once the run has exited (a caught exit must not run more work), was cancelled or
    * timed out, or ended, every later step is refused.
    */
-  refusal(name: string): WorkflowExit | undefined {
-    const why = this.#stopped ?? (this.#ended ? cancelledStep() : undefined)
-    if (this.exit || why) return new WorkflowExit(this.exit ? this.exit.error : why, name)
-    return undefined
-  }
-
-  begin(name: string, kind: StepKind, parent?: OpenStep, replayed = false): OpenStep {
-    const observed = this.#onEvent !== undefined
-    const s: OpenStep = {
-      id: ++this.#seq,
-      name,
-      kind,
-      parent,
-      start: observed ? now() : 0,
-      replayed,
-      attempt: 1,
-      cancel: undefined,
-    }
-    this.#open.add(s)
-    if (observed) this.emit(this.#stepEvent('step_start', s, s.start) as unknown as WorkflowEvent)
-    return s
-  }
-
-  retrying(s: OpenStep, error: unknown, delayMs: number): void {
-    if (!this.#open.has(s)) return
-    if (this.#onEvent) {
-      const e = this.#stepEvent('step_retry', s, now())
-      e.error = error
-      e.delayMs = delayMs
-      this.emit(e as unknown as WorkflowEvent)
-    }
-    s.attempt++
-  }
-
+  refusal(name: string): WorkflowExit | undefined
+  begin(name: string, kind: StepKind, parent?: OpenStep, replayed?: boolean): OpenStep
+  retrying(s: OpenStep, error: unknown, delayMs: number): void
   /** Ends a step with its result; returns false if it had already been closed. */
-  end(s: OpenStep, result: AnyResult): boolean {
-    if (!this.#open.has(s)) return false
-    // Only groups have children; scanning for every step would make many parallel steps O(n²).
-    if (isGroup(s.kind) && this.#open.size > 1) this.#closeChildren(s)
-    this.#open.delete(s)
-    if (!this.#onEvent) return true
-    const ts = now()
-    const error = result.isOk() ? undefined : result.error
-    const timeout = error instanceof TimeoutError
-    const e = this.#stepEvent(result.isOk() ? 'step_success' : timeout ? 'step_timeout' : 'step_error', s, ts)
-    e.durationMs = ts - s.start
-    if (timeout) e.ms = error.ms
-    else if (!result.isOk()) e.error = error
-    this.emit(e as unknown as WorkflowEvent)
-    return true
-  }
+  end(s: OpenStep, result: AnyResult): boolean
+  /**
+   * Stops the run at once (cancelled or timed out) while it still has work to finish before its
+   * end (a durable run closing its store): no step starts any more and running steps are aborted.
+   */
+  stop(reason: CancelledError | TimeoutError): void
+  /** Closes every open step as cancelled, then emits the terminal event. Nothing is emitted after. */
+  finish(result: AnyResult, replayed?: boolean): void
+}
 
-  #closeChildren(parent: OpenStep): void {
-    for (const o of [...this.#open]) if (o.parent === parent) this.end(o, cancelledResult())
+// A closure rather than a class: its state stays private and minifies to short names (the
+// createWorkflow bundle has a size budget).
+export function createRun(
+  runId: string,
+  workflow: string,
+  onEvent: ((event: WorkflowEvent) => void) | undefined,
+): WorkflowRun {
+  let seq = 0
+  const open = new Set<OpenStep>()
+  let ended = false
+  /** Set the moment the run is cancelled or timed out, before any store is closed. */
+  let stopped: CancelledError | TimeoutError | undefined
+  let controller: AbortController | undefined
+  const started = now()
+
+  const emit = (event: Record<string, unknown>): void => {
+    if (ended || !onEvent) return
+    try {
+      onEvent(event as unknown as WorkflowEvent)
+    } catch {
+      // A failing listener must not change the outcome of the work it observes.
+    }
   }
 
   // Built only when someone listens: one object per event, type first (it reads well in logs).
-  #stepEvent(type: WorkflowEvent['type'], s: OpenStep, ts: number): Record<string, unknown> {
+  const stepEvent = (type: WorkflowEvent['type'], s: OpenStep, ts: number): Record<string, unknown> => {
     const e: Record<string, unknown> = {
       type,
-      runId: this.runId,
-      workflow: this.workflow,
+      runId,
+      workflow,
       ts,
       stepId: `s${s.id}`,
       name: s.name,
@@ -160,42 +109,96 @@ export class WorkflowRun {
     return e
   }
 
-  /**
-   * Stops the run at once (cancelled or timed out) while it still has work to finish before its
-   * end (a durable run closing its store): no step starts any more and running steps are aborted.
-   */
-  stop(reason: CancelledError | TimeoutError): void {
-    if (this.#stopped || this.#ended) return
-    this.#stopped = reason
-    for (const o of [...this.#open]) o.cancel?.(reason)
-    this.#controller?.abort(reason)
+  const end = (s: OpenStep, result: AnyResult): boolean => {
+    if (!open.has(s)) return false
+    // Only groups have children; scanning for every step would make many parallel steps O(n²).
+    if (isGroup(s.kind) && open.size > 1) for (const o of [...open]) if (o.parent === s) end(o, cancelledResult())
+    open.delete(s)
+    if (!onEvent) return true
+    const ts = now()
+    const error = result.isOk() ? undefined : result.error
+    const timeout = error instanceof TimeoutError
+    const e = stepEvent(result.isOk() ? 'step_success' : timeout ? 'step_timeout' : 'step_error', s, ts)
+    e.durationMs = ts - s.start
+    if (timeout) e.ms = error.ms
+    else if (!result.isOk()) e.error = error
+    emit(e)
+    return true
   }
 
-  /** Closes every open step as cancelled, then emits the terminal event. Nothing is emitted after. */
-  finish(result: AnyResult, replayed?: boolean): void {
-    const cancels: Cancel[] = []
-    for (const o of [...this.#open]) {
-      if (o.cancel) cancels.push(o.cancel)
-      this.end(o, cancelledResult())
-    }
-    if (this.#onEvent) {
-      const ts = now()
-      const e: Record<string, unknown> = { type: 'workflow_success', runId: this.runId, workflow: this.workflow, ts }
-      e.durationMs = ts - this.started
-      if (replayed) e.replayed = true
-      if (result.isErr()) {
-        e.type = result.error instanceof CancelledError ? 'workflow_cancelled' : 'workflow_error'
-        e.error = result.error
+  if (onEvent) emit({ type: 'workflow_start', runId, workflow, ts: started })
+
+  return {
+    runId,
+    exit: undefined,
+    durable: undefined,
+    get signal() {
+      controller ??= new AbortController()
+      if (ended || stopped) controller.abort(stopped ?? cancelledStep())
+      return controller.signal
+    },
+    refusal(name) {
+      const why = stopped ?? (ended ? cancelledStep() : undefined)
+      if (this.exit || why) return new WorkflowExit(this.exit ? this.exit.error : why, name)
+      return undefined
+    },
+    begin(name, kind, parent, replayed = false) {
+      const s: OpenStep = {
+        id: ++seq,
+        name,
+        kind,
+        parent,
+        start: onEvent ? now() : 0,
+        replayed,
+        attempt: 1,
+        cancel: undefined,
       }
-      this.emit(e as unknown as WorkflowEvent)
-    }
-    this.#ended = true
-    // Only now stop the work: late results then find their steps closed and emit nothing.
-    // An Error captures a stack: make one only when something is left to stop.
-    if (cancels.length === 0 && this.#controller === undefined) return
-    const reason = cancelledStep()
-    for (const cancel of cancels) cancel(reason)
-    this.#controller?.abort(reason)
+      open.add(s)
+      if (onEvent) emit(stepEvent('step_start', s, s.start))
+      return s
+    },
+    retrying(s, error, delayMs) {
+      if (!open.has(s)) return
+      if (onEvent) {
+        const e = stepEvent('step_retry', s, now())
+        e.error = error
+        e.delayMs = delayMs
+        emit(e)
+      }
+      s.attempt++
+    },
+    end,
+    stop(reason) {
+      if (stopped || ended) return
+      stopped = reason
+      const cancelled = new CancelledError(reason)
+      for (const o of [...open]) o.cancel?.(cancelled)
+      controller?.abort(reason)
+    },
+    finish(result, replayed) {
+      const cancels: Cancel[] = []
+      for (const o of [...open]) {
+        if (o.cancel) cancels.push(o.cancel)
+        end(o, cancelledResult())
+      }
+      if (onEvent) {
+        const ts = now()
+        const e: Record<string, unknown> = { type: 'workflow_success', runId, workflow, ts, durationMs: ts - started }
+        if (replayed) e.replayed = true
+        if (result.isErr()) {
+          e.type = result.error instanceof CancelledError ? 'workflow_cancelled' : 'workflow_error'
+          e.error = result.error
+        }
+        emit(e)
+      }
+      ended = true
+      // Only now stop the work: late results then find their steps closed and emit nothing.
+      // An Error captures a stack: make one only when something is left to stop.
+      if (cancels.length === 0 && controller === undefined) return
+      const reason = cancelledStep()
+      for (const cancel of cancels) cancel(reason)
+      controller?.abort(reason)
+    },
   }
 }
 

@@ -186,7 +186,7 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
       }
       if (bad || old) return done(bad ? err(bad) : (old as AnyResult))
       // Stops the step at once when the run ends: a hook instead of a signal listener per step.
-      s.cancel = (reason) => done(err(reason instanceof CancelledError ? reason : new CancelledError(reason)))
+      s.cancel = (reason) => done(err(reason))
       start(s, done)
     })
   }
@@ -303,9 +303,7 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
       }
       must(
         checkString('name', name),
-        typeof run1 === 'function'
-          ? undefined
-          : new InvalidOptionsError('pool', pool, 'a worker pool from createWorkerPool'),
+        typeof run1 === 'function' ? undefined : new InvalidOptionsError('pool', pool, 'a worker pool'),
         checkString('task', task),
       )
       const start: Start = (_, done) => {

@@ -6,7 +6,7 @@ import { runOne } from '../internal/run.js'
 import { fromThrow } from '../internal/start.js'
 import { Durable, type DurableError, fromRecord } from './durable.js'
 import { optionsOf, unreadable } from './options.js'
-import { WorkflowExit, WorkflowRun } from './run.js'
+import { createRun, WorkflowExit } from './run.js'
 import { makeStep, type Step } from './step.js'
 import type { WorkflowStore } from './store/types.js'
 import type { WorkflowError, WorkflowOptions, WorkflowRunOptions } from './types.js'
@@ -119,7 +119,7 @@ async function runWorkflow<D, T>(
 ): Promise<Result<T, WorkflowError<D>>> {
   type R = Result<T, WorkflowError<D>>
   const name = o.name ?? 'workflow'
-  const run = new WorkflowRun(o.runId ?? randomUUID(), name, o.onEvent)
+  const run = createRun(o.runId ?? randomUUID(), name, o.onEvent)
   // Closes and cancels every step still running, emits the terminal event: no step outlives its run.
   const end = (r: R, replayed?: boolean): R => {
     run.finish(r, replayed)
