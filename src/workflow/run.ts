@@ -63,7 +63,7 @@ export interface WorkflowRun {
    * Stops the run at once (cancelled or timed out) while it still has work to finish before its
    * end (a durable run closing its store): no step starts any more and running steps are aborted.
    */
-  stop(reason: CancelledError | TimeoutError): void
+  stop(reason: unknown): void
   /** Closes every open step as cancelled, then emits the terminal event. Nothing is emitted after. */
   finish(result: AnyResult, replayed?: boolean): void
 }
@@ -79,7 +79,7 @@ export function createRun(
   const open = new Set<OpenStep>()
   let ended = false
   /** Set the moment the run is cancelled or timed out, before any store is closed. */
-  let stopped: CancelledError | TimeoutError | undefined
+  let stopped: CancelledError | undefined
   let controller: AbortController | undefined
   const started = now()
 
@@ -170,10 +170,9 @@ export function createRun(
     end,
     stop(reason) {
       if (stopped || ended) return
-      stopped = reason
-      const cancelled = new CancelledError(reason)
-      for (const o of [...open]) o.cancel?.(cancelled)
-      controller?.abort(reason)
+      stopped = reason instanceof CancelledError ? reason : new CancelledError(reason)
+      for (const o of [...open]) o.cancel?.(stopped)
+      controller?.abort(stopped)
     },
     finish(result, replayed) {
       const cancels: Cancel[] = []

@@ -134,9 +134,14 @@ function listGroup(inputs: unknown): Listed {
   throw new InvalidOptionsError('inputs', inputs, 'an array or a record of inputs')
 }
 
-/** The pool's timeout of `task` (by tag: the pool may come from another copy of okflow). */
-const isTimeout = (r: AnyResult, task: unknown): r is Err<never, TimeoutError> =>
-  r.isErr() && (r.error as TimeoutError | null)?._tag === 'TimeoutError' && (r.error as TimeoutError).label === task
+/**
+ * A TimeoutError labelled `from` (the retry loop's have none, the pool's name the task) as the
+ * step's own, labelled with the step's name. By tag: the pool may come from another okflow copy.
+ */
+const relabel = (r: AnyResult, from: unknown, name: string): AnyResult =>
+  r.isErr() && (r.error as TimeoutError | null)?._tag === 'TimeoutError' && (r.error as TimeoutError).label === from
+    ? err(new TimeoutError((r.error as TimeoutError).ms, name))
+    : r
 
 /** Builds the `step` of one run. */
 export function makeStep<E>(run: WorkflowRun): Step<E> {
@@ -231,18 +236,15 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
     const timed = timeoutMs !== undefined && timeoutMs !== Number.POSITIVE_INFINITY
     const start: Start = (s, done) => {
       if (retryOpts) {
-        // Each attempt gets the step's time limit, its TimeoutError labelled with the step's name.
-        const attempt = (ctx: { signal?: AbortSignal; attempt: number }) =>
-          runOnePromise(fn, { signal: ctx.signal, timeoutMs, label: name, context: { attempt: ctx.attempt } })
-        retryLoop(timed ? attempt : fn, {
+        retryLoop(fn, {
           ...(retryOpts as unknown as RetryOptions<unknown>),
-          timeoutMs: undefined,
+          timeoutMs,
           signal: run.signal,
           onRetry: (info) => {
             run.retrying(s, info.error, info.delayMs)
             ;(retryOpts as unknown as RetryOptions<unknown>).onRetry?.(info)
           },
-        }).then(done)
+        }).then((r) => done(relabel(r, undefined, name)))
       } else if (timed) s.cancel = runOne(fn, { timeoutMs, label: name, context: { attempt: 1 } }, done)
       else startAt(fn as AnyInput, plainCtx, 0, (_, r) => done(r))
     }
@@ -310,7 +312,7 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
         ;(pool as WorkerPool<WorkerTasks<WorkerTaskMap>>)
           .run(task as string, input as never, { ...runOpts, signal: run.signal })
           // The pool names its timeouts after the task; a step's are named after the step.
-          .then((r) => done(isTimeout(r, task) ? err(new TimeoutError(r.error.ms, name)) : r))
+          .then((r) => done(relabel(r, task, name)))
       }
       return exec(name, 'offload', start, key ?? name)
     },

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { err, ok, type Result, ResultAsync } from 'neverthrow'
-import { CancelledError, InvalidOptionsError, TimeoutError } from '../errors.js'
+import { InvalidOptionsError } from '../errors.js'
 import { checkFunction, checkMs, checkSignal, firstError } from '../internal/options.js'
 import { runOne } from '../internal/run.js'
 import { fromThrow } from '../internal/start.js'
@@ -31,7 +31,7 @@ function checkOptions(o: WorkflowOptions): InvalidOptionsError | undefined {
   if (o.store !== undefined) {
     const st = o.store as Partial<WorkflowStore> | null
     if (typeof st?.load !== 'function' || typeof st.append !== 'function')
-      return new InvalidOptionsError('store', o.store, 'a WorkflowStore such as memoryStore() or fileStore(dir)')
+      return new InvalidOptionsError('store', o.store, 'a WorkflowStore (memoryStore(), fileStore(dir))')
     if (o.runId === undefined) return new InvalidOptionsError('runId', o.runId, 'a run id (required with a store)')
   }
   return firstError(
@@ -153,9 +153,10 @@ async function runWorkflow<D, T>(
     runOne<T, WorkflowError<D>>(bodyTask, { signal: o.signal, timeoutMs: o.timeoutMs, label: name }, (x) => {
       // Without a store the run ends right here, synchronously, however it ended (body done,
       // timeout, abort): running steps are cancelled at once. A durable run closes its store
-      // first, but a cancel or timeout stops it now: no step starts after it.
+      // first, but a cancel, a timeout or an error stops it now: no step starts after it, and
+      // steps still running are aborted (their results are not saved: they re-run on resume).
       if (!run.durable) end(x as R)
-      else if (x.isErr() && (x.error instanceof CancelledError || x.error instanceof TimeoutError)) run.stop(x.error)
+      else if (x.isErr()) run.stop(x.error)
       resolve(x as R)
     })
   })
