@@ -15,3 +15,9 @@ export function optionsOf(value: unknown, option: string): Record<string, unknow
 /** What a guard makes of a throw while reading user input: an InvalidOptionsError, as is or naming `option`. */
 export const unreadable = (e: unknown, option: string): InvalidOptionsError =>
   e instanceof InvalidOptionsError ? e : new InvalidOptionsError(option, e, 'readable values')
+
+/** Names, ids and keys are non-empty strings (a key names a step's record in a durable store). */
+export const checkString = (option: string, v: unknown, optional?: boolean): InvalidOptionsError | undefined =>
+  (typeof v === 'string' && v !== '') || (optional && v === undefined)
+    ? undefined
+    : new InvalidOptionsError(option, v, 'a non-empty string')

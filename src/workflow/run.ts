@@ -83,6 +83,11 @@ export function createRun(
   let controller: AbortController | undefined
   const started = now()
 
+  const abortAll = (steps: OpenStep[], reason: CancelledError) => {
+    for (const o of steps) o.cancel?.(reason)
+    controller?.abort(reason)
+  }
+
   const emit = (event: Record<string, unknown>): void => {
     if (ended || !onEvent) return
     try {
@@ -171,15 +176,11 @@ export function createRun(
     stop(reason) {
       if (stopped || ended) return
       stopped = reason instanceof CancelledError ? reason : new CancelledError(reason)
-      for (const o of [...open]) o.cancel?.(stopped)
-      controller?.abort(stopped)
+      abortAll([...open], stopped)
     },
     finish(result, replayed) {
-      const cancels: Cancel[] = []
-      for (const o of [...open]) {
-        if (o.cancel) cancels.push(o.cancel)
-        end(o, cancelledResult())
-      }
+      const left = [...open]
+      for (const o of left) end(o, cancelledResult())
       if (onEvent) {
         const ts = now()
         const e: Record<string, unknown> = { type: 'workflow_success', runId, workflow, ts, durationMs: ts - started }
@@ -193,10 +194,7 @@ export function createRun(
       ended = true
       // Only now stop the work: late results then find their steps closed and emit nothing.
       // An Error captures a stack: make one only when something is left to stop.
-      if (cancels.length === 0 && controller === undefined) return
-      const reason = cancelledStep()
-      for (const cancel of cancels) cancel(reason)
-      controller?.abort(reason)
+      if (controller || left.some((o) => o.cancel)) abortAll(left, cancelledStep())
     },
   }
 }

@@ -24,7 +24,7 @@ import type { WorkerTaskMap, WorkerTasks } from '../worker/define.js'
 import type { RunTaskOptions, WorkerPool } from '../worker/pool.js'
 import type { TaskError, TaskInput, TaskName, TaskOutput } from '../worker/types.js'
 import type { StepKind } from './events.js'
-import { optionsOf, unreadable } from './options.js'
+import { checkString, optionsOf, unreadable } from './options.js'
 import { type OpenStep, WorkflowExit, type WorkflowRun } from './run.js'
 import type { StepContext, StepOptions } from './types.js'
 
@@ -110,12 +110,6 @@ const NO_WORK: Start = () => {}
 function must(...checks: (InvalidOptionsError | undefined)[]): void {
   for (const bad of checks) if (bad) throw bad
 }
-
-/** Names and keys are non-empty strings (a key names a step's record in a durable store). */
-const checkString = (option: string, v: unknown, optional?: boolean): InvalidOptionsError | undefined =>
-  (typeof v === 'string' && v !== '') || (optional && v === undefined)
-    ? undefined
-    : new InvalidOptionsError(option, v, 'a non-empty string')
 
 /**
  * Groups take an array or a plain record of inputs (read here, once): anything else (a Set, a

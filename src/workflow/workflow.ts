@@ -5,7 +5,7 @@ import { checkFunction, checkMs, checkSignal, firstError } from '../internal/opt
 import { runOne } from '../internal/run.js'
 import { fromThrow } from '../internal/start.js'
 import { Durable, type DurableError, fromRecord } from './durable.js'
-import { optionsOf, unreadable } from './options.js'
+import { checkString, optionsOf, unreadable } from './options.js'
 import { createRun, WorkflowExit } from './run.js'
 import { makeStep, type Step } from './step.js'
 import type { WorkflowStore } from './store/types.js'
@@ -24,10 +24,8 @@ export type Workflow<D, X = never> = <T>(
 ) => ResultAsync<T, WorkflowError<D> | X>
 
 function checkOptions(o: WorkflowOptions): InvalidOptionsError | undefined {
-  if (o.name !== undefined && typeof o.name !== 'string') return new InvalidOptionsError('name', o.name, 'a string')
-  if (o.runId !== undefined && (typeof o.runId !== 'string' || o.runId === '')) {
-    return new InvalidOptionsError('runId', o.runId, 'a non-empty string')
-  }
+  const named = checkString('name', o.name, true) ?? checkString('runId', o.runId, true)
+  if (named) return named
   if (o.store !== undefined) {
     const st = o.store as Partial<WorkflowStore> | null
     if (typeof st?.load !== 'function' || typeof st.append !== 'function')
