@@ -1,9 +1,9 @@
-import { type Err, err, type Result } from 'neverthrow'
+import { err, type Result } from 'neverthrow'
 import { allAsync } from '../combinators/all.js'
 import { anyAsync } from '../combinators/any.js'
 import { raceAsync } from '../combinators/race.js'
 import { checkRetryOptions, type RetryOptions, retryLoop } from '../combinators/retry.js'
-import { CancelledError, InvalidOptionsError, ReplayMismatchError, TimeoutError } from '../errors.js'
+import { InvalidOptionsError, ReplayMismatchError, TimeoutError } from '../errors.js'
 import { checkConcurrency, checkFunction, checkMs } from '../internal/options.js'
 import { runOne, runOnePromise } from '../internal/run.js'
 import { type Listed, listInputs, reshape } from '../internal/shape.js'
@@ -121,7 +121,7 @@ function listGroup(inputs: unknown): Listed {
     const proto =
       !Array.isArray(inputs) && typeof inputs === 'object' && inputs !== null && Object.getPrototypeOf(inputs)
     if (proto === false || proto === Object.prototype || proto === null) listed = listInputs(inputs as Inputs)
-    if (listed && !(listed instanceof InvalidOptionsError)) return { values: [...listed.values], keys: listed.keys }
+    if (listed && !(listed instanceof InvalidOptionsError)) return listed
   } catch {
     // A Proxy or a throwing getter: refused below like any other unreadable input.
   }
@@ -167,13 +167,10 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
     const s = run.begin(name, kind, undefined, replayed)
     return new Promise<never>((resolve, reject) => {
       const settle = (r: AnyResult) => {
-        if (!run.end(s, r) && r.isOk()) {
-          // The step was closed while running (the workflow ended): its value is not wanted.
-          return reject(new WorkflowExit(run.exit?.error, name))
-        }
-        if (r.isOk()) return resolve(r.value as never)
-        run.exit ??= { error: r.error }
-        reject(new WorkflowExit(r.error, name))
+        // A step closed while running (the workflow ended) has a value nobody wants.
+        if (run.end(s, r) && r.isOk()) return resolve(r.value as never)
+        if (r.isErr()) run.exit ??= { error: r.error }
+        reject(new WorkflowExit(r.isOk() ? run.exit?.error : r.error, name))
       }
       let ended = false
       const done = (r: AnyResult) => {

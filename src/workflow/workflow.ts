@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { err, ok, type Result, ResultAsync } from 'neverthrow'
+import { err, errAsync, ok, type Result, ResultAsync } from 'neverthrow'
 import { InvalidOptionsError } from '../errors.js'
 import { checkFunction, checkMs, checkSignal, firstError } from '../internal/options.js'
 import { runOne } from '../internal/run.js'
@@ -104,7 +104,7 @@ export function createWorkflow<D>(deps: D, options?: WorkflowOptions): Workflow<
       const bad = checkOptions(o) ?? checkFunction('body', body, false)
       if (bad) throw bad
     } catch (e) {
-      return new ResultAsync(Promise.resolve(err(unreadable(e, 'options'))))
+      return errAsync(unreadable(e, 'options'))
     }
     return new ResultAsync(runWorkflow(deps, body, o))
   }
