@@ -13,7 +13,7 @@ export class WorkflowExit extends Error {
   override readonly name = 'WorkflowExit'
   readonly error: unknown
   constructor(error: unknown, step: string) {
-    super(`okflow: step "${step}" failed, so the workflow ends`)
+    super(`okflow: step "${step}" failed`)
     this.error = error
   }
 }

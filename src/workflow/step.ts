@@ -224,7 +224,8 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
     // Copied here, in the guard: the retry loop must not meet a throwing getter later.
     const retryOpts = o.retry === undefined ? undefined : { ...optionsOf(o.retry, 'retry') }
     must(retryOpts && checkRetryOptions(retryOpts, 'retry.'))
-    const timed = timeoutMs !== undefined && timeoutMs !== Number.POSITIVE_INFINITY
+    // Checked above: a number of ms (timed), Infinity or undefined (no limit).
+    const timed = Number.isFinite(timeoutMs)
     const start: Start = (s, done) => {
       if (retryOpts) {
         retryLoop(fn, {
@@ -250,7 +251,7 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
     return step(fn as never, { name: named.name, timeoutMs: o.ms, key: o.key } as never)
   }) as never
 
-  const group = (kind: 'all' | 'any' | 'race') =>
+  const group = (kind: 'all' | 'any' | 'race', combine: typeof allAsync) =>
     guard(kind, (named, name: string, inputs: unknown, options?: unknown) => {
       named.name = label(name)
       const o = optionsOf(options, 'options')
@@ -259,7 +260,6 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
       must(checkString('name', name))
       const listed = listGroup(inputs)
       must(checkMs('timeoutMs', timeoutMs), checkConcurrency('concurrency', concurrency))
-      const combine = kind === 'all' ? allAsync : kind === 'any' ? anyAsync : raceAsync
       const start: Start = (s, done) => {
         const wrapped = children(s, name, listed)
         const all = (ctx: { signal: AbortSignal }) => combine(wrapped, { concurrency, signal: ctx.signal })
@@ -267,9 +267,9 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
       }
       return exec(name, kind, start, o.key ?? name)
     })
-  step.all = group('all') as never
-  step.any = group('any') as never
-  step.race = group('race') as never
+  step.all = group('all', allAsync) as never
+  step.any = group('any', anyAsync as never) as never
+  step.race = group('race', raceAsync as never) as never
 
   step.sleep = guard('sleep', (named, name: string, ms: number) => {
     named.name = label(name)
@@ -277,7 +277,7 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
     must(
       checkString('name', name),
       ms === Number.POSITIVE_INFINITY
-        ? new InvalidOptionsError('ms', ms, 'a finite number of milliseconds')
+        ? new InvalidOptionsError('ms', ms, 'a finite number of ms')
         : checkMs('ms', ms, false),
     )
     return exec(name, 'sleep', (_, done) => sleep(ms, run.signal).then(done))

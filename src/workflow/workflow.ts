@@ -29,8 +29,8 @@ function checkOptions(o: WorkflowOptions): InvalidOptionsError | undefined {
   if (o.store !== undefined) {
     const st = o.store as Partial<WorkflowStore> | null
     if (typeof st?.load !== 'function' || typeof st.append !== 'function')
-      return new InvalidOptionsError('store', o.store, 'a WorkflowStore (memoryStore(), fileStore(dir))')
-    if (o.runId === undefined) return new InvalidOptionsError('runId', o.runId, 'a run id (required with a store)')
+      return new InvalidOptionsError('store', o.store, 'a WorkflowStore')
+    if (o.runId === undefined) return new InvalidOptionsError('runId', o.runId, 'a run id')
   }
   return firstError(
     checkFunction('onEvent', o.onEvent),
