@@ -30,8 +30,14 @@ export class UnexpectedError extends Error {
   }
   /** Wraps anything thrown; the message repeats the cause's so logs stay readable. */
   static from(cause: unknown): UnexpectedError {
-    return new UnexpectedError(`Unexpected: ${messageOf(cause)}`, { cause })
+    return unexpected(cause)
   }
+}
+
+// Outside the class on purpose: a class body that names its own class makes the bundler rename
+// the class (`_UnexpectedError`), and that name is what Node prints when the error is logged.
+function unexpected(cause: unknown): UnexpectedError {
+  return new UnexpectedError(`Unexpected: ${messageOf(cause)}`, { cause })
 }
 
 /** Time ran out. `label` names the step or task, when there is one. */

@@ -197,7 +197,6 @@ export {
   type OffloadStepOptions,
   type RunFilter,
   type RunInfo,
-  type RunOptions as WorkflowRunOptions,
   type RunQueue,
   type RunState,
   type RunStore,
@@ -220,5 +219,6 @@ export {
   type WorkflowEventType,
   WorkflowExit,
   type WorkflowOptions,
+  type WorkflowRunOptions,
   type WorkflowStore,
 } from './workflow/index.js'

@@ -135,3 +135,24 @@ describe('errors', () => {
     ])
   })
 })
+
+describe('errors as the built package prints them', () => {
+  it('every error class keeps its own name in dist (ESM and CJS), so a logged UnexpectedError reads UnexpectedError', async () => {
+    const { createRequire } = await import('node:module')
+    const { inspect } = await import('node:util')
+    const esm = (await import('../dist/index.js')) as Record<string, unknown>
+    const cjs = createRequire(import.meta.url)('../dist/index.cjs') as Record<string, unknown>
+    for (const mod of [esm, cjs]) {
+      const classes = Object.entries(mod).filter(
+        ([, v]) => typeof v === 'function' && (v as { prototype?: unknown }).prototype instanceof Error,
+      )
+      expect(classes.length).toBeGreaterThanOrEqual(11)
+      for (const [exported, cls] of classes) expect((cls as { name: string }).name).toBe(exported)
+      const e = (mod.UnexpectedError as typeof UnexpectedError).from(new Error('boom'))
+      expect(inspect(e).split('\n')[0]).toBe('UnexpectedError: Unexpected: boom')
+      expect(inspect(new (mod.TimeoutError as typeof TimeoutError)(5, 'fetch')).split('\n')[0]).toBe(
+        'TimeoutError: fetch timed out after 5 ms',
+      )
+    }
+  })
+})

@@ -1,7 +1,7 @@
 import { match } from 'ts-pattern'
 import { describeError, printable } from '../internal/describe-error.js'
 import type { WorkflowEvent } from '../workflow/events.js'
-import { formatMs } from '../workflow/steps.js'
+import { formatMs } from '../workflow/summary.js'
 import { safeWrite, stderr, type TextStream } from './stream.js'
 
 /** Options of `consoleEvents`. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { WorkflowEvent } from '../workflow/events.js'
-import { formatMs } from '../workflow/steps.js'
+import { formatMs } from '../workflow/summary.js'
 import { reportModel } from './model.js'
 import { CSS, SCRIPT } from './page.js'
 

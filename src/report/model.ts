@@ -1,6 +1,6 @@
 import { describeError, type ErrorInfo } from '../internal/describe-error.js'
 import type { StepKind, WorkflowEvent } from '../workflow/events.js'
-import { type StepStatus, summarize } from '../workflow/steps.js'
+import { type StepStatus, summarize } from '../workflow/summary.js'
 
 /** One retry of a step: the attempt that failed, what it failed with and the wait before the next. */
 export interface ReportRetry {

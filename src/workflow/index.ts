@@ -22,10 +22,10 @@ export { renderTimeline, type TimelineOptions } from './timeline.js'
 export type {
   DepsError,
   LibraryError,
-  RunOptions,
   StepContext,
   StepOptions,
   WorkflowError,
   WorkflowOptions,
+  WorkflowRunOptions,
 } from './types.js'
 export { createWorkflow, type Workflow, type WorkflowBody } from './workflow.js'

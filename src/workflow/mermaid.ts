@@ -1,6 +1,6 @@
 import { match } from 'ts-pattern'
 import type { WorkflowEvent } from './events.js'
-import { type StepStatus, summarize } from './steps.js'
+import { type StepStatus, splitRuns, summarize } from './summary.js'
 
 // Mermaid gantt task names end at ':' and '#' starts a comment.
 const clean = (s: string) => s.replace(/[:#;]/g, ' ').replace(/\s+/g, ' ').trim() || 'step'
@@ -15,9 +15,20 @@ const tag = (s: StepStatus) =>
 /**
  * A Mermaid gantt chart of a run, for docs and pull requests (paste it in a ```mermaid block).
  * Times are milliseconds from the start of the run; failed steps are marked `crit`.
+ *
+ * Throws a TypeError when `events` is not an array of workflow events (naming the first bad
+ * one), and a RangeError when it holds events of more than one run: a chart shows one run, so
+ * pass the events of one (`events.filter((e) => e.runId === id)`).
  */
 export function toMermaid(events: readonly WorkflowEvent[]): string {
-  const run = summarize(events)
+  const runs = splitRuns(events, 'toMermaid')
+  if (runs.length > 1) {
+    const ids = runs.map((r) => JSON.stringify(r[0]?.runId)).join(', ')
+    throw new RangeError(
+      `toMermaid: the events hold ${runs.length} runs (${ids}); a chart shows one run: pass the events of one, e.g. events.filter((e) => e.runId === id)`,
+    )
+  }
+  const run = summarize(runs[0] ?? [])
   const ms = (ts: number) => Math.max(0, Math.round(ts - run.start))
   const lines = ['gantt', `  title ${clean(run.workflow)} (${run.status})`, '  dateFormat x', '  axisFormat %S.%L s']
   let section: string | undefined

@@ -1,12 +1,14 @@
-import { err, type Result, type ResultAsync } from 'neverthrow'
+import { err, type Result } from 'neverthrow'
 import { allAsync } from '../combinators/all.js'
 import { anyAsync } from '../combinators/any.js'
 import { raceAsync } from '../combinators/race.js'
-import { checkRetryOptions, type RetryOptions, retry } from '../combinators/retry.js'
-import { InvalidOptionsError, ReplayMismatchError } from '../errors.js'
-import { checkInteger, checkMs, firstError } from '../internal/options.js'
+import { checkRetryOptions, type RetryOptions, retryLoop } from '../combinators/retry.js'
+import { InvalidOptionsError, ReplayMismatchError, TimeoutError } from '../errors.js'
+import { checkConcurrency, checkFunction, checkMs } from '../internal/options.js'
 import { runOne, runOnePromise } from '../internal/run.js'
+import { type Listed, listInputs, reshape } from '../internal/shape.js'
 import { sleep } from '../internal/sleep.js'
+import { startAt } from '../internal/start.js'
 import type { AnyPolicy, Policy, PolicyAdds, PolicyError, PolicyHandles, PolicyOk } from '../policy/executor.js'
 import { isPolicy } from '../policy/run.js'
 import type {
@@ -24,17 +26,25 @@ import type { WorkerTaskMap, WorkerTasks } from '../worker/define.js'
 import type { RunTaskOptions, WorkerPool } from '../worker/pool.js'
 import type { TaskError, TaskInput, TaskName, TaskOutput } from '../worker/types.js'
 import type { StepKind } from './events.js'
-import { type Run, WorkflowExit } from './run.js'
+import { checkString, optionsOf, unreadable } from './options.js'
+import { type OpenStep, WorkflowExit, type WorkflowRun } from './run.js'
+import type { StepCodec } from './store/record.js'
 import type { StepContext, StepOptions } from './types.js'
 
 /** A step function: gets `{ signal, attempt }`, returns any Result form. */
 export type StepFn = (ctx: StepContext) => ResultLike | ResultPromiseLike
 
-/** Shown instead of a result type when a step can fail with an error the workflow's deps do not declare. */
+/**
+ * Added to the parameter of a step whose error type the workflow's deps do not declare, so that
+ * the call does not compile: the message is the missing property's name, the undeclared errors
+ * its type. (Were the call allowed, the workflow's error union would lie: an exhaustive `match`
+ * on it would throw at run time.) Add the function to the deps, or map its errors to declared ones.
+ */
 export interface UndeclaredStepError<X> {
   readonly 'okflow: this step can fail with errors the workflow deps do not declare': X
 }
-type Checked<Errs, E, T> = [Errs] extends [E] ? T : UndeclaredStepError<Exclude<Errs, E>>
+/** No constraint when every error in `Errs` is one of `E`; otherwise UndeclaredStepError. */
+type Declared<Errs, E> = [Errs] extends [E] ? unknown : UndeclaredStepError<Exclude<Errs, E>>
 
 /** Parallel group options. */
 export interface GroupStepOptions {
@@ -53,237 +63,291 @@ export interface OffloadStepOptions extends Omit<RunTaskOptions, 'signal'> {
 
 /**
  * The `step` handed to a workflow body. Every step's error type must be one the workflow's
- * deps declare (`E`), so the workflow's inferred error union stays true.
+ * deps declare (`E`), so the workflow's inferred error union stays true: a step that can fail
+ * otherwise is a compile error at its call (see UndeclaredStepError).
  */
 export interface Step<E> {
+  /** Runs `fn` as a named step and resolves to its ok value; its err ends the workflow. */
+  <F extends StepFn>(fn: F & Declared<ErrOf<F>, E>, opts?: StepOptions<E> & { policy?: undefined }): Promise<OkOf<F>>
   /** A step whose attempts run through `opts.policy`: its errors and a fallback's values are added. */
   <F extends StepFn, P extends AnyPolicy>(
-    fn: F,
+    fn: F & Declared<PolicyError<ErrOf<F>, PolicyAdds<P>, PolicyHandles<P>>, E>,
     opts: StepOptions<E> & { policy: P },
-  ): Promise<Checked<PolicyError<ErrOf<F>, PolicyAdds<P>, PolicyHandles<P>>, E, OkOf<F> | PolicyOk<P>>>
-  /** Runs `fn` as a named step and resolves to its ok value; its err ends the workflow. */
-  <F extends StepFn>(fn: F, opts?: StepOptions<E>): Promise<Checked<ErrOf<F>, E, OkOf<F>>>
+  ): Promise<OkOf<F> | PolicyOk<P>>
   /** `step(fn, { timeoutMs: ms, name })`. */
   withTimeout<F extends StepFn>(
-    fn: F,
+    fn: F & Declared<ErrOf<F>, E>,
     opts: { ms: number; name?: string | undefined; key?: string | undefined },
-  ): Promise<Checked<ErrOf<F>, E, OkOf<F>>>
+  ): Promise<OkOf<F>>
   /** A named fail-fast group (`allAsync`): the first err aborts the other children. */
   all<const I extends Inputs>(
     name: string,
-    inputs: I,
+    inputs: I & Declared<ErrUnion<I>, E>,
     opts?: GroupStepOptions,
-  ): Promise<Checked<ErrUnion<I>, E, OkValues<I>>>
+  ): Promise<OkValues<I>>
   /** A named group where the first ok wins (`anyAsync`) and the other children are aborted. */
   any<const I extends Inputs>(
     name: string,
-    inputs: I,
+    inputs: I & Declared<ErrUnion<I>, E>,
     opts?: GroupStepOptions,
-  ): Promise<Checked<ErrUnion<I>, E, OkUnion<I>>>
+  ): Promise<OkUnion<I>>
   /** A named group where the first to settle decides (`raceAsync`). */
   race<const I extends Inputs>(
     name: string,
-    inputs: I,
+    inputs: I & Declared<ErrUnion<I>, E>,
     opts?: GroupStepOptions,
-  ): Promise<Checked<ErrUnion<I>, E, OkUnion<I>>>
+  ): Promise<OkUnion<I>>
   /** An abortable pause, shown on the timeline. */
   sleep(name: string, ms: number): Promise<void>
   /** Runs a worker-pool task as a step. */
   offload<T extends WorkerTasks<WorkerTaskMap>, K extends TaskName<T>>(
     name: string,
-    pool: WorkerPool<T>,
+    pool: WorkerPool<T> & Declared<TaskError<T, K>, E>,
     task: K,
     input: TaskInput<T, K>,
     opts?: OffloadStepOptions,
-  ): Promise<Checked<TaskError<T, K>, E, TaskOutput<T, K>>>
+  ): Promise<TaskOutput<T, K>>
 }
 
+type AnyResult = Result<unknown, unknown>
+/** Starts a step's work; `done` takes its outcome (only the first call counts). */
+type Start = (s: OpenStep, done: (r: AnyResult) => void) => void
+const NO_WORK: Start = () => {}
+/** What a durable run saves of a step (`record: false`: nothing; `codec`: how its value is encoded). */
+type Saving = { readonly record?: boolean | undefined; readonly codec?: StepCodec | undefined }
+
+/** Throws the first failed check: `guard` below ends the step with it. */
+function must(...checks: (InvalidOptionsError | undefined)[]): void {
+  for (const bad of checks) if (bad) throw bad
+}
+
+/**
+ * Groups take an array or a plain record of inputs (read here, once): anything else (a Set, a
+ * Map, a generator, a number) would silently run nothing.
+ */
+function listGroup(inputs: unknown): Listed {
+  let listed: Listed | InvalidOptionsError | undefined
+  try {
+    const proto =
+      !Array.isArray(inputs) && typeof inputs === 'object' && inputs !== null && Object.getPrototypeOf(inputs)
+    if (proto === false || proto === Object.prototype || proto === null) listed = listInputs(inputs as Inputs)
+    if (listed && !(listed instanceof InvalidOptionsError)) return listed
+  } catch {
+    // A Proxy or a throwing getter: refused below like any other unreadable input.
+  }
+  throw new InvalidOptionsError('inputs', inputs, 'an array or a record of inputs')
+}
+
+/**
+ * A TimeoutError labelled `from` (the retry loop's have none, the pool's name the task) as the
+ * step's own, labelled with the step's name. By tag: the pool may come from another okflow copy.
+ */
+const relabel = (r: AnyResult, from: unknown, name: string): AnyResult =>
+  r.isErr() && (r.error as TimeoutError | null)?._tag === 'TimeoutError' && (r.error as TimeoutError).label === from
+    ? err(new TimeoutError((r.error as TimeoutError).ms, name))
+    : r
+
 /** Builds the `step` of one run. */
-export function makeStep<E>(run: Run): Step<E> {
+export function makeStep<E>(run: WorkflowRun): Step<E> {
   let unnamed = 0
-  const label = (name: string | undefined) => name ?? `step ${++unnamed}`
+  const label = (name: unknown) => (typeof name === 'string' ? name : `step ${++unnamed}`)
+  // Steps without a timeout or retry share one context: their signal is the run's, aborted when
+  // the run stops or ends, and it is always their first attempt.
+  const plainCtx: StepContext = {
+    get signal() {
+      return run.signal
+    },
+    attempt: 1,
+  }
 
   /**
-   * The common path of every step: durable replay/record, events, exit on err, result
-   * unwrapped. With a store, each step takes the next position; a recorded one is replayed
-   * (its work never runs), a new one is saved before its value reaches the body.
+   * The path of every step: refusal once the run stopped, durable replay/record, events, exit
+   * on err, result unwrapped. No extra promise hop: the step's promise settles from its work.
+   * With a store, each step takes the next position; a recorded one is replayed (its work never
+   * runs), a new one is saved before its value reaches the body. A step with bad options is
+   * still a step (shown, and ending the workflow with its InvalidOptionsError).
    */
-  const exec = async (
+  const exec = (
     name: string,
     kind: StepKind,
-    work: (
-      stepId: string,
-      tries: { attempts: number },
-    ) => PromiseLike<Result<unknown, unknown>> | ResultAsync<unknown, unknown>,
-    bad?: InvalidOptionsError,
+    start: Start,
     key: unknown = name,
-    saving: Pick<StepOptions<unknown>, 'record' | 'codec'> = {},
+    bad = checkString('key', key),
+    saving: Saving = {},
   ): Promise<never> => {
-    run.check(name)
+    const refused = run.refusal(name)
+    if (refused) return Promise.reject(refused) as Promise<never>
     // `record: false` still takes its position, so the steps after it keep theirs.
     const pos = run.durable ? run.durable.pos++ : 0
     const d = saving.record === false ? undefined : run.durable
-    bad ??=
-      typeof key === 'string' && key !== '' ? undefined : new InvalidOptionsError('key', key, 'a non-empty string')
     const old = d && !bad ? d.replay(pos, key as string, saving.codec) : undefined
     const replayed = old !== undefined && !(old.isErr() && old.error instanceof ReplayMismatchError)
-    const stepId = run.begin({ name, kind, replayed })
-    const startedAt = Date.now()
-    const tries = { attempts: 1 }
-    let r: Result<unknown, unknown> = bad ? err(bad) : (old ?? (await work(stepId, tries)))
-    // A step that ends because the run was cancelled is not its outcome: leave it to re-run.
-    if (d && !old && !bad && !run.signal.aborted) {
-      const meta = { name, kind, startedAt, attempts: tries.attempts, codec: saving.codec }
-      r = await d.save(pos, key as string, r, `step "${name}"`, meta)
-    }
-    if (!run.end(stepId, r) && r.isOk()) {
-      // The step was closed while running (the workflow ended): its value is not wanted.
-      throw new WorkflowExit(run.exit?.error, name)
-    }
-    if (r.isOk()) return r.value as never
-    run.exit ??= { error: r.error }
-    throw new WorkflowExit(r.error, name)
+    const s = run.begin(name, kind, undefined, replayed)
+    // Saved with the record, so a stored run's history can be drawn later.
+    const startedAt = d ? Date.now() : 0
+    return new Promise<never>((resolve, reject) => {
+      const settle = (r: AnyResult) => {
+        // A step closed while running (the workflow ended) has a value nobody wants.
+        if (run.end(s, r) && r.isOk()) return resolve(r.value as never)
+        if (r.isErr()) run.exit ??= { error: r.error }
+        reject(new WorkflowExit(r.isOk() ? run.exit?.error : r.error, name))
+      }
+      let ended = false
+      const done = (r: AnyResult) => {
+        if (ended) return
+        ended = true
+        // A step that ends because the run was cancelled is not its outcome: leave it to re-run.
+        if (d && !old && !bad && !run.signal.aborted) {
+          const meta = { name, kind, startedAt, attempts: s.attempt, codec: saving.codec }
+          d.save(pos, key as string, r, `step "${name}"`, meta).then(settle)
+        } else settle(r)
+      }
+      if (bad || old) return done(bad ? err(bad) : (old as AnyResult))
+      // Stops the step at once when the run ends: a hook instead of a signal listener per step.
+      s.cancel = (reason) => done(err(reason))
+      start(s, done)
+    })
   }
+
+  /**
+   * Runs a step method's checks: an InvalidOptionsError they throw ends the step with it, named
+   * as far as the method got (`named.name`), so bad input never throws out of `step`.
+   */
+  const guard =
+    <A extends unknown[]>(kind: StepKind, method: (named: { name?: string }, ...args: A) => Promise<never>) =>
+    (...args: A) => {
+      const named: { name?: string } = {}
+      try {
+        return method(named, ...args)
+      } catch (e) {
+        return exec(named.name ?? label(undefined), kind, NO_WORK, '-', unreadable(e, 'options'))
+      }
+    }
 
   /** Wraps each child of a group so it shows on the timeline under its group. */
-  const children = (parentId: string, name: string, inputs: Inputs): Inputs => {
-    const wrap = (input: AnyInput, childName: string) => (ctx: { signal: AbortSignal }) => {
-      const id = run.begin({ name: childName, kind: 'child', parentId })
-      return runOnePromise(input, { signal: ctx.signal }).then((r) => {
-        run.end(id, r)
-        return r
-      })
-    }
-    if (Array.isArray(inputs)) return inputs.map((x, i) => wrap(x, `${name}[${i}]`))
-    const out: Record<string, AnyInput> = {}
-    for (const [k, v] of Object.entries(inputs)) out[k] = wrap(v as AnyInput, `${name}.${k}`)
-    return out
-  }
+  const children = (parent: OpenStep, name: string, { values, keys }: Listed): Inputs =>
+    reshape(
+      values.map((input, i) => (ctx: { signal: AbortSignal }) => {
+        const child = run.begin(keys ? `${name}.${keys[i]}` : `${name}[${i}]`, 'child', parent)
+        return runOnePromise(input, { signal: ctx.signal }).then((r) => {
+          run.end(child, r)
+          return r
+        })
+      }),
+      keys,
+    ) as Inputs
 
-  const step = ((fn: StepFn, options?: StepOptions<E> | null) => {
-    const opts: StepOptions<E> = options ?? {}
-    const name = label(opts.name)
-    const bad =
-      typeof fn !== 'function'
-        ? new InvalidOptionsError('fn', fn, 'a function')
-        : firstError(
-            checkMs('timeoutMs', opts.timeoutMs),
-            opts.retry ? checkRetryOptions(opts.retry, 'retry.') : undefined,
-            opts.record === undefined || typeof opts.record === 'boolean'
-              ? undefined
-              : new InvalidOptionsError('record', opts.record, 'a boolean'),
-            opts.codec === undefined ||
-              (typeof opts.codec?.encode === 'function' && typeof opts.codec.decode === 'function')
-              ? undefined
-              : new InvalidOptionsError('codec', opts.codec, 'an object with encode(value) and decode(json) functions'),
-            opts.policy === undefined || isPolicy(opts.policy)
-              ? opts.policy?.invalid
-              : new InvalidOptionsError('policy', opts.policy, 'a policy'),
-          )
-    // Each attempt goes through the policy (its own code: nothing of it is bundled here); retry
-    // and timeout stay outside it. The attempt's context goes on, with the policy's signal.
-    const p = opts.policy as Policy | undefined
-    if (p && !bad) {
+  const step = guard('step', (named, fn: StepFn, options?: unknown) => {
+    const o = optionsOf(options, 'options')
+    const name = label(o.name)
+    named.name = name
+    const timeoutMs = o.timeoutMs as number | undefined
+    must(checkFunction('fn', fn, false), checkString('name', o.name, true), checkMs('timeoutMs', timeoutMs))
+    // Copied here, in the guard: the retry loop must not meet a throwing getter later.
+    const retryOpts = o.retry === undefined ? undefined : { ...optionsOf(o.retry, 'retry') }
+    must(retryOpts && checkRetryOptions(retryOpts, 'retry.'))
+    const record = o.record as boolean | undefined
+    const codec = o.codec as StepCodec | undefined
+    const pol = o.policy as Policy | undefined
+    must(
+      record === undefined || typeof record === 'boolean'
+        ? undefined
+        : new InvalidOptionsError('record', record, 'a boolean'),
+      codec === undefined || (typeof codec?.encode === 'function' && typeof codec.decode === 'function')
+        ? undefined
+        : new InvalidOptionsError('codec', codec, 'an object with encode and decode functions'),
+      pol === undefined || isPolicy(pol) ? pol?.invalid : new InvalidOptionsError('policy', pol, 'a policy'),
+    )
+    if (pol) {
+      // Each attempt goes through the policy (its own code: nothing of it is bundled here); retry
+      // and timeout stay outside it. The attempt's context goes on, with the policy's signal.
       const inner = fn
-      fn = (ctx) => p.execute((c) => inner({ ...ctx, signal: c.signal }), { signal: ctx.signal })
+      fn = (ctx) => pol.execute((c) => inner({ ...ctx, signal: c.signal }), { signal: ctx.signal })
     }
-    return exec(
-      name,
-      'step',
-      (stepId, tries) => {
-        if (!opts.retry) {
-          // A cancel hook instead of a listener on the run's signal: cheaper per step.
-          const runOpts = { timeoutMs: opts.timeoutMs, label: name, context: { attempt: 1 } }
-          return new Promise<Result<unknown, unknown>>((resolve) => run.track(stepId, runOne(fn, runOpts, resolve)))
-        }
-        const userOnRetry = opts.retry.onRetry
-        return retry(fn, {
-          ...(opts.retry as RetryOptions<unknown>),
-          timeoutMs: opts.timeoutMs,
+    // Checked above: a number of ms (timed), Infinity or undefined (no limit).
+    const timed = Number.isFinite(timeoutMs)
+    const start: Start = (s, done) => {
+      if (retryOpts) {
+        retryLoop(fn, {
+          ...(retryOpts as unknown as RetryOptions<unknown>),
+          timeoutMs,
           signal: run.signal,
           onRetry: (info) => {
-            tries.attempts++
-            run.retrying(stepId, info.error, info.delayMs)
-            userOnRetry?.(info as never)
+            run.retrying(s, info.error, info.delayMs)
+            ;(retryOpts as unknown as RetryOptions<unknown>).onRetry?.(info)
           },
-        })
-      },
-      bad,
-      opts.key ?? name,
-      opts,
-    )
+        }).then((r) => done(relabel(r, undefined, name)))
+      } else if (timed) s.cancel = runOne(fn, { timeoutMs, label: name, context: { attempt: 1 } }, done)
+      else startAt(fn as AnyInput, plainCtx, 0, (_, r) => done(r))
+    }
+    return exec(name, 'step', start, o.key ?? name, undefined, { record, codec })
   }) as unknown as Step<E>
 
-  step.withTimeout = (fn, opts) => {
+  step.withTimeout = guard('step', (named, fn: StepFn, options?: unknown) => {
+    const o = optionsOf(options, 'options')
+    named.name = label(o.name)
     // `ms` is what this variant is for: without it there would silently be no limit.
-    const ms = opts?.ms
-    if (typeof ms !== 'number' || Number.isNaN(ms)) {
-      return exec(
-        label(opts?.name),
-        'step',
-        () => Promise.resolve(err(null)),
-        new InvalidOptionsError('ms', ms, 'a number of milliseconds'),
-      )
-    }
-    return step(fn, { name: opts?.name, timeoutMs: ms, key: opts?.key }) as never
-  }
-
-  const group = (kind: 'all' | 'any' | 'race') => (name: string, inputs: Inputs, options?: GroupStepOptions | null) => {
-    const opts: GroupStepOptions = options ?? {}
-    const bad = firstError(
-      checkMs('timeoutMs', opts.timeoutMs),
-      opts.concurrency === undefined ? undefined : checkInteger('concurrency', opts.concurrency, 1),
-    )
-    return exec(
-      name,
-      kind,
-      (stepId) => {
-        const wrapped = children(stepId, name, inputs)
-        const run1 = (ctx: { signal: AbortSignal }) =>
-          kind === 'all'
-            ? allAsync(wrapped, { concurrency: opts.concurrency, signal: ctx.signal })
-            : kind === 'any'
-              ? anyAsync(wrapped, { concurrency: opts.concurrency, signal: ctx.signal })
-              : raceAsync(wrapped, { signal: ctx.signal })
-        return runOnePromise(run1, { signal: run.signal, timeoutMs: opts.timeoutMs, label: name })
-      },
-      bad,
-      opts.key ?? name,
-    )
-  }
-  step.all = group('all') as never
-  step.any = group('any') as never
-  step.race = group('race') as never
-
-  step.sleep = (name, ms) => {
-    // A step that sleeps forever could only end by cancellation: refuse it rather than hang.
-    const bad =
-      ms === Number.POSITIVE_INFINITY
-        ? new InvalidOptionsError('ms', ms, 'a finite number of milliseconds')
-        : checkMs('ms', ms, false)
-    return exec(name, 'sleep', () => sleep(ms, run.signal), bad) as Promise<void>
-  }
-
-  step.offload = ((
-    name: string,
-    pool: WorkerPool<WorkerTasks<WorkerTaskMap>>,
-    task: string,
-    input: unknown,
-    opts: OffloadStepOptions = {},
-  ) => {
-    const bad =
-      pool !== null && typeof pool === 'object' && typeof pool.run === 'function'
-        ? undefined
-        : new InvalidOptionsError('pool', pool, 'a worker pool from createWorkerPool')
-    const { key: _key, ...runOpts } = opts
-    return exec(
-      name,
-      'offload',
-      () => pool.run(task, input as never, { ...runOpts, signal: run.signal }),
-      bad,
-      opts.key ?? name,
-    )
+    must(checkMs('ms', o.ms, false))
+    return step(fn as never, { name: named.name, timeoutMs: o.ms, key: o.key } as never) as Promise<never>
   }) as never
+
+  const group = (kind: 'all' | 'any' | 'race', combine: typeof allAsync) =>
+    guard(kind, (named, name: string, inputs: unknown, options?: unknown) => {
+      named.name = label(name)
+      const o = optionsOf(options, 'options')
+      const concurrency = o.concurrency as number | undefined
+      const timeoutMs = o.timeoutMs as number | undefined
+      must(checkString('name', name))
+      const listed = listGroup(inputs)
+      must(checkMs('timeoutMs', timeoutMs), checkConcurrency('concurrency', concurrency))
+      const start: Start = (s, done) => {
+        const wrapped = children(s, name, listed)
+        const all = (ctx: { signal: AbortSignal }) => combine(wrapped, { concurrency, signal: ctx.signal })
+        runOne(all, { signal: run.signal, timeoutMs, label: name }, done)
+      }
+      return exec(name, kind, start, o.key ?? name)
+    })
+  step.all = group('all', allAsync) as never
+  step.any = group('any', anyAsync as never) as never
+  step.race = group('race', raceAsync as never) as never
+
+  step.sleep = guard('sleep', (named, name: string, ms: number) => {
+    named.name = label(name)
+    // A step that sleeps forever could only end by cancellation: refuse it rather than hang.
+    must(
+      checkString('name', name),
+      ms === Number.POSITIVE_INFINITY
+        ? new InvalidOptionsError('ms', ms, 'a finite number of ms')
+        : checkMs('ms', ms, false),
+    )
+    return exec(name, 'sleep', (_, done) => sleep(ms, run.signal).then(done))
+  }) as never
+
+  step.offload = guard(
+    'offload',
+    (named, name: string, pool: unknown, task: unknown, input: unknown, options?: unknown) => {
+      named.name = label(name)
+      const { key, ...runOpts } = optionsOf(options, 'options')
+      let run1: unknown
+      try {
+        run1 = (pool as WorkerPool<never> | null)?.run
+      } catch {
+        // A Proxy is no pool.
+      }
+      must(
+        checkString('name', name),
+        typeof run1 === 'function' ? undefined : new InvalidOptionsError('pool', pool, 'a worker pool'),
+        checkString('task', task),
+      )
+      const start: Start = (_, done) => {
+        ;(pool as WorkerPool<WorkerTasks<WorkerTaskMap>>)
+          .run(task as string, input as never, { ...runOpts, signal: run.signal })
+          // The pool names its timeouts after the task; a step's are named after the step.
+          .then((r) => done(relabel(r, task, name)))
+      }
+      return exec(name, 'offload', start, key ?? name)
+    },
+  ) as never
 
   return step
 }

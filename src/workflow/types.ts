@@ -110,4 +110,4 @@ export interface WorkflowOptions {
 }
 
 /** Per-run overrides, given to the runner: `checkout(body, { signal })`. */
-export type RunOptions = Pick<WorkflowOptions, 'signal' | 'timeoutMs' | 'runId' | 'onEvent'>
+export type WorkflowRunOptions = Pick<WorkflowOptions, 'signal' | 'timeoutMs' | 'runId' | 'onEvent'>

@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto'
-import { err, ok, type Result, ResultAsync } from 'neverthrow'
+import { err, errAsync, ok, type Result, ResultAsync } from 'neverthrow'
 import { InvalidOptionsError } from '../errors.js'
 import { checkFunction, checkMs, checkSignal, firstError } from '../internal/options.js'
 import { runOne } from '../internal/run.js'
 import { fromThrow } from '../internal/start.js'
 import { Durable, type DurableError, fromRecord, HELD_LEASE } from './durable.js'
-import { Run, WorkflowExit } from './run.js'
+import { checkString, optionsOf, unreadable } from './options.js'
+import { createRun, WorkflowExit } from './run.js'
 import { makeStep, type Step } from './step.js'
 import type { Lease, WorkflowStore } from './store/types.js'
-import type { RunOptions, WorkflowError, WorkflowOptions } from './types.js'
+import type { WorkflowError, WorkflowOptions, WorkflowRunOptions } from './types.js'
 
 /** The body of a workflow: plain async code that calls `step` for each unit of work. */
 export type WorkflowBody<D, T> = (step: Step<WorkflowError<D>>, deps: D) => T | PromiseLike<T>
@@ -19,21 +20,18 @@ export type WorkflowBody<D, T> = (step: Step<WorkflowError<D>>, deps: D) => T | 
  */
 export type Workflow<D, X = never> = <T>(
   body: WorkflowBody<D, T>,
-  opts?: RunOptions,
+  opts?: WorkflowRunOptions,
 ) => ResultAsync<T, WorkflowError<D> | X>
 
 function checkOptions(o: WorkflowOptions): InvalidOptionsError | undefined {
-  if (o.name !== undefined && typeof o.name !== 'string') return new InvalidOptionsError('name', o.name, 'a string')
-  if (o.runId !== undefined && (typeof o.runId !== 'string' || o.runId === '')) {
-    return new InvalidOptionsError('runId', o.runId, 'a non-empty string')
-  }
+  const named = checkString('name', o.name, true) ?? checkString('runId', o.runId, true)
+  if (named) return named
   if (o.store !== undefined) {
     const st = o.store as Partial<WorkflowStore> | null
     const methods = ['acquire', 'renew', 'release', 'load', 'append', 'reopen'] as const
-    if (st === null || typeof st !== 'object' || methods.some((m) => typeof st[m] !== 'function')) {
-      return new InvalidOptionsError('store', o.store, 'a WorkflowStore (v2) such as memoryStore() or fileStore(dir)')
-    }
-    if (o.runId === undefined) return new InvalidOptionsError('runId', o.runId, 'a run id (required with a store)')
+    if (st === null || typeof st !== 'object' || methods.some((m) => typeof st[m] !== 'function'))
+      return new InvalidOptionsError('store', o.store, 'a WorkflowStore (v2)')
+    if (o.runId === undefined) return new InvalidOptionsError('runId', o.runId, 'a run id')
   }
   if (o.retry !== undefined && typeof o.retry !== 'boolean')
     return new InvalidOptionsError('retry', o.retry, 'a boolean')
@@ -99,14 +97,21 @@ export function createWorkflow<D>(
 export function createWorkflow<D>(deps: D, options?: WorkflowOptions & { store?: undefined }): Workflow<D>
 /** Options that may hold a store: the durable errors are in the error type. */
 export function createWorkflow<D>(deps: D, options?: WorkflowOptions): Workflow<D, DurableError>
-export function createWorkflow<D>(deps: D, options: WorkflowOptions = {}): Workflow<D> {
-  return <T>(body: WorkflowBody<D, T>, runOpts?: RunOptions): ResultAsync<T, WorkflowError<D>> => {
-    // Per-run options override the workflow's only where they are set: `{ signal: undefined }`
-    // must not erase the workflow's signal.
-    const o: WorkflowOptions = { ...options }
-    for (const [k, v] of Object.entries(runOpts ?? {})) if (v !== undefined) (o as Record<string, unknown>)[k] = v
-    const bad = checkOptions(o) ?? checkFunction('body', body, false)
-    if (bad) return new ResultAsync(Promise.resolve(err(bad)))
+export function createWorkflow<D>(deps: D, options?: WorkflowOptions): Workflow<D> {
+  return <T>(body: WorkflowBody<D, T>, runOpts?: WorkflowRunOptions): ResultAsync<T, WorkflowError<D>> => {
+    const o: WorkflowOptions = {}
+    try {
+      // Read once, inside this guard: a Proxy or a throwing getter is an err, never a throw.
+      // Per-run options override the workflow's only where they are set: `{ signal: undefined }`
+      // must not erase the workflow's signal.
+      const perRun = optionsOf(runOpts, 'options')
+      Object.assign(o, optionsOf(options, 'options'))
+      for (const k in perRun) if (perRun[k] !== undefined) (o as Record<string, unknown>)[k] = perRun[k]
+      const bad = checkOptions(o) ?? checkFunction('body', body, false)
+      if (bad) throw bad
+    } catch (e) {
+      return errAsync(unreadable(e, 'options'))
+    }
     return new ResultAsync(runWorkflow(deps, body, o))
   }
 }
@@ -118,8 +123,7 @@ async function runWorkflow<D, T>(
 ): Promise<Result<T, WorkflowError<D>>> {
   type R = Result<T, WorkflowError<D>>
   const name = o.name ?? 'workflow'
-  const run = new Run(o.runId ?? randomUUID(), name, o.onEvent)
-  run.start()
+  const run = createRun(o.runId ?? randomUUID(), name, o.onEvent)
   // Closes and cancels every step still running, emits the terminal event: no step outlives its run.
   const end = (r: R, replayed?: boolean): R => {
     run.finish(r, replayed)
@@ -156,10 +160,11 @@ async function runWorkflow<D, T>(
   const r = await new Promise<R>((resolve) => {
     runOne<T, WorkflowError<D>>(bodyTask, { signal, timeoutMs: o.timeoutMs, label: name }, (x) => {
       // Without a store the run ends right here, synchronously, however it ended (body done,
-      // timeout, abort): running steps are cancelled at once. A durable run first saves its
-      // pending records, but no new step may start from now on (a cancelled run must not go on).
+      // timeout, abort): running steps are cancelled at once. A durable run closes its store
+      // first, but a cancel, a timeout or an error stops it now: no step starts after it, and
+      // steps still running are aborted (their results are not saved: they re-run on resume).
       if (!run.durable) end(x as R)
-      else if (x.isErr()) run.exit ??= { error: x.error }
+      else if (x.isErr()) run.stop(x.error)
       resolve(x as R)
     })
   })

@@ -111,7 +111,7 @@ describe('durable workflows (memoryStore)', () => {
   it('a cancelled run records no outcome: rerunning its runId resumes after the last finished step', async () => {
     const store = memoryStore()
     const { runs, ran } = counter()
-    const wf = createWorkflow({}, { store, runId: 'r3' })
+    const wf = createWorkflow({ later: later<never, never> }, { store, runId: 'r3' })
     const body = async (step: Parameters<Parameters<typeof wf>[0]>[0], slow: boolean) => {
       const a = await step(() => ran('a', 1), { name: 'a' })
       const b = await step(
@@ -135,7 +135,7 @@ describe('durable workflows (memoryStore)', () => {
   it('parallel groups replay as one unit: children do not run again', async () => {
     const store = crashingStore()
     const { runs, ran } = counter()
-    const wf = createWorkflow({}, { store, runId: 'r4' })
+    const wf = createWorkflow({ later: later<never, never> }, { store, runId: 'r4' })
     const body = async (step: Parameters<Parameters<typeof wf>[0]>[0]) => {
       const [x, y] = await step.all('fan out', [() => ran('x', 1), () => ran('y', 'two')])
       const rec = await step.all('record', { u: () => ran('u', { id: 7 }), v: () => ran('v', [1, 2]) })
@@ -187,7 +187,7 @@ describe('durable workflows (memoryStore)', () => {
     expect('retry' in replayed).toBe(false) // a function field is not data: left out
 
     // okflow's own errors come back as their classes, so instanceof and step_timeout still work.
-    const timed = createWorkflow({}, { store: crashingStore(), runId: 'r5t' })
+    const timed = createWorkflow({ later: later<never, never> }, { store: crashingStore(), runId: 'r5t' })
     const slow = async (step: Parameters<Parameters<typeof timed>[0]>[0]) =>
       step(({ signal }) => later(1_000, ok(1), signal), { name: 'slow', timeoutMs: 5 })
     await timed(slow)
@@ -339,7 +339,7 @@ describe('durable workflows (memoryStore)', () => {
     }
     // Two concurrent runs of one runId: the second is refused while the first holds the lock.
     const store = memoryStore()
-    const wf = createWorkflow({}, { store, runId: 'busy' })
+    const wf = createWorkflow({ later: later<never, never> }, { store, runId: 'busy' })
     const first = wf(async (step) => step(() => later(30, ok('first'))))
     const second = await wf(async (step) => step(() => ok('second')))
     expect(second._unsafeUnwrapErr()).toMatchObject({ _tag: 'RunLockedError', runId: 'busy' })

@@ -94,7 +94,7 @@ describe('fileStore', () => {
 
   it('two writers on one run: the second gets RunLockedError with the holder pid', async () => {
     const dir = tempDir()
-    const a = createWorkflow({}, { store: fileStore(dir), runId: 'shared' })
+    const a = createWorkflow({ later: later<never, never> }, { store: fileStore(dir), runId: 'shared' })
     const b = createWorkflow({}, { store: fileStore(dir), runId: 'shared' })
     const first = a(async (step) => step(() => later(50, ok('a'))))
     await new Promise((r) => setTimeout(r, 10))

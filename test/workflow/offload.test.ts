@@ -46,4 +46,12 @@ describe('step.offload', () => {
     const r = await wf(async (step, { pool: p }) => step.offload('spin', p, 'spin', 5_000 as never, { timeoutMs: 30 }))
     expect(r._unsafeUnwrapErr()).toMatchObject({ _tag: 'TimeoutError' })
   })
+
+  it('an offload step timeout is labelled with the step name, not the task name', async () => {
+    const wf = createWorkflow({ pool }, { name: 'label' })
+    const r = await wf(async (step, { pool: p }) =>
+      step.offload('hash the upload', p, 'spin', 5_000 as never, { timeoutMs: 30 }),
+    )
+    expect(r._unsafeUnwrapErr()).toMatchObject({ _tag: 'TimeoutError', ms: 30, label: 'hash the upload' })
+  })
 })

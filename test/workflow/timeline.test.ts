@@ -105,15 +105,67 @@ describe('timeline review regressions', () => {
     ])
   })
 
-  it('copes with a sliced log (an end without its start) and with very many steps', () => {
+  it('copes with a sliced log (an end without its start)', () => {
     const sliced = events.slice(3)
     expect(() => renderTimeline(sliced)).not.toThrow()
     expect(() => toMermaid(sliced)).not.toThrow()
-    const many: WorkflowEvent[] = []
+  })
+
+  it('draws 150,000 steps (more rows than a spread of arguments can hold), one row each', () => {
+    // Plain literals, not spreads: building 300,000 events was most of this test's time.
+    const many: WorkflowEvent[] = new Array(300_000)
     for (let i = 0; i < 150_000; i++) {
-      many.push({ ...step(`s${i}`, `n${i}`), type: 'step_start', ts: t0 + i })
-      many.push({ ...step(`s${i}`, `n${i}`), type: 'step_success', ts: t0 + i + 1, durationMs: 1 })
+      const stepId = `s${i}`
+      const name = `n${i}`
+      many[2 * i] = {
+        type: 'step_start',
+        runId: 'run-1',
+        workflow: 'checkout',
+        stepId,
+        name,
+        kind: 'step',
+        attempt: 1,
+        ts: t0 + i,
+      }
+      many[2 * i + 1] = {
+        type: 'step_success',
+        runId: 'run-1',
+        workflow: 'checkout',
+        stepId,
+        name,
+        kind: 'step',
+        attempt: 1,
+        ts: t0 + i + 1,
+        durationMs: 1,
+      }
     }
-    expect(renderTimeline(many, { width: 10 }).split('\n')).toHaveLength(150_001)
+    const lines = renderTimeline(many, { width: 10 }).split('\n')
+    expect(lines).toHaveLength(150_001)
+    expect(lines[150_000]).toMatch(/^n149999 +│ +█│ ✓ 1\.00 ms$/)
+  })
+
+  it('draws each run apart when one events array holds two runs (step ids repeat across runs)', () => {
+    const other = events.map((e) => ({ ...e, runId: 'run-2', workflow: 'refund', ts: e.ts + 1_000 }))
+    const both = [...events.slice(0, 5), ...other, ...events.slice(5)]
+    const text = renderTimeline(both, { width: 20 })
+    const one = renderTimeline(events, { width: 20 })
+    expect(text).toBe(`${one}\n\n${one.replace('checkout  run run-1', 'refund  run run-2')}`)
+  })
+
+  it('toMermaid refuses events of two runs with a message saying what to pass', () => {
+    const other = events.map((e) => ({ ...e, runId: 'run-2' }))
+    expect(() => toMermaid([...events, ...other])).toThrow(RangeError)
+    expect(() => toMermaid([...events, ...other])).toThrow(/2 runs \("run-1", "run-2"\).*events\.filter/)
+  })
+
+  it('garbage input throws a TypeError naming the function and the bad event', () => {
+    expect(() => renderTimeline(null as never)).toThrow(
+      new TypeError('renderTimeline: events must be an array of workflow events'),
+    )
+    expect(() => toMermaid([events[0], 42] as never)).toThrow(
+      new TypeError('toMermaid: events[1] is not a workflow event (not an object)'),
+    )
+    expect(() => renderTimeline([{ ...events[1], type: 'nope' }] as never)).toThrow(/events\[0\].*unknown `type`/)
+    expect(() => renderTimeline(events, { width: Number.NaN })).toThrow(/width must be a number/)
   })
 })

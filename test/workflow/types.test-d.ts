@@ -1,4 +1,5 @@
 import { err, ok, type Result, type ResultAsync } from 'neverthrow'
+import { match, P } from 'ts-pattern'
 import { describe, expectTypeOf, it } from 'vitest'
 import {
   type AllFailedError,
@@ -69,13 +70,54 @@ describe('workflow types', () => {
     })
   })
 
-  it('a step that can fail with an error the deps do not declare is flagged in its result type', () => {
+  it('a step that can fail with an error the deps do not declare does not compile, even with its value unused', () => {
     const wf = createWorkflow({ fetchUser })
     wf(async (step) => {
-      const v = await step(() => other())
-      expectTypeOf(v).toEqualTypeOf<UndeclaredStepError<Untracked>>()
+      // @ts-expect-error Untracked is not an error of the deps: the union would lie
+      await step(() => other())
+      // @ts-expect-error likewise with a time limit
+      await step.withTimeout(() => other(), { ms: 10 })
+      // @ts-expect-error likewise inside a group (tuple and record)
+      await step.all('g', [() => other()])
+      // @ts-expect-error
+      await step.any('g', { o: () => other() })
+      // @ts-expect-error
+      await step.race('g', [() => other(), () => ok(1)])
       return 1
     })
+  })
+
+  it('the error of an undeclared step names the undeclared errors, and its value keeps its type', () => {
+    const listItems = (): ResultAsync<{ items: string[] }, Untracked> => ({}) as never
+    const wf = createWorkflow({ fetchUser })
+    wf(async (step) => {
+      // @ts-expect-error the call is the one error: no "Property 'items' does not exist" follows
+      const v = await step(() => listItems())
+      expectTypeOf(v.items).toEqualTypeOf<string[]>()
+      return v.items.length
+    })
+    expectTypeOf<UndeclaredStepError<Untracked>>().toEqualTypeOf<{
+      readonly 'okflow: this step can fail with errors the workflow deps do not declare': Untracked
+    }>()
+  })
+
+  it('mapping a helper error to a declared one compiles, and an exhaustive match on the workflow error is total', () => {
+    const wf = createWorkflow({ fetchUser })
+    const r = wf(async (step) => step(() => other().mapErr((): NotFound => ({ _tag: 'NotFound' }))))
+    expectTypeOf<Parts<typeof r>['ok']>().toEqualTypeOf<number>()
+    const describe = (e: Parts<typeof r>['err']) =>
+      match(e)
+        .with({ _tag: 'NotFound' }, () => 'nf')
+        .with(
+          { _tag: P.union('UnexpectedError', 'TimeoutError', 'CancelledError', 'InvalidOptionsError') },
+          () => 'lib',
+        )
+        .with(
+          { _tag: P.union('QueueFullError', 'WorkerCrashedError', 'TaskFailedError', 'AllFailedError') },
+          () => 'lib',
+        )
+        .exhaustive()
+    expectTypeOf(describe).returns.toEqualTypeOf<string>()
   })
 
   it('a worker pool in the deps adds its task errors; offload is typed by task name', () => {

@@ -1,11 +1,13 @@
 import { err, ok, type Result, ResultAsync } from 'neverthrow'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import {
   CancelledError,
   createWorkflow,
   InvalidOptionsError,
+  memoryStore,
   TimeoutError,
   UnexpectedError,
+  type WorkflowBody,
   type WorkflowEvent,
   WorkflowExit,
 } from '../../src/index.js'
@@ -248,8 +250,143 @@ describe('workflow review regressions', () => {
   })
 
   it('many parallel plain steps stay linear (no scan of open steps per step end)', async () => {
+    // Counts every element any Set or Map iterator hands out while the run goes: a scan of the
+    // open steps at each step end would visit ~n²/2 = 200,000,000 of them for n = 20,000.
+    let visited = 0
+    const patched: [object, PropertyKey, unknown][] = []
+    for (const proto of [Set.prototype, Map.prototype]) {
+      for (const key of [Symbol.iterator, 'values', 'keys', 'entries'] as const) {
+        const original = (proto as unknown as Record<PropertyKey, () => Iterator<unknown>>)[
+          key
+        ] as () => Iterator<unknown>
+        patched.push([proto, key, original])
+        Object.defineProperty(proto, key, {
+          configurable: true,
+          writable: true,
+          value: function (this: object) {
+            const it = original.call(this)
+            return {
+              next: () => {
+                const r = it.next()
+                if (!r.done) visited++
+                return r
+              },
+              [Symbol.iterator]() {
+                return this
+              },
+            }
+          },
+        })
+      }
+    }
+    const n = 20_000
+    let r: Result<number[], unknown>
+    try {
+      const { wf } = recorded()
+      r = await wf(async (step) => Promise.all(Array.from({ length: n }, (_, i) => step(() => later(1, ok(i))))))
+    } finally {
+      for (const [proto, key, original] of patched)
+        Object.defineProperty(proto, key, { configurable: true, writable: true, value: original })
+    }
+    expect(r._unsafeUnwrap()).toHaveLength(n)
+    expect(visited).toBeLessThan(4 * n)
+  })
+})
+
+describe('step labels, cancellation and group inputs', () => {
+  it('a step with both timeoutMs and retry gives a TimeoutError labelled with the step name', async () => {
+    vi.useFakeTimers()
+    try {
+      const { wf, events } = recorded()
+      const slow = probe(10_000, ok(1))
+      const run = wf(async (step) => step(slow, { name: 'flaky call', timeoutMs: 100, retry: { attempts: 2 } }))
+      await vi.advanceTimersByTimeAsync(250)
+      const e = (await run)._unsafeUnwrapErr() as TimeoutError
+      expect(e).toBeInstanceOf(TimeoutError)
+      expect([e.ms, e.label]).toEqual([100, 'flaky call'])
+      expect(slow.state.started).toBe(2)
+      expect(events.filter((x) => x.type === 'step_retry')).toHaveLength(1)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('a cancelled run refuses every later step at once, in the same tick as the abort', async () => {
+    const c = new AbortController()
+    const second = probe(1, ok(2))
+    let refused: unknown
     const { wf } = recorded()
-    const r = await wf(async (step) => Promise.all(Array.from({ length: 20_000 }, (_, i) => step(() => ok(i)))))
-    expect(r._unsafeUnwrap()).toHaveLength(20_000)
+    const r = await wf(
+      async (step) => {
+        await step(() => ok(1), { name: 'first' })
+        c.abort('user left')
+        // No await in between: the refusal must not wait for the run to notice the abort.
+        await step(second, { name: 'second' }).catch((e) => {
+          refused = e
+        })
+        return 'done'
+      },
+      { signal: c.signal },
+    )
+    expect(second.state.started).toBe(0)
+    expect(refused).toBeInstanceOf(WorkflowExit)
+    expect((refused as WorkflowExit).error).toBeInstanceOf(CancelledError)
+    expect(r._unsafeUnwrapErr()).toBeInstanceOf(CancelledError)
+  })
+
+  it('a cancelled durable run starts no step after the cancel, and its resume runs only the rest', async () => {
+    const store = memoryStore()
+    const c = new AbortController()
+    let started = 0
+    const body: WorkflowBody<object, number> = async (step) => {
+      let sum = 0
+      for (let i = 0; i < 50; i++) {
+        if (i === 10) c.abort('stop at 10')
+        sum += await step(
+          () => {
+            started++
+            return ok(i)
+          },
+          { name: `s${i}` },
+        )
+      }
+      return sum
+    }
+    const first = await createWorkflow({}, { store, runId: 'cancel-50' })(body, { signal: c.signal })
+    expect(first._unsafeUnwrapErr()).toBeInstanceOf(CancelledError)
+    expect(started).toBe(10)
+    const resumed = await createWorkflow({}, { store, runId: 'cancel-50' })(body)
+    expect(resumed._unsafeUnwrap()).toBe((49 * 50) / 2)
+    expect(started).toBe(50)
+  })
+
+  it('step.all/any/race refuse a Set, a Map, a generator or a number as inputs instead of running nothing', async () => {
+    const { wf } = recorded()
+    const task = probe(1, ok(1))
+    function* gen() {
+      yield task
+    }
+    for (const inputs of [new Set([task]), new Map([['a', task]]), gen(), 0, 'ab', null]) {
+      for (const kind of ['all', 'any', 'race'] as const) {
+        const r = await wf(async (step) => step[kind]('g', inputs as never))
+        expect(r._unsafeUnwrapErr()).toMatchObject({ _tag: 'InvalidOptionsError', option: 'inputs' })
+      }
+    }
+    expect(task.state.started).toBe(0)
+  })
+
+  it('a plain step gets the run signal, aborted when the run ends; spreading the context keeps it', async () => {
+    let seen: { signal: AbortSignal; attempt: number } | undefined
+    const { wf } = recorded()
+    const r = await wf(async (step) =>
+      step((ctx) => {
+        seen = { ...ctx }
+        return ok(ctx.signal.aborted)
+      }),
+    )
+    expect(r._unsafeUnwrap()).toBe(false)
+    expect(seen?.attempt).toBe(1)
+    expect(seen?.signal).toBeInstanceOf(AbortSignal)
+    expect(seen?.signal.aborted).toBe(true)
   })
 })
