@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events'
 import type { Result } from 'neverthrow'
-import { type RetryOptions, retryLoop } from '../combinators/retry.js'
 import type { CancelledError, TimeoutError, UnexpectedError } from '../errors.js'
+import { type RetryOptions, retryLoop } from '../internal/retry.js'
 import { runOne } from '../internal/run.js'
 import { fromThrow, observeAt } from '../internal/start.js'
 import type { ItemContext, ItemFn, ItemRetry } from './types.js'

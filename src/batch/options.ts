@@ -1,6 +1,6 @@
-import { checkRetryOptions } from '../combinators/retry.js'
 import { InvalidOptionsError } from '../errors.js'
 import { checkConcurrency, checkFunction, checkInteger, checkMs, checkSignal, firstError } from '../internal/options.js'
+import { checkRetryOptions } from '../internal/retry.js'
 import { checkItems } from './source.js'
 
 /** Options shared by processInBatches and mapStream: items, fn, concurrency, signal, timeout, retry. */

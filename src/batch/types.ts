@@ -1,5 +1,5 @@
-import type { Backoff } from '../combinators/retry.js'
 import type { CancelledError, InvalidOptionsError, TimeoutError, UnexpectedError } from '../errors.js'
+import type { Backoff } from '../internal/retry.js'
 import type { ErrOf, OkOf, ResultLike, ResultPromiseLike, TaskContext } from '../types.js'
 
 /** What `fn` receives beside the item and its index. */

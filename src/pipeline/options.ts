@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os'
 import { checkItems } from '../batch/source.js'
-import { checkRetryOptions } from '../combinators/retry.js'
 import { InvalidOptionsError } from '../errors.js'
 import { checkFunction, checkInteger, checkMs, checkSignal, firstError } from '../internal/options.js'
+import { checkRetryOptions } from '../internal/retry.js'
 import type { ChunkSpec, WorkSpec } from './nodes.js'
 import type { StageContext } from './types.js'
 

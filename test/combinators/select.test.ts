@@ -1,6 +1,6 @@
 import { err, ok, type ResultAsync } from 'neverthrow'
 import { describe, expect, it } from 'vitest'
-import { CancelledError, InvalidOptionsError, selectAsync } from '../../src/index.js'
+import { CancelledError, InvalidOptionsError, selectAsync, type TaskContext } from '../../src/index.js'
 import { later, probe } from '../helpers.js'
 
 describe('selectAsync', () => {
@@ -41,5 +41,17 @@ describe('selectAsync', () => {
     expect((await selectAsync([ok(1)], { signal: AbortSignal.abort() }))._unsafeUnwrapErr()).toBeInstanceOf(
       CancelledError,
     )
+  })
+
+  it('gives each call its own never-aborted signal', async () => {
+    const seen: AbortSignal[] = []
+    const task = ({ signal }: TaskContext) => {
+      seen.push(signal)
+      return ok(1)
+    }
+    await selectAsync([task])
+    await selectAsync([task])
+    expect(seen[0]).not.toBe(seen[1])
+    expect(seen.every((s) => !s.aborted)).toBe(true)
   })
 })
