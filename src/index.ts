@@ -51,8 +51,11 @@ export {
   retry,
   type Selected,
   type SelectOptions,
+  type Settled,
   type SettledError,
+  type SettleError,
   selectAsync,
+  settleAsync,
   type TimeoutOptions,
   type WithTimeoutError,
   withTimeout,
@@ -100,6 +103,7 @@ export type {
   ErrUnion,
   Input,
   Inputs,
+  NoOptions,
   OkOf,
   OkUnion,
   OkValues,
@@ -108,6 +112,7 @@ export type {
   ResultPromiseLike,
   Task,
   TaskContext,
+  TimeoutOf,
 } from './types.js'
 export {
   createWorkflow,

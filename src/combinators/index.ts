@@ -17,4 +17,5 @@ export {
   retry,
 } from './retry.js'
 export { type Selected, type SelectOptions, selectAsync } from './select.js'
+export { type Settled, type SettleError, settleAsync } from './settle.js'
 export { type TimeoutOptions, type WithTimeoutError, withTimeout } from './timeout.js'

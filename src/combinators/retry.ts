@@ -1,11 +1,12 @@
 import { err, ResultAsync } from 'neverthrow'
-import { checkFunction, firstError } from '../internal/options.js'
+import { InvalidOptionsError } from '../errors.js'
+import { checkFunction } from '../internal/options.js'
 import {
   type AttemptError,
-  checkRetryOptions,
   type RetryError,
   type RetryOptions,
   type RetryTask,
+  readRetryOptions,
   retryLoop,
 } from '../internal/retry.js'
 import type { ErrOf, OkOf } from '../types.js'
@@ -27,9 +28,10 @@ export {
  */
 export function retry<F extends RetryTask>(
   task: F,
-  opts: RetryOptions<AttemptError<F>>,
-): ResultAsync<OkOf<F>, RetryError<F>> {
-  const bad = firstError(checkFunction('task', task, false), checkRetryOptions(opts))
+  opts: RetryOptions<AttemptError<ErrOf<F>>>,
+): ResultAsync<OkOf<F>, RetryError<ErrOf<F>>> {
+  const o = readRetryOptions(opts)
+  const bad = checkFunction('task', task, false) ?? (o instanceof InvalidOptionsError ? o : undefined)
   if (bad) return new ResultAsync(Promise.resolve(err(bad)))
-  return new ResultAsync(retryLoop<OkOf<F>, ErrOf<F>>(task, opts as RetryOptions<unknown>))
+  return new ResultAsync(retryLoop<OkOf<F>, ErrOf<F>>(task, o as RetryOptions<unknown>))
 }

@@ -22,7 +22,11 @@ export function checkMs(option: string, value: unknown, optional = true): Invali
 }
 
 export function checkSignal(option: string, value: unknown): InvalidOptionsError | undefined {
-  if (value === undefined || value instanceof AbortSignal) return undefined
+  if (value === undefined) return undefined
+  try {
+    // `aborted` is a brand check: an object that only pretends to be a signal throws here.
+    if (value instanceof AbortSignal && typeof value.aborted === 'boolean') return undefined
+  } catch {}
   return new InvalidOptionsError(option, value, 'an AbortSignal')
 }
 
@@ -40,4 +44,45 @@ export function checkFunction(option: string, value: unknown, optional = true): 
 export function firstError(...checks: (InvalidOptionsError | undefined)[]): InvalidOptionsError | undefined {
   for (const c of checks) if (c) return c
   return undefined
+}
+
+/**
+ * Reads the named fields of a user's options argument into a plain object, inside a guard:
+ * nothing (`undefined`) is `{}`; anything but a plain object is an InvalidOptionsError
+ * (`options`), as is a field whose getter throws (named by the field). Later code then reads
+ * only the copy, so a Proxy or a throwing getter can never throw from inside a combinator.
+ */
+export function readOptions<O extends object>(
+  opts: unknown,
+  names: readonly (keyof O & string)[],
+  option = 'options',
+): Partial<O> | InvalidOptionsError {
+  if (opts === undefined) return {}
+  if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
+    return new InvalidOptionsError(option, opts, 'an options object, or nothing')
+  }
+  const out: Record<string, unknown> = {}
+  for (const name of names) {
+    try {
+      const v = (opts as Record<string, unknown>)[name]
+      if (v !== undefined) out[name] = v
+    } catch (e) {
+      const prefix = option === 'options' ? '' : `${option}.`
+      return new InvalidOptionsError(
+        `${prefix}${name}`,
+        undefined,
+        `a readable value (reading it threw: ${describeThrow(e)})`,
+      )
+    }
+  }
+  return out as Partial<O>
+}
+
+/** The message of something thrown, for an error message; never throws itself. */
+export function describeThrow(e: unknown): string {
+  try {
+    return e instanceof Error ? e.message : String(e)
+  } catch {
+    return 'an unprintable value'
+  }
 }

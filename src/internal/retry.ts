@@ -1,10 +1,25 @@
 // The retry mechanism shared by the `retry` combinator, batch items, pipeline stages and
 // workflow steps: its options, their checks, backoff delays, and the loop itself.
 import { err, type Result } from 'neverthrow'
-import { type CancelledError, InvalidOptionsError, type TimeoutError, type UnexpectedError } from '../errors.js'
-import type { ErrOf, ResultLike, ResultPromiseLike, TaskContext } from '../types.js'
+import {
+  type CancelledError,
+  formatValue,
+  InvalidOptionsError,
+  type TimeoutError,
+  type UnexpectedError,
+} from '../errors.js'
+import type { ResultLike, ResultPromiseLike, TaskContext } from '../types.js'
 import { cancelledBy } from './abort.js'
-import { checkFunction, checkInteger, checkMs, checkSignal, firstError, MAX_TIMER_MS } from './options.js'
+import {
+  checkFunction,
+  checkInteger,
+  checkMs,
+  checkSignal,
+  describeThrow,
+  firstError,
+  MAX_TIMER_MS,
+  readOptions,
+} from './options.js'
 import { runOnePromise } from './run.js'
 import { sleep } from './sleep.js'
 import { fromThrow } from './start.js'
@@ -47,13 +62,24 @@ export interface RetryOptions<E> {
 /** A task that retry and hedge call once per attempt. */
 export type RetryTask = (ctx: AttemptContext) => ResultLike | ResultPromiseLike
 
-/** Errors an attempt of `task` can end with (what `retryIf` sees). */
-export type AttemptError<F> = ErrOf<F> | UnexpectedError | TimeoutError
-/** Errors `retry` can return. */
-export type RetryError<F> = AttemptError<F> | CancelledError | InvalidOptionsError
+/** Errors an attempt can end with, given `E`, the task's own error (what `retryIf` sees). */
+export type AttemptError<E> = E | UnexpectedError | TimeoutError
+/** Errors `retry` can return, given `E`, the task's own error: `RetryError<NotFound>`. */
+export type RetryError<E> = AttemptError<E> | CancelledError | InvalidOptionsError
 
-/** The delay before retry number `retry` (1-based), per `backoff`. */
+/**
+ * The delay before retry number `retry` (1-based), per `backoff`. Bad arguments throw (this is a
+ * sync helper with no Result to return): an InvalidOptionsError naming the backoff field, or a
+ * RangeError / TypeError for `retry` / `random`, never a NaN delay.
+ */
 export function backoffDelay(backoff: Backoff | undefined, retry: number, random: () => number = Math.random): number {
+  const bad = checkBackoff(backoff, '')
+  if (bad) throw bad
+  if (!(typeof retry === 'number' && Number.isInteger(retry) && retry >= 1)) {
+    throw new RangeError(`backoffDelay: retry must be an integer >= 1, got ${formatValue(retry)}`)
+  }
+  if (typeof random !== 'function')
+    throw new TypeError(`backoffDelay: random must be a function, got ${formatValue(random)}`)
   if (!backoff) return 0
   const { initialMs = 100, factor = 2, maxMs = 30_000, jitter = false } = backoff
   // Capped at what a timer can wait: Node fires larger delays (and Infinity) after 1 ms.
@@ -65,8 +91,9 @@ export function backoffDelay(backoff: Backoff | undefined, retry: number, random
 
 function checkBackoff(b: unknown, p: string): InvalidOptionsError | undefined {
   if (b === undefined) return undefined
-  if (typeof b !== 'object' || b === null) return new InvalidOptionsError(`${p}backoff`, b, 'an object')
-  const { initialMs, factor, maxMs, jitter } = b as Backoff
+  const read = readOptions<Backoff>(b, ['initialMs', 'factor', 'maxMs', 'jitter'], `${p}backoff`)
+  if (read instanceof InvalidOptionsError) return read
+  const { initialMs, factor, maxMs, jitter } = read
   if (factor !== undefined && !(typeof factor === 'number' && factor >= 1 && Number.isFinite(factor))) {
     return new InvalidOptionsError(`${p}backoff.factor`, factor, 'a finite number >= 1')
   }
@@ -76,6 +103,26 @@ function checkBackoff(b: unknown, p: string): InvalidOptionsError | undefined {
   return firstError(checkMs(`${p}backoff.initialMs`, initialMs), checkMs(`${p}backoff.maxMs`, maxMs))
 }
 
+const RETRY_FIELDS = ['attempts', 'backoff', 'retryIf', 'timeoutMs', 'signal', 'onRetry'] as const
+
+/**
+ * Reads retry options into a checked plain copy (the backoff too), so that the loop never reads
+ * a user's object again: a Proxy or a getter can neither throw inside it nor change its answer.
+ */
+export function readRetryOptions(o: unknown, prefix = ''): RetryOptions<unknown> | InvalidOptionsError {
+  if (typeof o !== 'object' || o === null) {
+    return new InvalidOptionsError(prefix.slice(0, -1) || 'options', o, 'an object')
+  }
+  const copy = readOptions<RetryOptions<unknown>>(o, RETRY_FIELDS, prefix.slice(0, -1) || 'options')
+  if (copy instanceof InvalidOptionsError) return copy
+  if (copy.backoff !== undefined) {
+    const b = readOptions<Backoff>(copy.backoff, ['initialMs', 'factor', 'maxMs', 'jitter'], `${prefix}backoff`)
+    if (b instanceof InvalidOptionsError) return b
+    copy.backoff = b
+  }
+  return checkRetryOptions(copy, prefix) ?? (copy as RetryOptions<unknown>)
+}
+
 /**
  * Checks retry options. `prefix` names where they sit when nested (`'retry.'` gives option
  * names like `retry.attempts`).
@@ -83,7 +130,16 @@ function checkBackoff(b: unknown, p: string): InvalidOptionsError | undefined {
 export function checkRetryOptions(o: unknown, prefix = ''): InvalidOptionsError | undefined {
   if (typeof o !== 'object' || o === null)
     return new InvalidOptionsError(prefix.slice(0, -1) || 'options', o, 'an object')
-  const r = o as RetryOptions<unknown>
+  let r: RetryOptions<unknown>
+  try {
+    r = { ...(o as RetryOptions<unknown>) }
+  } catch (e) {
+    return new InvalidOptionsError(
+      prefix.slice(0, -1) || 'options',
+      undefined,
+      `readable options (reading them threw: ${describeThrow(e)})`,
+    )
+  }
   return firstError(
     checkInteger(`${prefix}attempts`, r.attempts, 1),
     checkBackoff(r.backoff, prefix),

@@ -1,11 +1,13 @@
-import { Err, err, Ok, type Result, ResultAsync } from 'neverthrow'
+import { Err, err, Ok, ok, type Result, ResultAsync } from 'neverthrow'
 import { formatValue, UnexpectedError } from '../errors.js'
-import type { AnyInput, ResultPromiseLike, TaskContext } from '../types.js'
+import type { AnyInput, TaskContext } from '../types.js'
 
 /**
  * The one place where user code is started and its outcome turned into a Result:
  * throws, rejections and non-Result values all become `err(UnexpectedError)`, so nothing
- * downstream ever needs a try/catch or sees a rejected promise.
+ * downstream ever needs a try/catch or sees a rejected promise. User objects (thenables,
+ * Results from another copy of neverthrow, Proxies) are read here, inside a guard, and each
+ * `then` once: a throwing getter or trap becomes an `UnexpectedError`, never a throw or a hang.
  */
 
 export type Settle<T, E> = (result: Result<T, E | UnexpectedError>) => void
@@ -13,22 +15,19 @@ export type Settle<T, E> = (result: Result<T, E | UnexpectedError>) => void
 export type Sink<T, E> = (index: number, result: Result<T, E | UnexpectedError>) => void
 
 // Duck-typed rather than `instanceof Ok`: a user's neverthrow may be another copy (ESM vs CJS).
+// Never throws: a value whose getters throw is simply not a Result.
 export function isResult(value: unknown): value is Result<unknown, unknown> {
   if (value instanceof Ok || value instanceof Err) return true // the fast, common case
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { isOk?: unknown }).isOk === 'function' &&
-    typeof (value as { isErr?: unknown }).isErr === 'function'
-  )
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  )
+  try {
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      typeof (value as { isOk?: unknown }).isOk === 'function' &&
+      typeof (value as { isErr?: unknown }).isErr === 'function'
+    )
+  } catch {
+    return false
+  }
 }
 
 export function fromThrow(cause: unknown): Result<never, UnexpectedError> {
@@ -40,37 +39,108 @@ function notAResult(value: unknown): Result<never, UnexpectedError> {
 }
 
 /**
+ * A settled value as one of our own Results. A Result of another neverthrow copy is copied
+ * into ours, so later code only ever calls our `isOk`; a getter that throws is a throw.
+ */
+function toResult<T, E>(v: unknown): Result<T, E | UnexpectedError> {
+  if (v instanceof Ok || v instanceof Err) return v as Result<T, E>
+  try {
+    if (!isResult(v)) return notAResult(v)
+    return v.isOk() ? ok(v.value as T) : err(v.error as E)
+  } catch (e) {
+    return fromThrow(e)
+  }
+}
+
+const nativeThen = Promise.prototype.then
+
+/**
  * Calls `sink(index, result)` exactly once with the Result `value` settles to: synchronously
  * for a plain Result, after one `.then` for a promise. This is the hot path of every
- * combinator, hence the index-passing sink (no closure per input beyond the two `.then` needs)
- * and the cheap `instanceof` checks first.
+ * combinator, hence the index-passing sink (one closure per input, for the `.then`) and the
+ * cheap `instanceof` checks first. Returns true when the outcome comes later (a promise).
+ *
+ * `deferSync`: deliver a plain Result a microtask later instead of at once. A group sets it once
+ * it has attached to a promise, so that a plain Result given after an already-settled promise
+ * does not overtake it: inputs settle in the order they settled (as with `Promise.any`).
  */
 export function observeAt<T, E>(
   value: unknown,
   index: number,
   sink: Sink<T, E>,
-  onReject: (cause: unknown) => void = (e) => sink(index, fromThrow(e)),
-): void {
-  // Native promises and ResultAsync are trusted thenables; anything else is adopted by a real
-  // Promise first, which guards against thenables that throw or call back twice.
-  let p: ResultPromiseLike
-  if (value instanceof Promise || value instanceof ResultAsync) p = value as ResultPromiseLike
-  else if (isResult(value)) return sink(index, value as Result<T, E>)
-  else if (isThenable(value)) p = Promise.resolve(value) as ResultPromiseLike
-  else return sink(index, notAResult(value))
-  ;(p as Promise<unknown>).then((v) => sink(index, isResult(v) ? (v as Result<T, E>) : notAResult(v)), onReject)
+  onReject?: (cause: unknown) => void,
+  deferSync = false,
+): boolean {
+  let sync: Result<T, E | UnexpectedError>
+  try {
+    if (value instanceof Ok || value instanceof Err) sync = value as Result<T, E>
+    else if (value === null || (typeof value !== 'object' && typeof value !== 'function')) sync = notAResult(value)
+    else {
+      const then = (value as { then?: unknown }).then // read once
+      if (typeof then !== 'function') sync = toResult<T, E>(value)
+      else {
+        // Native promises and ResultAsync are trusted; any other thenable is adopted by a real
+        // Promise, which guards against one that throws or calls back twice.
+        const p =
+          then === nativeThen || value instanceof ResultAsync
+            ? (value as PromiseLike<unknown>)
+            : adopt(value as PromiseLike<unknown>, then)
+        attach(p, then === nativeThen || value instanceof ResultAsync ? then : nativeThen, index, sink, onReject)
+        return true
+      }
+    }
+  } catch (e) {
+    sync = fromThrow(e)
+  }
+  if (deferSync) deliverLater(sink, index, sync)
+  else sink(index, sync)
+  return false
 }
 
-/** Calls lazy task `input` with `ctx` (a throw becomes UnexpectedError), or observes a running input. */
-export function startAt<T, E>(input: AnyInput, ctx: TaskContext | undefined, index: number, sink: Sink<T, E>): void {
-  if (typeof input !== 'function') return observeAt(input, index, sink)
+// Kept apart from observeAt so that each closure captures only what it needs (one small context).
+function attach<T, E>(
+  p: PromiseLike<unknown>,
+  then: Function,
+  index: number,
+  sink: Sink<T, E>,
+  onReject: ((cause: unknown) => void) | undefined,
+): void {
+  then.call(
+    p,
+    (v: unknown) => sink(index, v instanceof Ok || v instanceof Err ? (v as Result<T, E>) : toResult<T, E>(v)),
+    onReject ?? ((e: unknown) => sink(index, fromThrow(e))),
+  )
+}
+
+function adopt(value: PromiseLike<unknown>, then: Function): Promise<unknown> {
+  return new Promise((res, rej) => then.call(value, res, rej))
+}
+
+function deliverLater<T, E>(sink: Sink<T, E>, index: number, r: Result<T, E | UnexpectedError>): void {
+  queueMicrotask(() => sink(index, r))
+}
+
+/**
+ * Calls lazy task `input` with `ctx` (a throw becomes UnexpectedError), or observes a running
+ * input. Returns true when the outcome comes later (see observeAt).
+ */
+export function startAt<T, E>(
+  input: AnyInput,
+  ctx: TaskContext | undefined,
+  index: number,
+  sink: Sink<T, E>,
+  deferSync = false,
+): boolean {
+  if (typeof input !== 'function') return observeAt(input, index, sink, undefined, deferSync)
   let out: unknown
   try {
     out = input(ctx as TaskContext)
   } catch (e) {
-    return sink(index, fromThrow(e))
+    if (deferSync) deliverLater(sink, index, fromThrow(e))
+    else sink(index, fromThrow(e))
+    return false
   }
-  observeAt(out, index, sink)
+  return observeAt(out, index, sink, undefined, deferSync)
 }
 
 /** `startAt` for a single input. */
