@@ -1,6 +1,13 @@
 import { err, ok, okAsync, ResultAsync } from 'neverthrow'
 import { describe, expect, it, vi } from 'vitest'
-import { allAsync, CancelledError, InvalidOptionsError, type TaskContext, UnexpectedError } from '../../src/index.js'
+import {
+  allAsync,
+  CancelledError,
+  InvalidOptionsError,
+  type TaskContext,
+  TimeoutError,
+  UnexpectedError,
+} from '../../src/index.js'
 import { later, probe } from '../helpers.js'
 
 describe('allAsync', () => {
@@ -130,5 +137,101 @@ describe('allAsync', () => {
   it('rejects a non-signal and a non-collection without throwing', async () => {
     expect((await allAsync([ok(1)], { signal: 'x' as never }))._unsafeUnwrapErr()).toMatchObject({ option: 'signal' })
     expect((await allAsync(null as never))._unsafeUnwrapErr()).toMatchObject({ option: 'inputs' })
+  })
+})
+
+describe('allAsync timeoutMs', () => {
+  it('gives each input its own limit from its start; the late one ends the call as TimeoutError labelled by its key', async () => {
+    vi.useFakeTimers()
+    try {
+      const slow = probe(5_000, ok('slow'))
+      let out: unknown
+      void allAsync({ fast: () => later(10, ok(1)), slow }, { timeoutMs: 100 }).then((r) => {
+        out = r
+      })
+      await vi.advanceTimersByTimeAsync(99)
+      expect(out).toBeUndefined()
+      await vi.advanceTimersByTimeAsync(1)
+      const e = (out as { error: TimeoutError }).error
+      expect(e).toBeInstanceOf(TimeoutError)
+      expect([e.ms, e.label]).toEqual([100, 'slow'])
+      expect(slow.state.reason).toBe(e)
+      expect(vi.getTimerCount()).toBe(0)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('a queued task starts its clock when it starts', async () => {
+    vi.useFakeTimers()
+    try {
+      let out: unknown
+      void allAsync([() => later(80, ok(1)), () => later(80, ok(2))], { concurrency: 1, timeoutMs: 100 }).then((r) => {
+        out = r
+      })
+      await vi.advanceTimersByTimeAsync(160)
+      expect((out as { value: number[] }).value).toEqual([1, 2])
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('a bad timeoutMs is InvalidOptionsError', async () => {
+    expect((await allAsync([ok(1)], { timeoutMs: -1 }))._unsafeUnwrapErr()).toMatchObject({ option: 'timeoutMs' })
+  })
+})
+
+describe('allAsync inputs and options read safely', () => {
+  it('accepts a Set, a generator and map.values() as arrays, and refuses a Map', async () => {
+    expect((await allAsync(new Set([ok(1), ok(2)]) as never))._unsafeUnwrap()).toEqual([1, 2])
+    function* gen() {
+      yield ok('a')
+      yield () => ok('b')
+    }
+    expect((await allAsync(gen() as never))._unsafeUnwrap()).toEqual(['a', 'b'])
+    const map = new Map([['k', ok(3)]])
+    expect((await allAsync(map.values() as never))._unsafeUnwrap()).toEqual([3])
+    expect((await allAsync(map as never))._unsafeUnwrapErr()).toMatchObject({ option: 'inputs' })
+    expect((await allAsync(Promise.resolve(ok(1)) as never))._unsafeUnwrapErr()).toMatchObject({ option: 'inputs' })
+  })
+
+  it('an empty input with an already-aborted signal is CancelledError', async () => {
+    const r = await allAsync([], { signal: AbortSignal.abort('stop') })
+    expect((r._unsafeUnwrapErr() as CancelledError).reason).toBe('stop')
+  })
+
+  it('a non-object options argument is InvalidOptionsError (not an unbounded run)', async () => {
+    const t = probe(1, ok(1))
+    for (const bad of [5, 'x', true, []]) {
+      expect((await allAsync([t], bad as never))._unsafeUnwrapErr()).toMatchObject({ option: 'options' })
+    }
+    expect(t.state.started).toBe(0)
+  })
+
+  it('an object whose then getter throws is an UnexpectedError, read once', async () => {
+    let reads = 0
+    const hostile = Object.defineProperty({}, 'then', {
+      get() {
+        reads++
+        throw new Error('then getter')
+      },
+    })
+    const r = await allAsync([async () => ok(1), () => hostile as never])
+    expect((r._unsafeUnwrapErr() as UnexpectedError).message).toContain('then getter')
+    expect(reads).toBe(1)
+    const direct = await allAsync([hostile as never])
+    expect(direct._unsafeUnwrapErr()).toBeInstanceOf(UnexpectedError)
+  })
+
+  it('throwing getters and Proxies in inputs or options give a typed err, never a rejection', async () => {
+    const trap = () => {
+      throw new Error('trap')
+    }
+    const proxy = new Proxy({}, { get: trap, ownKeys: trap, getPrototypeOf: trap })
+    expect((await allAsync(proxy as never))._unsafeUnwrapErr()).toMatchObject({ option: 'inputs' })
+    expect((await allAsync([ok(1)], proxy as never))._unsafeUnwrapErr()).toBeInstanceOf(InvalidOptionsError)
+    const getter = Object.defineProperty({}, 'a', { enumerable: true, get: trap })
+    expect((await allAsync(getter))._unsafeUnwrapErr()).toMatchObject({ option: 'inputs' })
+    expect((await allAsync([proxy as never]))._unsafeUnwrapErr()).toBeInstanceOf(UnexpectedError)
   })
 })

@@ -199,3 +199,25 @@ describe('backoffDelay', () => {
     expect(backoffDelay(undefined, 3)).toBe(0)
   })
 })
+
+describe('backoffDelay with bad input', () => {
+  it('throws a named error instead of returning NaN', () => {
+    expect(() => backoffDelay({ initialMs: Number.NaN }, 1)).toThrow(/backoff.initialMs/)
+    expect(() => backoffDelay({ factor: 0 }, 1)).toThrow(/backoff.factor/)
+    expect(() => backoffDelay(5 as never, 1)).toThrow(/backoff/)
+    expect(() => backoffDelay({}, 0)).toThrow(RangeError)
+    expect(() => backoffDelay({}, 1, 5 as never)).toThrow(TypeError)
+  })
+})
+
+describe('retry options read safely', () => {
+  it('a throwing getter in the options is InvalidOptionsError naming it', async () => {
+    const opts = Object.defineProperty({ attempts: 2 }, 'backoff', {
+      enumerable: true,
+      get() {
+        throw new Error('getter')
+      },
+    })
+    expect((await retry(() => ok(1), opts as never))._unsafeUnwrapErr()).toMatchObject({ option: 'backoff' })
+  })
+})

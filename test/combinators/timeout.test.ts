@@ -56,4 +56,13 @@ describe('withTimeout', () => {
     expect(e).toMatchObject({ option: 'ms' })
     expect(t.state.started).toBe(0)
   })
+
+  it('a label that is not a string (a Symbol, a null-prototype object) is InvalidOptionsError, not a throw in the timer', async () => {
+    for (const label of [Symbol('l'), Object.create(null), 42]) {
+      const t = probe(1, ok(1))
+      const e = (await withTimeout(t, 10, { label } as never))._unsafeUnwrapErr()
+      expect(e).toMatchObject({ _tag: 'InvalidOptionsError', option: 'label' })
+      expect(t.state.started).toBe(0)
+    }
+  })
 })
