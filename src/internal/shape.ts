@@ -27,6 +27,10 @@ export function listInputs(inputs: unknown): Listed | InvalidOptionsError {
     if (typeof (inputs as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function') {
       return { values: Array.from(inputs as Iterable<AnyInput>), keys: undefined }
     }
+    // A promise or other thenable given where a collection was meant is not an empty record.
+    if (typeof (inputs as { then?: unknown }).then === 'function') {
+      return new InvalidOptionsError('inputs', inputs, `${EXPECTED}, not a promise`)
+    }
     const proto = Object.getPrototypeOf(inputs)
     if (proto !== Object.prototype && proto !== null) return new InvalidOptionsError('inputs', inputs, EXPECTED)
     const keys = Object.keys(inputs)

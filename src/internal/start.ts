@@ -17,8 +17,8 @@ export type Sink<T, E> = (index: number, result: Result<T, E | UnexpectedError>)
 // Duck-typed rather than `instanceof Ok`: a user's neverthrow may be another copy (ESM vs CJS).
 // Never throws: a value whose getters throw is simply not a Result.
 export function isResult(value: unknown): value is Result<unknown, unknown> {
-  if (value instanceof Ok || value instanceof Err) return true // the fast, common case
   try {
+    if (value instanceof Ok || value instanceof Err) return true // the fast, common case (a Proxy may throw here)
     return (
       typeof value === 'object' &&
       value !== null &&
@@ -43,8 +43,8 @@ function notAResult(value: unknown): Result<never, UnexpectedError> {
  * into ours, so later code only ever calls our `isOk`; a getter that throws is a throw.
  */
 function toResult<T, E>(v: unknown): Result<T, E | UnexpectedError> {
-  if (v instanceof Ok || v instanceof Err) return v as Result<T, E>
   try {
+    if (v instanceof Ok || v instanceof Err) return v as Result<T, E> // a Proxy may throw here
     if (!isResult(v)) return notAResult(v)
     return v.isOk() ? ok(v.value as T) : err(v.error as E)
   } catch (e) {
@@ -105,11 +105,7 @@ function attach<T, E>(
   sink: Sink<T, E>,
   onReject: ((cause: unknown) => void) | undefined,
 ): void {
-  then.call(
-    p,
-    (v: unknown) => sink(index, v instanceof Ok || v instanceof Err ? (v as Result<T, E>) : toResult<T, E>(v)),
-    onReject ?? ((e: unknown) => sink(index, fromThrow(e))),
-  )
+  then.call(p, (v: unknown) => sink(index, toResult<T, E>(v)), onReject ?? ((e: unknown) => sink(index, fromThrow(e))))
 }
 
 function adopt(value: PromiseLike<unknown>, then: Function): Promise<unknown> {
