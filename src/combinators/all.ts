@@ -47,7 +47,7 @@ export function allAsync<const I extends Inputs, const O extends AllOptions = No
       if (n === 0) return resolve(ok(reshape(values, keys) as OkValues<I>))
       runGroup<unknown, AllError<ErrUnion<I>>>(
         list,
-        { concurrency: p.opts.concurrency, signal: p.opts.signal, timeoutMs: p.opts.timeoutMs, rejectionDecides: true },
+        { ...p.opts, rejectionDecides: true },
         (i, r) => {
           if (r.isErr()) {
             resolve(err(r.error))

@@ -2,8 +2,8 @@ import { err, type Result } from 'neverthrow'
 import { CancelledError, InvalidOptionsError, TimeoutError, type UnexpectedError } from '../errors.js'
 import type { AnyInput } from '../types.js'
 import { cancelledBy, LazyContext, onAbort } from './abort.js'
-import { checkConcurrency, checkMs, checkSignal, firstError, readOptions } from './options.js'
-import { isListed, type Listed, listInputs } from './shape.js'
+import { checkConcurrency, checkMs, checkSignal, readOptions } from './options.js'
+import { type Listed, listInputs } from './shape.js'
 import { fromThrow, observeAt, release, type Sink, startAt } from './start.js'
 
 export interface GroupOptions {
@@ -29,7 +29,7 @@ export type Stop = (reason?: unknown) => void
 
 type Timer = ReturnType<typeof setTimeout>
 /** In `timers`: the input has settled (or timed out), so whatever it says later is ignored. */
-const SETTLED = 0
+const SETTLED = 0 as unknown as Timer
 
 /**
  * The shared engine of every many-input combinator. Already-running inputs are observed at once
@@ -51,7 +51,7 @@ export function runGroup<T, E>(
   const { signal, timeoutMs } = opts
   const timed = timeoutMs !== undefined && timeoutMs !== Number.POSITIVE_INFINITY
   const contexts: (LazyContext | undefined)[] = []
-  const timers: (Timer | typeof SETTLED | undefined)[] | undefined = timed ? [] : undefined
+  const timers: (Timer | undefined)[] = [] // per-input deadlines, when `timed`
   let head = 0 // next input to consider starting, in input order
   let running = 0
   let settled = 0
@@ -64,7 +64,7 @@ export function runGroup<T, E>(
     if (stopped) return
     stopped = true
     detach?.()
-    if (timers) for (const t of timers) if (t !== undefined && t !== SETTLED) clearTimeout(t)
+    for (const t of timers) clearTimeout(t) // SETTLED (0) and holes are no timers: a no-op
     let lost: unknown = reason
     for (let i = 0; i < contexts.length; i++) {
       const c = contexts[i]
@@ -76,10 +76,9 @@ export function runGroup<T, E>(
   }
   const finish: Sink<T, E> = (i, result) => {
     if (stopped) return
-    if (timers && i >= 0) {
-      const t = timers[i]
-      if (t === SETTLED) return // it timed out before
-      if (t !== undefined) clearTimeout(t)
+    if (timed) {
+      if (timers[i] === SETTLED) return // it timed out before
+      clearTimeout(timers[i])
       timers[i] = SETTLED
     }
     settled++
@@ -93,9 +92,8 @@ export function runGroup<T, E>(
     finish(i, result)
   }
   const startTimer = (i: number) => {
-    const all = timers as (Timer | typeof SETTLED | undefined)[]
-    all[i] = setTimeout(() => {
-      all[i] = undefined
+    timers[i] = setTimeout(() => {
+      timers[i] = undefined
       const e = new TimeoutError(timeoutMs as number, keys?.[i])
       const c = contexts[i]
       if (c !== undefined) {
@@ -113,7 +111,7 @@ export function runGroup<T, E>(
       const i = head++
       const input = inputs[i]
       if (typeof input !== 'function') continue // observed already
-      const c = new LazyContext()
+      const c = new LazyContext(input)
       contexts[i] = c
       running++
       if (timed) startTimer(i)
@@ -136,13 +134,19 @@ export function runGroup<T, E>(
   }
   const onReject = opts.rejectionDecides ? (e: unknown) => finish(-1, fromThrow(e)) : undefined
   // Every already-running input is observed even after an early decision, so none is left unhandled.
+  let tasks = 0
   for (let i = 0; i < n; i++) {
     const input = inputs[i]
-    if (typeof input === 'function') continue
+    if (typeof input === 'function') {
+      tasks++
+      continue
+    }
     if (timed && !stopped) startTimer(i)
     if (observeAt<T, E>(input, i, finish, onReject, later)) later = true
   }
-  pump()
+  if (tasks > 0) pump()
+  else head = n // nothing to start
+  pumping = false
   return stop
 }
 
@@ -165,7 +169,7 @@ export function prepareGroup(
   names: readonly (typeof GROUP_OPTIONS)[number][] = GROUP_OPTIONS,
 ): Prepared<GroupOptions> | InvalidOptionsError | CancelledError {
   const listed = listInputs(inputs)
-  if (!isListed(listed)) return listed
+  if (listed instanceof InvalidOptionsError) return listed
   const o = readOptions<GroupOptions>(rawOpts, names)
   const bad = o instanceof InvalidOptionsError ? o : checkGroupOptions(o)
   if (bad) {
@@ -177,14 +181,14 @@ export function prepareGroup(
     release(listed.values)
     return cancelledBy(opts.signal)
   }
-  return { values: listed.values, keys: listed.keys, opts }
+  return { ...listed, opts }
 }
 
 /** Checks `{ concurrency, signal, timeoutMs }`. */
 export function checkGroupOptions(opts: GroupOptions): InvalidOptionsError | undefined {
-  return firstError(
-    checkConcurrency('concurrency', opts.concurrency),
-    checkSignal('signal', opts.signal),
-    checkMs('timeoutMs', opts.timeoutMs),
+  return (
+    checkConcurrency('concurrency', opts.concurrency) ??
+    checkSignal('signal', opts.signal) ??
+    checkMs('timeoutMs', opts.timeoutMs)
   )
 }

@@ -57,32 +57,22 @@ export function readOptions<O extends object>(
   names: readonly (keyof O & string)[],
   option = 'options',
 ): Partial<O> | InvalidOptionsError {
-  if (opts === undefined) return {}
+  const out: Record<string, unknown> = {}
+  if (opts === undefined) return out as Partial<O>
   if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
     return new InvalidOptionsError(option, opts, 'an options object, or nothing')
   }
-  const out: Record<string, unknown> = {}
   for (const name of names) {
     try {
       const v = (opts as Record<string, unknown>)[name]
       if (v !== undefined) out[name] = v
-    } catch (e) {
-      const prefix = option === 'options' ? '' : `${option}.`
+    } catch {
       return new InvalidOptionsError(
-        `${prefix}${name}`,
+        option === 'options' ? name : `${option}.${name}`,
         undefined,
-        `a readable value (reading it threw: ${describeThrow(e)})`,
+        'a value that can be read',
       )
     }
   }
   return out as Partial<O>
-}
-
-/** The message of something thrown, for an error message; never throws itself. */
-export function describeThrow(e: unknown): string {
-  try {
-    return e instanceof Error ? e.message : String(e)
-  } catch {
-    return 'an unprintable value'
-  }
 }

@@ -10,16 +10,7 @@ import {
 } from '../errors.js'
 import type { ResultLike, ResultPromiseLike, TaskContext } from '../types.js'
 import { cancelledBy } from './abort.js'
-import {
-  checkFunction,
-  checkInteger,
-  checkMs,
-  checkSignal,
-  describeThrow,
-  firstError,
-  MAX_TIMER_MS,
-  readOptions,
-} from './options.js'
+import { checkFunction, checkInteger, checkMs, checkSignal, MAX_TIMER_MS, readOptions } from './options.js'
 import { runOnePromise } from './run.js'
 import { sleep } from './sleep.js'
 import { fromThrow } from './start.js'
@@ -73,13 +64,18 @@ export type RetryError<E> = AttemptError<E> | CancelledError | InvalidOptionsErr
  * RangeError / TypeError for `retry` / `random`, never a NaN delay.
  */
 export function backoffDelay(backoff: Backoff | undefined, retry: number, random: () => number = Math.random): number {
-  const bad = checkBackoff(backoff, '')
-  if (bad) throw bad
+  const b = backoff === undefined ? undefined : readBackoff(backoff, '')
+  if (b instanceof InvalidOptionsError) throw b
   if (!(typeof retry === 'number' && Number.isInteger(retry) && retry >= 1)) {
     throw new RangeError(`backoffDelay: retry must be an integer >= 1, got ${formatValue(retry)}`)
   }
   if (typeof random !== 'function')
     throw new TypeError(`backoffDelay: random must be a function, got ${formatValue(random)}`)
+  return delayFor(b, retry, random)
+}
+
+/** backoffDelay for options already checked (the retry loop): no checks, so none in its bundles. */
+function delayFor(backoff: Backoff | undefined, retry: number, random: () => number = Math.random): number {
   if (!backoff) return 0
   const { initialMs = 100, factor = 2, maxMs = 30_000, jitter = false } = backoff
   // Capped at what a timer can wait: Node fires larger delays (and Infinity) after 1 ms.
@@ -89,9 +85,11 @@ export function backoffDelay(backoff: Backoff | undefined, retry: number, random
   return base
 }
 
-function checkBackoff(b: unknown, p: string): InvalidOptionsError | undefined {
-  if (b === undefined) return undefined
-  const read = readOptions<Backoff>(b, ['initialMs', 'factor', 'maxMs', 'jitter'], `${p}backoff`)
+const BACKOFF_FIELDS = ['initialMs', 'factor', 'maxMs', 'jitter'] as const
+
+/** Reads (inside a guard) and checks a backoff; `p` prefixes the option names. */
+function readBackoff(b: unknown, p: string): Backoff | InvalidOptionsError {
+  const read = readOptions<Backoff>(b, BACKOFF_FIELDS, `${p}backoff`)
   if (read instanceof InvalidOptionsError) return read
   const { initialMs, factor, maxMs, jitter } = read
   if (factor !== undefined && !(typeof factor === 'number' && factor >= 1 && Number.isFinite(factor))) {
@@ -100,7 +98,7 @@ function checkBackoff(b: unknown, p: string): InvalidOptionsError | undefined {
   const badJitter =
     jitter !== undefined && typeof jitter !== 'boolean' && !(typeof jitter === 'number' && jitter >= 0 && jitter <= 1)
   if (badJitter) return new InvalidOptionsError(`${p}backoff.jitter`, jitter, 'a boolean or a fraction from 0 to 1')
-  return firstError(checkMs(`${p}backoff.initialMs`, initialMs), checkMs(`${p}backoff.maxMs`, maxMs))
+  return checkMs(`${p}backoff.initialMs`, initialMs) ?? checkMs(`${p}backoff.maxMs`, maxMs) ?? read
 }
 
 const RETRY_FIELDS = ['attempts', 'backoff', 'retryIf', 'timeoutMs', 'signal', 'onRetry'] as const
@@ -108,46 +106,30 @@ const RETRY_FIELDS = ['attempts', 'backoff', 'retryIf', 'timeoutMs', 'signal', '
 /**
  * Reads retry options into a checked plain copy (the backoff too), so that the loop never reads
  * a user's object again: a Proxy or a getter can neither throw inside it nor change its answer.
+ * `prefix` names where they sit when nested (`'retry.'` gives option names like `retry.attempts`).
  */
 export function readRetryOptions(o: unknown, prefix = ''): RetryOptions<unknown> | InvalidOptionsError {
-  if (typeof o !== 'object' || o === null) {
-    return new InvalidOptionsError(prefix.slice(0, -1) || 'options', o, 'an object')
-  }
-  const copy = readOptions<RetryOptions<unknown>>(o, RETRY_FIELDS, prefix.slice(0, -1) || 'options')
-  if (copy instanceof InvalidOptionsError) return copy
-  if (copy.backoff !== undefined) {
-    const b = readOptions<Backoff>(copy.backoff, ['initialMs', 'factor', 'maxMs', 'jitter'], `${prefix}backoff`)
-    if (b instanceof InvalidOptionsError) return b
-    copy.backoff = b
-  }
-  return checkRetryOptions(copy, prefix) ?? (copy as RetryOptions<unknown>)
+  const name = prefix.slice(0, -1) || 'options'
+  if (typeof o !== 'object' || o === null) return new InvalidOptionsError(name, o, 'an object')
+  const r = readOptions<RetryOptions<unknown>>(o, RETRY_FIELDS, name)
+  if (r instanceof InvalidOptionsError) return r
+  const backoff = r.backoff === undefined ? undefined : readBackoff(r.backoff, prefix)
+  if (backoff instanceof InvalidOptionsError) return backoff
+  if (backoff) r.backoff = backoff
+  return (
+    checkInteger(`${prefix}attempts`, r.attempts, 1) ??
+    checkFunction(`${prefix}retryIf`, r.retryIf) ??
+    checkMs(`${prefix}timeoutMs`, r.timeoutMs) ??
+    checkSignal(`${prefix}signal`, r.signal) ??
+    checkFunction(`${prefix}onRetry`, r.onRetry) ??
+    (r as RetryOptions<unknown>)
+  )
 }
 
-/**
- * Checks retry options. `prefix` names where they sit when nested (`'retry.'` gives option
- * names like `retry.attempts`).
- */
+/** Checks retry options (see readRetryOptions). */
 export function checkRetryOptions(o: unknown, prefix = ''): InvalidOptionsError | undefined {
-  if (typeof o !== 'object' || o === null)
-    return new InvalidOptionsError(prefix.slice(0, -1) || 'options', o, 'an object')
-  let r: RetryOptions<unknown>
-  try {
-    r = { ...(o as RetryOptions<unknown>) }
-  } catch (e) {
-    return new InvalidOptionsError(
-      prefix.slice(0, -1) || 'options',
-      undefined,
-      `readable options (reading them threw: ${describeThrow(e)})`,
-    )
-  }
-  return firstError(
-    checkInteger(`${prefix}attempts`, r.attempts, 1),
-    checkBackoff(r.backoff, prefix),
-    checkFunction(`${prefix}retryIf`, r.retryIf),
-    checkMs(`${prefix}timeoutMs`, r.timeoutMs),
-    checkSignal(`${prefix}signal`, r.signal),
-    checkFunction(`${prefix}onRetry`, r.onRetry),
-  )
+  const r = readRetryOptions(o, prefix)
+  return r instanceof InvalidOptionsError ? r : undefined
 }
 
 /** The retry loop itself (options already checked); never rejects. Batch jobs call it per item. */
@@ -161,7 +143,7 @@ export async function retryLoop<T, E>(
     if (r.isOk()) return r
     if (signal?.aborted) return err(cancelledBy(signal))
     if (attempt >= attempts) return r
-    const delayMs = backoffDelay(opts.backoff, attempt)
+    const delayMs = delayFor(opts.backoff, attempt)
     try {
       if (opts.retryIf && !opts.retryIf(r.error, attempt)) return r
       opts.onRetry?.({ attempt, error: r.error, delayMs })

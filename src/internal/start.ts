@@ -19,12 +19,8 @@ export type Sink<T, E> = (index: number, result: Result<T, E | UnexpectedError>)
 export function isResult(value: unknown): value is Result<unknown, unknown> {
   try {
     if (value instanceof Ok || value instanceof Err) return true // the fast, common case (a Proxy may throw here)
-    return (
-      typeof value === 'object' &&
-      value !== null &&
-      typeof (value as { isOk?: unknown }).isOk === 'function' &&
-      typeof (value as { isErr?: unknown }).isErr === 'function'
-    )
+    const r = value as { isOk?: unknown; isErr?: unknown } | undefined
+    return typeof r?.isOk === 'function' && typeof r.isErr === 'function'
   } catch {
     return false
   }
@@ -45,14 +41,14 @@ function notAResult(value: unknown): Result<never, UnexpectedError> {
 function toResult<T, E>(v: unknown): Result<T, E | UnexpectedError> {
   try {
     if (v instanceof Ok || v instanceof Err) return v as Result<T, E> // a Proxy may throw here
-    if (!isResult(v)) return notAResult(v)
-    return v.isOk() ? ok(v.value as T) : err(v.error as E)
+    const r = v as { isOk?: unknown; isErr?: unknown; value?: T; error?: E } | undefined
+    if (typeof r?.isOk === 'function' && typeof r.isErr === 'function')
+      return r.isOk() ? ok(r.value as T) : err(r.error as E)
   } catch (e) {
     return fromThrow(e)
   }
+  return notAResult(v)
 }
-
-const nativeThen = Promise.prototype.then
 
 /**
  * Calls `sink(index, result)` exactly once with the Result `value` settles to: synchronously
@@ -73,47 +69,39 @@ export function observeAt<T, E>(
 ): boolean {
   let sync: Result<T, E | UnexpectedError>
   try {
-    if (value instanceof Ok || value instanceof Err) sync = value as Result<T, E>
-    else if (value === null || (typeof value !== 'object' && typeof value !== 'function')) sync = notAResult(value)
+    let p: PromiseLike<unknown> | undefined
+    // Native promises (a subclass too: its `then` is the native one unless replaced) and
+    // ResultAsync are trusted, and their `then` is read once, by the call below. Any other
+    // thenable is read once here and adopted by a real Promise, which guards against one that
+    // throws or calls back twice.
+    if (value instanceof Promise || value instanceof ResultAsync) p = value as PromiseLike<unknown>
+    else if (value instanceof Ok || value instanceof Err) sync = value as Result<T, E>
     else {
-      const then = (value as { then?: unknown }).then // read once
-      if (typeof then !== 'function') sync = toResult<T, E>(value)
-      else {
-        // Native promises and ResultAsync are trusted; any other thenable is adopted by a real
-        // Promise, which guards against one that throws or calls back twice.
-        const p =
-          then === nativeThen || value instanceof ResultAsync
-            ? (value as PromiseLike<unknown>)
-            : adopt(value as PromiseLike<unknown>, then)
-        attach(p, then === nativeThen || value instanceof ResultAsync ? then : nativeThen, index, sink, onReject)
-        return true
-      }
+      const then = (value as { then?: unknown } | undefined)?.then // primitives have none
+      if (typeof then === 'function') p = adopt(value, then as never)
+      else sync = toResult<T, E>(value)
+    }
+    if (p) {
+      p.then((v) => sink(index, toResult<T, E>(v)), onReject ?? ((e: unknown) => sink(index, fromThrow(e))))
+      return true
     }
   } catch (e) {
     sync = fromThrow(e)
   }
-  if (deferSync) deliverLater(sink, index, sync)
-  else sink(index, sync)
+  deliver(sink, index, sync!, deferSync)
   return false
 }
 
-// Kept apart from observeAt so that each closure captures only what it needs (one small context).
-function attach<T, E>(
-  p: PromiseLike<unknown>,
-  then: Function,
-  index: number,
-  sink: Sink<T, E>,
-  onReject: ((cause: unknown) => void) | undefined,
-): void {
-  then.call(p, (v: unknown) => sink(index, toResult<T, E>(v)), onReject ?? ((e: unknown) => sink(index, fromThrow(e))))
-}
-
-function adopt(value: PromiseLike<unknown>, then: Function): Promise<unknown> {
+function adopt(
+  value: unknown,
+  then: (this: unknown, ...callbacks: ((x: unknown) => void)[]) => unknown,
+): Promise<unknown> {
   return new Promise((res, rej) => then.call(value, res, rej))
 }
 
-function deliverLater<T, E>(sink: Sink<T, E>, index: number, r: Result<T, E | UnexpectedError>): void {
-  queueMicrotask(() => sink(index, r))
+function deliver<T, E>(sink: Sink<T, E>, index: number, r: Result<T, E | UnexpectedError>, later: boolean): void {
+  if (later) queueMicrotask(() => sink(index, r))
+  else sink(index, r)
 }
 
 /**
@@ -132,8 +120,7 @@ export function startAt<T, E>(
   try {
     out = input(ctx as TaskContext)
   } catch (e) {
-    if (deferSync) deliverLater(sink, index, fromThrow(e))
-    else sink(index, fromThrow(e))
+    deliver(sink, index, fromThrow(e), deferSync)
     return false
   }
   return observeAt(out, index, sink, undefined, deferSync)
