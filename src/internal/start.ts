@@ -18,7 +18,6 @@ export type Sink<T, E> = (index: number, result: Result<T, E | UnexpectedError>)
 // Never throws: a value whose getters throw is simply not a Result.
 export function isResult(value: unknown): value is Result<unknown, unknown> {
   try {
-    if (value instanceof Ok || value instanceof Err) return true // the fast, common case (a Proxy may throw here)
     const r = value as { isOk?: unknown; isErr?: unknown } | undefined
     return typeof r?.isOk === 'function' && typeof r.isErr === 'function'
   } catch {
@@ -88,7 +87,9 @@ export function observeAt<T, E>(
   } catch (e) {
     sync = fromThrow(e)
   }
-  deliver(sink, index, sync!, deferSync)
+  const r = sync!
+  if (deferSync) queueMicrotask(() => sink(index, r))
+  else sink(index, r)
   return false
 }
 
@@ -97,11 +98,6 @@ function adopt(
   then: (this: unknown, ...callbacks: ((x: unknown) => void)[]) => unknown,
 ): Promise<unknown> {
   return new Promise((res, rej) => then.call(value, res, rej))
-}
-
-function deliver<T, E>(sink: Sink<T, E>, index: number, r: Result<T, E | UnexpectedError>, later: boolean): void {
-  if (later) queueMicrotask(() => sink(index, r))
-  else sink(index, r)
 }
 
 /**
@@ -115,13 +111,13 @@ export function startAt<T, E>(
   sink: Sink<T, E>,
   deferSync = false,
 ): boolean {
-  if (typeof input !== 'function') return observeAt(input, index, sink, undefined, deferSync)
-  let out: unknown
-  try {
-    out = input(ctx as TaskContext)
-  } catch (e) {
-    deliver(sink, index, fromThrow(e), deferSync)
-    return false
+  let out: unknown = input
+  if (typeof input === 'function') {
+    try {
+      out = input(ctx as TaskContext)
+    } catch (e) {
+      out = fromThrow(e) // a Result, delivered like any other
+    }
   }
   return observeAt(out, index, sink, undefined, deferSync)
 }

@@ -57,6 +57,25 @@ describe('allAsync', () => {
     expect(spread.signal).toBeInstanceOf(AbortSignal)
   })
 
+  it('a task that declares no parameter still gets a working signal through arguments or a rest parameter', async () => {
+    const seen: AbortSignal[] = []
+    const r = await allAsync([
+      function (this: unknown) {
+        // biome-ignore lint/complexity/noArguments: the case under test
+        seen.push((arguments[0] as TaskContext).signal)
+        return later(50, ok(1), seen[0])
+      },
+      (...args: TaskContext[]) => {
+        seen.push((args[0] as TaskContext).signal)
+        return err('stop' as const)
+      },
+    ])
+    expect(r._unsafeUnwrapErr()).toBe('stop')
+    expect(seen.map((s) => s instanceof AbortSignal)).toEqual([true, true])
+    expect(seen[0]?.aborted).toBe(true) // the pending one was aborted through it
+    expect(seen[1]?.aborted).toBe(false)
+  })
+
   it('does not abort tasks that already succeeded', async () => {
     const winner = probe(1, ok('fast'))
     await allAsync([winner, () => later(20, err('late'))])
