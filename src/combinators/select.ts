@@ -25,14 +25,15 @@ export interface SelectOptions {
 /**
  * The inputs of one select loop. Each input is started (or observed) once, when the loop's first
  * call makes the pool, and becomes a member: a ResultAsync of its own, handed out in `rest`.
- * Members that settle join `ready` in settle order. A later call given exactly the pool's
- * pending members (what `rest` was) takes the next ready member in O(1) instead of observing
- * every input again, which made loops quadratic in time and memory (chains of wrappers).
+ * Members that settle join `ready` in settle order. A later call given back the `rest` array the
+ * pool handed out, unchanged, takes the next ready member instead of observing every input
+ * again (which made 0.1's loops quadratic in time and memory: a chain of wrappers per round).
+ * What is left per call is a few passes over the pending members and the one array `rest` must be.
  */
 class Pool {
   readonly members: ResultAsync<unknown, unknown>[] = []
   readonly results: (Result<unknown, unknown> | undefined)[] = []
-  /** Still-pending members (not yet handed out as a winner), in input order. */
+  /** Members not yet handed out as a winner, in input order (the pool's own copy of `rest`). */
   pending: ResultAsync<unknown, unknown>[] = []
   /** Settled members not yet handed out, by position in `members`, in settle order. */
   readonly ready: number[] = []
@@ -41,7 +42,11 @@ class Pool {
   waiter: (() => void) | undefined = undefined
 }
 
-const poolOf = new WeakMap<object, { pool: Pool; at: number }>()
+/**
+ * On each `rest` array handed out: the pool it came from (a hidden, non-enumerable property;
+ * a WeakMap of thousands of large arrays made every garbage collection walk them).
+ */
+const POOL = Symbol('okflow.selectPool')
 
 function makePool(inputs: readonly AnyInput[], ctx: { signal: AbortSignal }): Pool {
   const pool = new Pool()
@@ -55,9 +60,7 @@ function makePool(inputs: readonly AnyInput[], ctx: { signal: AbortSignal }): Po
     w?.()
   }
   for (let i = 0; i < inputs.length; i++) {
-    const member = new ResultAsync(new Promise<Result<unknown, unknown>>((res) => (resolvers[i] = res)))
-    poolOf.set(member, { pool, at: i })
-    pool.members.push(member)
+    pool.members.push(new ResultAsync(new Promise<Result<unknown, unknown>>((res) => (resolvers[i] = res))))
   }
   pool.pending = pool.members.slice()
   let later = false
@@ -67,13 +70,18 @@ function makePool(inputs: readonly AnyInput[], ctx: { signal: AbortSignal }): Po
   return pool
 }
 
-/** The pool whose pending members `inputs` are, exactly and in order, if it is free to use. */
-function poolFor(inputs: readonly unknown[]): Pool | undefined {
-  const first = inputs[0]
-  if (typeof first !== 'object' || first === null) return undefined
-  const pool = poolOf.get(first)?.pool
-  if (pool === undefined || pool.waiter !== undefined || pool.pending.length !== inputs.length) return undefined
-  for (let i = 0; i < inputs.length; i++) if (inputs[i] !== pool.pending[i]) return undefined
+/** The pool that handed out `inputs` as `rest`, if it is unchanged and the pool is free to use. */
+function poolFor(inputs: unknown): Pool | undefined {
+  let pool: Pool | undefined
+  try {
+    pool = Array.isArray(inputs) && Object.hasOwn(inputs, POOL) ? (inputs as { [POOL]?: Pool })[POOL] : undefined
+  } catch {} // a Proxy: not ours
+  if (pool === undefined || pool.waiter !== undefined) return undefined
+  // Our own plain array, so safe to read; the caller may have changed it, though.
+  const list = inputs as readonly unknown[]
+  const pending = pool.pending
+  if (list.length !== pending.length) return undefined
+  for (let i = 0; i < list.length; i++) if (list[i] !== pending[i]) return undefined
   return pool
 }
 
@@ -99,7 +107,8 @@ export function selectAsync<const I extends readonly AnyInput[]>(
   type Out = Result<Selected<T, E>, CancelledError | InvalidOptionsError>
   return new ResultAsync(
     new Promise<Out>((resolve) => {
-      const listed = listInputs(inputs)
+      const reused = poolFor(inputs)
+      const listed = reused ? { values: inputs, keys: undefined } : listInputs(inputs)
       if (!isListed(listed)) return resolve(err(listed))
       if (listed.keys !== undefined) {
         release(listed.values)
@@ -109,7 +118,7 @@ export function selectAsync<const I extends readonly AnyInput[]>(
       const o = readOptions<SelectOptions>(opts, ['signal'])
       const bad = o instanceof InvalidOptionsError ? o : checkSignal('signal', o.signal)
       if (bad) {
-        release(list)
+        if (!reused) release(list)
         return resolve(err(bad))
       }
       const signal = (o as SelectOptions).signal
@@ -117,19 +126,20 @@ export function selectAsync<const I extends readonly AnyInput[]>(
         return resolve(err(new InvalidOptionsError('inputs', inputs, 'at least one input to select from')))
       }
       if (signal?.aborted) {
-        release(list)
+        if (!reused) release(list)
         return resolve(err(cancelledBy(signal)))
       }
       // Without a user signal, a fresh one per loop: a process-wide signal would collect the
       // listeners of every task ever selected.
-      const pool = poolFor(list) ?? makePool(list, { signal: signal ?? new AbortController().signal })
+      const pool = reused ?? makePool(list, { signal: signal ?? new AbortController().signal })
       const take = () => {
         const at = pool.ready[pool.readyHead++] as number
-        const member = pool.members[at] as ResultAsync<unknown, unknown>
-        const index = pool.pending.indexOf(member)
-        const rest = pool.pending.slice(0, index).concat(pool.pending.slice(index + 1))
-        pool.pending = rest
-        resolve(ok({ index, result: pool.results[at] as Result<T, E>, rest: rest.slice() as ResultAsync<T, E>[] }))
+        const index = pool.pending.indexOf(pool.members[at] as ResultAsync<unknown, unknown>)
+        pool.pending.splice(index, 1)
+        // The one array a call makes: the caller's to keep; handed back unchanged, it is known.
+        const rest = pool.pending.slice() as ResultAsync<T, E>[]
+        Object.defineProperty(rest, POOL, { value: pool })
+        resolve(ok({ index, result: pool.results[at] as Result<T, E>, rest }))
       }
       if (pool.readyHead < pool.ready.length) return take()
       let detach: (() => void) | undefined
