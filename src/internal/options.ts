@@ -60,7 +60,7 @@ export function readOptions<O extends object>(
   const out: Record<string, unknown> = {}
   if (opts === undefined) return out as Partial<O>
   if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
-    return new InvalidOptionsError(option, opts, 'an object, or nothing')
+    return new InvalidOptionsError(option, opts, 'an object')
   }
   for (const name of names) {
     try {

@@ -80,17 +80,28 @@ export function observeAt<T, E>(
       if (typeof then === 'function') p = adopt(value, then as never)
       else sync = toResult<T, E>(value)
     }
-    if (p) {
-      p.then((v) => sink(index, toResult<T, E>(v)), onReject ?? ((e: unknown) => sink(index, fromThrow(e))))
-      return true
-    }
+    if (p) return attach(p, index, sink, onReject)
   } catch (e) {
     sync = fromThrow(e)
   }
-  const r = sync!
-  if (deferSync) queueMicrotask(() => sink(index, r))
-  else sink(index, r)
+  deliver(sink, index, sync!, deferSync)
   return false
+}
+
+function attach<T, E>(
+  p: PromiseLike<unknown>,
+  index: number,
+  sink: Sink<T, E>,
+  onReject: ((cause: unknown) => void) | undefined,
+): true {
+  p.then((v) => sink(index, toResult<T, E>(v)), onReject ?? ((e: unknown) => sink(index, fromThrow(e))))
+  return true
+}
+
+// Apart from observeAt, like attach: a closure in observeAt would cost every call a context.
+function deliver<T, E>(sink: Sink<T, E>, index: number, r: Result<T, E | UnexpectedError>, later: boolean): void {
+  if (later) queueMicrotask(() => sink(index, r))
+  else sink(index, r)
 }
 
 function adopt(
