@@ -28,25 +28,43 @@ export {
   mapStream,
   processInBatches,
 } from './batch/index.js'
-export { type AllError, type AllOptions, allAsync } from './combinators/all.js'
-export { type AllSettledError, allSettledAsync, type SettledError } from './combinators/all-settled.js'
-export { type AnyError, anyAsync } from './combinators/any.js'
-export { asCompleted, type Completed, type CompletedError } from './combinators/as-completed.js'
-export { type HedgeError, type HedgeOptions, hedge } from './combinators/hedge.js'
-export { partition } from './combinators/partition.js'
-export { type RaceError, type RaceOptions, raceAsync } from './combinators/race.js'
 export {
+  type AllError,
+  type AllOptions,
+  type AllSettledError,
+  type AnyError,
   type AttemptContext,
   type AttemptError,
+  allAsync,
+  allSettledAsync,
+  anyAsync,
+  asCompleted,
   type Backoff,
   backoffDelay,
+  type Completed,
+  type CompletedError,
+  type HedgeError,
+  type HedgeOptions,
+  hedge,
+  partition,
+  type RaceError,
+  type RaceOptions,
   type RetryError,
   type RetryOptions,
   type RetryTask,
+  raceAsync,
   retry,
-} from './combinators/retry.js'
-export { type Selected, type SelectOptions, selectAsync } from './combinators/select.js'
-export { type TimeoutOptions, type WithTimeoutError, withTimeout } from './combinators/timeout.js'
+  type Selected,
+  type SelectOptions,
+  type Settled,
+  type SettledError,
+  type SettleError,
+  selectAsync,
+  settleAsync,
+  type TimeoutOptions,
+  type WithTimeoutError,
+  withTimeout,
+} from './combinators/index.js'
 export {
   type PendingInput,
   type WaitCompleted,
@@ -173,6 +191,7 @@ export type {
   Input,
   Inputs,
   Mode,
+  NoOptions,
   OkOf,
   OkUnion,
   OkValues,
@@ -181,6 +200,7 @@ export type {
   ResultPromiseLike,
   Task,
   TaskContext,
+  TimeoutOf,
 } from './types.js'
 export {
   createWorkflow,

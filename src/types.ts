@@ -1,4 +1,5 @@
 import type { Result, ResultAsync } from 'neverthrow'
+import type { TimeoutError } from './errors.js'
 
 /** What okflow hands to every lazy task it starts. */
 export interface TaskContext {
@@ -90,3 +91,13 @@ export type ErrUnion<I extends Inputs> = ErrOf<InputOf<I>>
 
 /** Position of an input: `index` always, `key` too for record inputs. */
 export type KeyOf<I extends Inputs> = I extends readonly AnyInput[] ? never : Extract<keyof I, string>
+
+/** `TimeoutError` when options `O` may set a per-input `timeoutMs`, else nothing. */
+export type TimeoutOf<O> = 'timeoutMs' extends keyof O
+  ? [Exclude<O['timeoutMs' & keyof O], undefined>] extends [never]
+    ? never
+    : TimeoutError
+  : never
+
+/** The options type of a combinator called without options. */
+export type NoOptions = Record<never, never>

@@ -1,8 +1,8 @@
 import { err, ok, type Result, ResultAsync } from 'neverthrow'
-import { type CancelledError, InvalidOptionsError, type UnexpectedError } from '../errors.js'
-import { type GroupOptions, prepareGroup, runGroup } from '../internal/group.js'
+import type { CancelledError, InvalidOptionsError, UnexpectedError } from '../errors.js'
+import { prepareGroup, runGroup } from '../internal/group.js'
 import { reshape } from '../internal/shape.js'
-import type { ErrUnion, Inputs, KeyOf, OkValues } from '../types.js'
+import type { ErrUnion, Inputs, KeyOf, NoOptions, OkOf, OkValues, TimeoutOf } from '../types.js'
 import type { AllOptions } from './all.js'
 
 /** One failed input of `allSettledAsync`: its position (`key` too for a record) and its error. */
@@ -10,9 +10,12 @@ export type SettledError<E, K extends string = never> = [K] extends [never]
   ? { readonly index: number; readonly error: E }
   : { readonly index: number; readonly key: K; readonly error: E }
 
-/** Errors `allSettledAsync` can return for `inputs`. */
-export type AllSettledError<I extends Inputs> =
-  | SettledError<ErrUnion<I> | UnexpectedError, KeyOf<I>>[]
+/**
+ * Errors `allSettledAsync` can return, given `E`, the union of the inputs' own errors, and `K`,
+ * the keys of a record input: `AllSettledError<NotFound | Declined>`.
+ */
+export type AllSettledError<E, K extends string = never> =
+  | SettledError<E | UnexpectedError, K>[]
   | CancelledError
   | InvalidOptionsError
 
@@ -20,17 +23,16 @@ export type AllSettledError<I extends Inputs> =
  * Waits for every input. All ok → `ok(values)` in the input's shape; otherwise
  * `err(SettledError[])` with every failure, in input order.
  */
-export function allSettledAsync<const I extends Inputs>(
+export function allSettledAsync<const I extends Inputs, const O extends AllOptions = NoOptions>(
   inputs: I,
-  opts?: AllOptions,
-): ResultAsync<OkValues<I>, AllSettledError<I>> {
+  opts?: O,
+): ResultAsync<{ -readonly [K in keyof I]: OkOf<I[K]> }, AllSettledError<ErrUnion<I> | TimeoutOf<O>, KeyOf<I>>> {
   type Failure = SettledError<ErrUnion<I> | UnexpectedError, KeyOf<I>>
   return new ResultAsync(
-    new Promise<Result<OkValues<I>, AllSettledError<I>>>((resolve) => {
-      const o: GroupOptions = opts ?? {}
-      const listed = prepareGroup(inputs, o)
-      if (listed instanceof InvalidOptionsError) return resolve(err(listed))
-      const { values: list, keys } = listed
+    new Promise<Result<OkValues<I>, AllSettledError<ErrUnion<I>, KeyOf<I>>>>((resolve) => {
+      const p = prepareGroup(inputs, opts)
+      if (p instanceof Error) return resolve(err(p))
+      const { values: list, keys } = p
       const n = list.length
       const values: unknown[] = new Array(n)
       // Indexed by input position so the report comes out in input order, not completion order.
@@ -40,7 +42,7 @@ export function allSettledAsync<const I extends Inputs>(
       if (n === 0) return resolve(ok(reshape(values, keys) as OkValues<I>))
       runGroup<unknown, ErrUnion<I>>(
         list,
-        o,
+        p.opts,
         (i, r) => {
           if (r.isOk()) values[i] = r.value
           else {
@@ -53,7 +55,8 @@ export function allSettledAsync<const I extends Inputs>(
           return undefined
         },
         (e) => resolve(err(e)),
+        keys,
       )
     }),
-  )
+  ) as never
 }

@@ -1,33 +1,36 @@
 import { err, ok, type Result, ResultAsync } from 'neverthrow'
-import { AllFailedError, type CancelledError, InvalidOptionsError, type UnexpectedError } from '../errors.js'
-import { type GroupOptions, prepareGroup, runGroup } from '../internal/group.js'
-import type { ErrUnion, Inputs, OkUnion } from '../types.js'
+import { AllFailedError, type CancelledError, type InvalidOptionsError, type UnexpectedError } from '../errors.js'
+import { prepareGroup, runGroup } from '../internal/group.js'
+import type { ErrUnion, Inputs, NoOptions, OkUnion, TimeoutOf } from '../types.js'
 import type { AllOptions } from './all.js'
 
-/** Errors `anyAsync` can return for `inputs`. */
-export type AnyError<I extends Inputs> =
-  | AllFailedError<ErrUnion<I> | UnexpectedError>
-  | CancelledError
-  | InvalidOptionsError
+/**
+ * Errors `anyAsync` can return, given `E`, the union of the inputs' own errors:
+ * `AnyError<NotFound | Declined>`.
+ */
+export type AnyError<E> = AllFailedError<E | UnexpectedError> | CancelledError | InvalidOptionsError
 
 /**
- * First success wins and the losers are aborted. All failed → `err(AllFailedError)` with each
- * error in input order; no inputs → `err(AllFailedError([]))`. With `concurrency: 1` it tries
- * the inputs one after another (a fallback chain).
+ * First success wins and the losers are aborted; inputs count in the order they settled (a plain
+ * Result does not overtake an already-settled promise given before it). All failed →
+ * `err(AllFailedError)` with each error in input order; no inputs → `err(AllFailedError([]))`.
+ * With `concurrency: 1` it tries the inputs one after another (a fallback chain).
  */
-export function anyAsync<const I extends Inputs>(inputs: I, opts?: AllOptions): ResultAsync<OkUnion<I>, AnyError<I>> {
+export function anyAsync<const I extends Inputs, const O extends AllOptions = NoOptions>(
+  inputs: I,
+  opts?: O,
+): ResultAsync<OkUnion<I>, AnyError<ErrUnion<I> | TimeoutOf<O>>> {
   return new ResultAsync(
-    new Promise<Result<OkUnion<I>, AnyError<I>>>((resolve) => {
-      const o: GroupOptions = opts ?? {}
-      const listed = prepareGroup(inputs, o)
-      if (listed instanceof InvalidOptionsError) return resolve(err(listed))
-      const list = listed.values
+    new Promise<Result<OkUnion<I>, AnyError<ErrUnion<I>>>>((resolve) => {
+      const p = prepareGroup(inputs, opts)
+      if (p instanceof Error) return resolve(err(p))
+      const list = p.values
       const errors: (ErrUnion<I> | UnexpectedError)[] = new Array(list.length)
       let left = list.length
       if (left === 0) return resolve(err(new AllFailedError([])))
       runGroup<OkUnion<I>, ErrUnion<I>>(
         list,
-        o,
+        p.opts,
         (i, r) => {
           if (r.isOk()) {
             resolve(ok(r.value))
@@ -38,6 +41,7 @@ export function anyAsync<const I extends Inputs>(inputs: I, opts?: AllOptions): 
           return undefined
         },
         (e) => resolve(err(e)),
+        p.keys,
       )
     }),
   )

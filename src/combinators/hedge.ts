@@ -7,7 +7,7 @@ import {
   type UnexpectedError,
 } from '../errors.js'
 import { cancelledBy, onAbort } from '../internal/abort.js'
-import { checkInteger, checkMs, checkSignal, firstError } from '../internal/options.js'
+import { checkInteger, checkMs, checkSignal, firstError, pickOptions } from '../internal/options.js'
 import { runOne } from '../internal/run.js'
 import type { ErrOf, OkOf } from '../types.js'
 import type { RetryTask } from './retry.js'
@@ -24,11 +24,8 @@ export interface HedgeOptions {
   signal?: AbortSignal | undefined
 }
 
-/** Errors `hedge` can return. */
-export type HedgeError<F> =
-  | AllFailedError<ErrOf<F> | UnexpectedError | TimeoutError>
-  | CancelledError
-  | InvalidOptionsError
+/** Errors `hedge` can return, given `E`, the task's own error: `HedgeError<NotFound>`. */
+export type HedgeError<E> = AllFailedError<E | UnexpectedError | TimeoutError> | CancelledError | InvalidOptionsError
 
 /**
  * Speculative retries for tail latency: starts `task`, and if no attempt has succeeded after
@@ -37,25 +34,31 @@ export type HedgeError<F> =
  * brings the next one forward instead of waiting out the timer. All failed →
  * `err(AllFailedError)` with each attempt's error, in attempt order.
  */
-export function hedge<F extends RetryTask>(task: F, opts: HedgeOptions): ResultAsync<OkOf<F>, HedgeError<F>> {
+export function hedge<F extends RetryTask>(task: F, opts: HedgeOptions): ResultAsync<OkOf<F>, HedgeError<ErrOf<F>>> {
   type E = ErrOf<F> | UnexpectedError | TimeoutError
-  const o: Partial<HedgeOptions> = typeof opts === 'object' && opts !== null ? opts : {}
+  const read =
+    typeof opts === 'object' && opts !== null
+      ? pickOptions<HedgeOptions>(opts, ['afterMs', 'max', 'timeoutMs', 'signal'])
+      : new InvalidOptionsError('options', opts, 'an object with afterMs')
+  const o: Partial<HedgeOptions> = read instanceof InvalidOptionsError ? {} : read
   const bad =
-    typeof task === 'function'
-      ? firstError(
-          checkMs('afterMs', o.afterMs, false),
-          o.max === undefined ? undefined : checkInteger('max', o.max, 1),
-          checkMs('timeoutMs', o.timeoutMs),
-          checkSignal('signal', o.signal),
-        )
-      : new InvalidOptionsError('task', task, 'a function')
+    typeof task !== 'function'
+      ? new InvalidOptionsError('task', task, 'a function')
+      : read instanceof InvalidOptionsError
+        ? read
+        : firstError(
+            checkMs('afterMs', o.afterMs, false),
+            o.max === undefined ? undefined : checkInteger('max', o.max, 1),
+            checkMs('timeoutMs', o.timeoutMs),
+            checkSignal('signal', o.signal),
+          )
   if (bad) return new ResultAsync(Promise.resolve(err(bad)))
   const afterMs = o.afterMs as number
   const max = o.max ?? 2
   const userSignal = o.signal
 
   return new ResultAsync(
-    new Promise<Result<OkOf<F>, HedgeError<F>>>((resolve) => {
+    new Promise<Result<OkOf<F>, HedgeError<ErrOf<F>>>>((resolve) => {
       if (userSignal?.aborted) return resolve(err(cancelledBy(userSignal)))
       // Every attempt runs under this group signal: aborting it once stops them all.
       const group = new AbortController()
@@ -68,7 +71,7 @@ export function hedge<F extends RetryTask>(task: F, opts: HedgeOptions): ResultA
         ? onAbort(userSignal, () => finish(err(cancelledBy(userSignal)), userSignal.reason))
         : undefined
 
-      const finish = (r: Result<OkOf<F>, HedgeError<F>>, abortReason: unknown) => {
+      const finish = (r: Result<OkOf<F>, HedgeError<ErrOf<F>>>, abortReason: unknown) => {
         if (done) return
         done = true
         if (timer !== undefined) clearTimeout(timer)

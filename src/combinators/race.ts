@@ -1,6 +1,5 @@
 import { err, type Result, ResultAsync } from 'neverthrow'
-import type { CancelledError, UnexpectedError } from '../errors.js'
-import { InvalidOptionsError } from '../errors.js'
+import { type CancelledError, InvalidOptionsError, type UnexpectedError } from '../errors.js'
 import { prepareGroup, runGroup } from '../internal/group.js'
 import type { ErrUnion, Inputs, OkUnion } from '../types.js'
 
@@ -10,28 +9,32 @@ export interface RaceOptions {
   signal?: AbortSignal | undefined
 }
 
-/** Errors `raceAsync` can return for `inputs`. */
-export type RaceError<I extends Inputs> = ErrUnion<I> | UnexpectedError | CancelledError | InvalidOptionsError
+/**
+ * Errors `raceAsync` can return, given `E`, the union of the inputs' own errors:
+ * `RaceError<NotFound | Declined>`.
+ */
+export type RaceError<E> = E | UnexpectedError | CancelledError | InvalidOptionsError
 
 /**
- * The first input to settle, ok or err, decides; the others are aborted. An empty input is
- * `err(InvalidOptionsError)` (option `inputs`) rather than a promise that never settles.
+ * The first input to settle, ok or err, decides; the others are aborted. Inputs count in the
+ * order they settled (a plain Result does not overtake an already-settled promise given before
+ * it). An empty input is `err(InvalidOptionsError)` (option `inputs`) rather than a promise that
+ * never settles.
  */
 export function raceAsync<const I extends Inputs>(
   inputs: I,
   opts?: RaceOptions,
-): ResultAsync<OkUnion<I>, RaceError<I>> {
+): ResultAsync<OkUnion<I>, RaceError<ErrUnion<I>>> {
   return new ResultAsync(
-    new Promise<Result<OkUnion<I>, RaceError<I>>>((resolve) => {
-      const o = { signal: opts?.signal }
-      const listed = prepareGroup(inputs, o)
-      if (listed instanceof InvalidOptionsError) return resolve(err(listed))
-      if (listed.values.length === 0) {
+    new Promise<Result<OkUnion<I>, RaceError<ErrUnion<I>>>>((resolve) => {
+      const p = prepareGroup(inputs, opts, ['signal'])
+      if (p instanceof Error) return resolve(err(p))
+      if (p.values.length === 0) {
         return resolve(err(new InvalidOptionsError('inputs', inputs, 'at least one input to race')))
       }
       runGroup<OkUnion<I>, ErrUnion<I>>(
-        listed.values,
-        { signal: o.signal, rejectionDecides: true },
+        p.values,
+        { signal: p.opts.signal, rejectionDecides: true },
         (_, r) => {
           resolve(r)
           return true

@@ -1,96 +1,25 @@
-import { err, type Result, ResultAsync } from 'neverthrow'
-import { type CancelledError, InvalidOptionsError, type TimeoutError, type UnexpectedError } from '../errors.js'
-import { cancelledBy } from '../internal/abort.js'
-import { checkFunction, checkInteger, checkMs, checkSignal, firstError, MAX_TIMER_MS } from '../internal/options.js'
-import { runOnePromise } from '../internal/run.js'
-import { sleep } from '../internal/sleep.js'
-import { fromThrow } from '../internal/start.js'
-import type { ErrOf, OkOf, ResultLike, ResultPromiseLike, TaskContext } from '../types.js'
+import { err, ResultAsync } from 'neverthrow'
+import { InvalidOptionsError } from '../errors.js'
+import { checkFunction } from '../internal/options.js'
+import {
+  type AttemptError,
+  type RetryError,
+  type RetryOptions,
+  type RetryTask,
+  readRetryOptions,
+  retryLoop,
+} from '../internal/retry.js'
+import type { ErrOf, OkOf } from '../types.js'
 
-/** Context of one attempt: its signal and its number (1 for the first call). */
-export interface AttemptContext extends TaskContext {
-  /** 1 for the first call, 2 for the first retry, and so on. */
-  readonly attempt: number
-}
-
-/** Exponential backoff between attempts: `min(maxMs, initialMs * factor ** (retry - 1))`. */
-export interface Backoff {
-  /** Delay before the first retry (default 100). */
-  initialMs?: number | undefined
-  /** Growth per retry (default 2; 1 gives a constant delay). */
-  factor?: number | undefined
-  /** Cap on a single delay (default 30 000). */
-  maxMs?: number | undefined
-  /** `true`: full jitter (a random delay from 0 to the computed one); a fraction `0..1`: that
-   * share of the delay is randomised. Spreads retries of many clients apart. Default false. */
-  jitter?: boolean | number | undefined
-}
-
-/** Options of `retry` (and of per-item `retry` in batch jobs); `E` is the error an attempt can end with. */
-export interface RetryOptions<E> {
-  /** Calls in total, the first one included (`attempts: 3` → at most 3 calls). */
-  attempts: number
-  /** Wait between attempts; none when omitted. There is never a sleep after the final attempt. */
-  backoff?: Backoff | undefined
-  /** Retry only errors for which this returns true (default: every error). */
-  retryIf?: ((error: E, attempt: number) => boolean) | undefined
-  /** Time limit for each attempt (its TimeoutError can be retried). */
-  timeoutMs?: number | undefined
-  /** Aborts the current attempt or backoff sleep: the result is then `CancelledError`. */
-  signal?: AbortSignal | undefined
-  /** Called before each retry, e.g. to log it. */
-  onRetry?: ((info: { attempt: number; error: E; delayMs: number }) => void) | undefined
-}
-
-/** A task that retry and hedge call once per attempt. */
-export type RetryTask = (ctx: AttemptContext) => ResultLike | ResultPromiseLike
-
-/** Errors an attempt of `task` can end with (what `retryIf` sees). */
-export type AttemptError<F> = ErrOf<F> | UnexpectedError | TimeoutError
-/** Errors `retry` can return. */
-export type RetryError<F> = AttemptError<F> | CancelledError | InvalidOptionsError
-
-/** The delay before retry number `retry` (1-based), per `backoff`. */
-export function backoffDelay(backoff: Backoff | undefined, retry: number, random: () => number = Math.random): number {
-  if (!backoff) return 0
-  const { initialMs = 100, factor = 2, maxMs = 30_000, jitter = false } = backoff
-  // Capped at what a timer can wait: Node fires larger delays (and Infinity) after 1 ms.
-  const base = Math.min(maxMs, initialMs * factor ** (retry - 1), MAX_TIMER_MS)
-  if (jitter === true) return random() * base
-  if (typeof jitter === 'number' && jitter > 0) return base * (1 - jitter * random())
-  return base
-}
-
-function checkBackoff(b: unknown, p: string): InvalidOptionsError | undefined {
-  if (b === undefined) return undefined
-  if (typeof b !== 'object' || b === null) return new InvalidOptionsError(`${p}backoff`, b, 'an object')
-  const { initialMs, factor, maxMs, jitter } = b as Backoff
-  if (factor !== undefined && !(typeof factor === 'number' && factor >= 1 && Number.isFinite(factor))) {
-    return new InvalidOptionsError(`${p}backoff.factor`, factor, 'a finite number >= 1')
-  }
-  const badJitter =
-    jitter !== undefined && typeof jitter !== 'boolean' && !(typeof jitter === 'number' && jitter >= 0 && jitter <= 1)
-  if (badJitter) return new InvalidOptionsError(`${p}backoff.jitter`, jitter, 'a boolean or a fraction from 0 to 1')
-  return firstError(checkMs(`${p}backoff.initialMs`, initialMs), checkMs(`${p}backoff.maxMs`, maxMs))
-}
-
-/**
- * Checks retry options. `prefix` names where they sit when nested (`'retry.'` gives option
- * names like `retry.attempts`).
- */
-export function checkRetryOptions(o: unknown, prefix = ''): InvalidOptionsError | undefined {
-  if (typeof o !== 'object' || o === null)
-    return new InvalidOptionsError(prefix.slice(0, -1) || 'options', o, 'an object')
-  const r = o as RetryOptions<unknown>
-  return firstError(
-    checkInteger(`${prefix}attempts`, r.attempts, 1),
-    checkBackoff(r.backoff, prefix),
-    checkFunction(`${prefix}retryIf`, r.retryIf),
-    checkMs(`${prefix}timeoutMs`, r.timeoutMs),
-    checkSignal(`${prefix}signal`, r.signal),
-    checkFunction(`${prefix}onRetry`, r.onRetry),
-  )
-}
+export {
+  type AttemptContext,
+  type AttemptError,
+  type Backoff,
+  backoffDelay,
+  type RetryError,
+  type RetryOptions,
+  type RetryTask,
+} from '../internal/retry.js'
 
 /**
  * Calls `task` until it succeeds, at most `attempts` times, sleeping per `backoff` between
@@ -99,34 +28,10 @@ export function checkRetryOptions(o: unknown, prefix = ''): InvalidOptionsError 
  */
 export function retry<F extends RetryTask>(
   task: F,
-  opts: RetryOptions<AttemptError<F>>,
-): ResultAsync<OkOf<F>, RetryError<F>> {
-  const bad = firstError(checkFunction('task', task, false), checkRetryOptions(opts))
+  opts: RetryOptions<AttemptError<ErrOf<F>>>,
+): ResultAsync<OkOf<F>, RetryError<ErrOf<F>>> {
+  const o = readRetryOptions(opts)
+  const bad = checkFunction('task', task, false) ?? (o instanceof InvalidOptionsError ? o : undefined)
   if (bad) return new ResultAsync(Promise.resolve(err(bad)))
-  return new ResultAsync(retryLoop<OkOf<F>, ErrOf<F>>(task, opts as RetryOptions<unknown>))
-}
-
-/** The retry loop itself (options already checked); never rejects. Batch jobs call it per item. */
-export async function retryLoop<T, E>(
-  task: RetryTask,
-  opts: RetryOptions<unknown>,
-): Promise<Result<T, E | UnexpectedError | TimeoutError | CancelledError>> {
-  const { attempts, signal, timeoutMs } = opts
-  for (let attempt = 1; ; attempt++) {
-    const r = await runOnePromise<T, E>(task, { signal, timeoutMs, context: { attempt } })
-    if (r.isOk()) return r
-    if (signal?.aborted) return err(cancelledBy(signal))
-    if (attempt >= attempts) return r
-    const delayMs = backoffDelay(opts.backoff, attempt)
-    try {
-      if (opts.retryIf && !opts.retryIf(r.error, attempt)) return r
-      opts.onRetry?.({ attempt, error: r.error, delayMs })
-    } catch (e) {
-      return fromThrow(e)
-    }
-    if (delayMs > 0) {
-      const slept = await sleep(delayMs, signal)
-      if (slept.isErr()) return err(slept.error)
-    }
-  }
+  return new ResultAsync(retryLoop<OkOf<F>, ErrOf<F>>(task, o as RetryOptions<unknown>))
 }

@@ -1,6 +1,6 @@
 import { err, ResultAsync } from 'neverthrow'
-import type { CancelledError, InvalidOptionsError, TimeoutError, UnexpectedError } from '../errors.js'
-import { checkMs, checkSignal, firstError } from '../internal/options.js'
+import { type CancelledError, InvalidOptionsError, type TimeoutError, type UnexpectedError } from '../errors.js'
+import { checkMs, checkSignal, firstError, pickOptions } from '../internal/options.js'
 import { runOnePromise } from '../internal/run.js'
 import { release } from '../internal/start.js'
 import type { AnyInput, ErrOf, OkOf } from '../types.js'
@@ -9,12 +9,19 @@ import type { AnyInput, ErrOf, OkOf } from '../types.js'
 export interface TimeoutOptions {
   /** Aborting it returns `err(CancelledError)` at once. */
   signal?: AbortSignal | undefined
-  /** Names the work in the TimeoutError (`error.label`). */
+  /** Names the work in the TimeoutError (`error.label`): a string. */
   label?: string | undefined
 }
 
-/** Errors `withTimeout` can return for `input`. */
-export type WithTimeoutError<I> = ErrOf<I> | TimeoutError | UnexpectedError | CancelledError | InvalidOptionsError
+/** Errors `withTimeout` can return, given `E`, the input's own error: `WithTimeoutError<NotFound>`. */
+export type WithTimeoutError<E> = E | TimeoutError | UnexpectedError | CancelledError | InvalidOptionsError
+
+function checkLabel(value: unknown): InvalidOptionsError | undefined {
+  // Checked up front: a Symbol or a null-prototype object cannot be put in the message, and
+  // finding that out inside the timer would throw there, leaving the call unsettled.
+  if (value === undefined || typeof value === 'string') return undefined
+  return new InvalidOptionsError('label', value, 'a string')
+}
 
 /**
  * Gives `input` `ms` milliseconds. Time out → `err(TimeoutError)` at once and a lazy task's
@@ -24,13 +31,16 @@ export function withTimeout<I extends AnyInput>(
   input: I,
   ms: number,
   opts?: TimeoutOptions,
-): ResultAsync<OkOf<I>, WithTimeoutError<I>> {
-  const bad = firstError(checkMs('ms', ms, false), checkSignal('signal', opts?.signal))
+): ResultAsync<OkOf<I>, WithTimeoutError<ErrOf<I>>> {
+  const o = pickOptions<TimeoutOptions>(opts, ['signal', 'label'])
+  const bad =
+    o instanceof InvalidOptionsError
+      ? o
+      : firstError(checkMs('ms', ms, false), checkSignal('signal', o.signal), checkLabel(o.label))
   if (bad) {
     release([input])
     return new ResultAsync(Promise.resolve(err(bad)))
   }
-  return new ResultAsync(
-    runOnePromise<OkOf<I>, ErrOf<I>>(input, { timeoutMs: ms, signal: opts?.signal, label: opts?.label }),
-  )
+  const { signal, label } = o as TimeoutOptions
+  return new ResultAsync(runOnePromise<OkOf<I>, ErrOf<I>>(input, { timeoutMs: ms, signal, label }))
 }

@@ -1,9 +1,9 @@
 import { setMaxListeners } from 'node:events'
 import type { Result } from 'neverthrow'
-import { checkRetryOptions, type RetryOptions, retryLoop } from '../combinators/retry.js'
 import { type CancelledError, InvalidOptionsError, type TimeoutError, type UnexpectedError } from '../errors.js'
 import type { AttemptContext, ResultLike, ResultPromiseLike, TaskContext } from '../types.js'
 import { readOptions } from './options.js'
+import { checkRetryOptions, type RetryOptions, retryLoop } from './retry.js'
 import { runOne } from './run.js'
 import { fromThrow, isResult, observeAt } from './start.js'
 

@@ -22,7 +22,11 @@ export function checkMs(option: string, value: unknown, optional = true): Invali
 }
 
 export function checkSignal(option: string, value: unknown): InvalidOptionsError | undefined {
-  if (value === undefined || value instanceof AbortSignal) return undefined
+  if (value === undefined) return undefined
+  try {
+    // `aborted` is a brand check: an object that only pretends to be a signal throws here.
+    if (value instanceof AbortSignal && typeof value.aborted === 'boolean') return undefined
+  } catch {}
   return new InvalidOptionsError(option, value, 'an AbortSignal')
 }
 
@@ -119,4 +123,35 @@ function describeThrow(e: unknown): string {
   } catch {
     return 'something that cannot be shown'
   }
+}
+
+/**
+ * Reads the named fields of a user's options argument into a plain object, inside a guard:
+ * nothing (`undefined`) is `{}`; anything but a plain object is an InvalidOptionsError
+ * (`options`), as is a field whose getter throws (named by the field). Later code then reads
+ * only the copy, so a Proxy or a throwing getter can never throw from inside a combinator.
+ */
+export function pickOptions<O extends object>(
+  opts: unknown,
+  names: readonly (keyof O & string)[],
+  option = 'options',
+): Partial<O> | InvalidOptionsError {
+  const out: Record<string, unknown> = {}
+  if (opts === undefined) return out as Partial<O>
+  if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
+    return new InvalidOptionsError(option, opts, 'an object')
+  }
+  for (const name of names) {
+    try {
+      const v = (opts as Record<string, unknown>)[name]
+      if (v !== undefined) out[name] = v
+    } catch {
+      return new InvalidOptionsError(
+        option === 'options' ? name : `${option}.${name}`,
+        undefined,
+        'a value that can be read',
+      )
+    }
+  }
+  return out as Partial<O>
 }

@@ -1,7 +1,7 @@
 import { err } from 'neverthrow'
-import { type Backoff, backoffDelay, checkRetryOptions } from '../combinators/retry.js'
 import { InvalidOptionsError } from '../errors.js'
 import { cancelledBy, onAbort } from '../internal/abort.js'
+import { type Backoff, backoffDelay, checkRetryOptions } from '../internal/retry.js'
 import { fromThrow } from '../internal/start.js'
 import { BasePolicy, type Chain, checking, type Done, type Layer, type Policy } from './executor.js'
 

@@ -1,6 +1,6 @@
 import { err, type Result } from 'neverthrow'
 import { cancelledBy, onAbort } from '../internal/abort.js'
-import { start, startAt } from '../internal/start.js'
+import { start } from '../internal/start.js'
 import type { AnyInput, ResultLike, ResultPromiseLike, TaskContext } from '../types.js'
 
 /**
@@ -38,7 +38,6 @@ export class Chain {
    * task promise met then, and the call's result or whoever waits for it.
    */
   private starting = false
-  private tail: unknown
   private result: Result<unknown, unknown> | undefined
   private wait: Done | undefined
 
@@ -67,32 +66,15 @@ export class Chain {
     })
     this.starting = false
     if (this.result !== undefined) return Promise.resolve(this.result)
-    if (this.tail !== undefined) return this.tail as Promise<Result<unknown, unknown>>
     return new Promise((resolve) => {
       this.wait = resolve
     })
   }
 
-  /** The call's result, or a promise of it when some layer has not answered yet (a fallback). */
-  private settled(): unknown {
-    return (
-      this.result ??
-      new Promise((resolve) => {
-        this.wait = resolve
-      })
-    )
-  }
-
   private runTask(signal: AbortSignal | undefined, done: Done): void {
     const ctx: TaskContext = signal === undefined ? new QuietContext() : { signal }
     if (this.context) Object.assign(ctx, this.context)
-    if (!this.starting || this.tail !== undefined) return start(this.task as AnyInput, ctx, done)
-    // The sink's return value is what the task's promise chain resolves with (see observeAt).
-    const out = startAt(this.task as AnyInput, ctx, 0, (_, r) => {
-      done(r)
-      return this.starting ? undefined : this.settled()
-    })
-    if (out !== undefined) this.tail = out
+    start(this.task as AnyInput, ctx, done)
   }
 }
 

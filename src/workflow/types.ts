@@ -1,4 +1,3 @@
-import type { RetryOptions } from '../combinators/retry.js'
 import type {
   AllFailedError,
   CancelledError,
@@ -9,6 +8,7 @@ import type {
   UnexpectedError,
   WorkerCrashedError,
 } from '../errors.js'
+import type { RetryOptions } from '../internal/retry.js'
 import type { AnyPolicy, PolicyAdds } from '../policy/executor.js'
 import type { ErrOf, TaskContext } from '../types.js'
 import type { WorkerTaskMap, WorkerTasks } from '../worker/define.js'

@@ -1,6 +1,6 @@
 import { err, ok } from 'neverthrow'
-import { describe, expect, it } from 'vitest'
-import { allSettledAsync, CancelledError, InvalidOptionsError, UnexpectedError } from '../../src/index.js'
+import { describe, expect, it, vi } from 'vitest'
+import { allSettledAsync, CancelledError, InvalidOptionsError, TimeoutError, UnexpectedError } from '../../src/index.js'
 import { expectNoLeaks, later, probe } from '../helpers.js'
 
 describe('allSettledAsync', () => {
@@ -50,5 +50,26 @@ describe('allSettledAsync', () => {
 
   it('rejects bad concurrency', async () => {
     expect((await allSettledAsync([ok(1)], { concurrency: -1 }))._unsafeUnwrapErr()).toBeInstanceOf(InvalidOptionsError)
+  })
+})
+
+describe('allSettledAsync timeoutMs', () => {
+  it('reports a timed-out input as a TimeoutError failure and keeps waiting for the others', async () => {
+    vi.useFakeTimers()
+    try {
+      let out: unknown
+      void allSettledAsync([({ signal }) => later(5_000, ok(1), signal), () => later(50, ok(2))], {
+        timeoutMs: 100,
+      }).then((r) => {
+        out = r
+      })
+      await vi.advanceTimersByTimeAsync(100)
+      const failures = (out as { error: { index: number; error: unknown }[] }).error
+      expect(failures.map((f) => f.index)).toEqual([0])
+      expect(failures[0]?.error).toBeInstanceOf(TimeoutError)
+      expect(vi.getTimerCount()).toBe(0)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })

@@ -1,7 +1,14 @@
 import { err, ok, okAsync, ResultAsync } from 'neverthrow'
-import { describe, expect, it } from 'vitest'
-import { allAsync, CancelledError, InvalidOptionsError, UnexpectedError } from '../../src/index.js'
-import { expectNoLeaks, later, probe } from '../helpers.js'
+import { describe, expect, it, vi } from 'vitest'
+import {
+  allAsync,
+  CancelledError,
+  InvalidOptionsError,
+  type TaskContext,
+  TimeoutError,
+  UnexpectedError,
+} from '../../src/index.js'
+import { later, probe } from '../helpers.js'
 
 describe('allAsync', () => {
   it('collects every kind of input in input order', async () => {
@@ -20,18 +27,53 @@ describe('allAsync', () => {
   })
 
   it('returns the first err at once, without waiting for slower inputs, and aborts pending tasks', async () => {
-    const slow = probe(5_000, ok('slow'))
-    const queued = probe(10, ok('queued'))
-    const t0 = Date.now()
-    const r = await expectNoLeaks(() =>
-      allAsync([slow, () => later(5, err('boom' as const)), queued], { concurrency: 2 }),
-    )
-    expect(r._unsafeUnwrapErr()).toBe('boom')
-    expect(Date.now() - t0).toBeLessThan(2_000) // would be 5 s if it waited for `slow`
-    expect(slow.state.aborted).toBe(true)
-    expect(slow.state.reason).toBeInstanceOf(CancelledError)
-    // The third task had no free slot before the err, so it never started.
-    expect(queued.state.started).toBe(0)
+    vi.useFakeTimers()
+    try {
+      const slow = probe(5_000, ok('slow'))
+      const queued = probe(10, ok('queued'))
+      let settled: unknown
+      void allAsync([slow, () => later(5, err('boom' as const)), queued], { concurrency: 2 }).then((r) => {
+        settled = r
+      })
+      await vi.advanceTimersByTimeAsync(5)
+      // Decided at 5 ms, not after the 5 s of `slow`; nothing of it is left scheduled.
+      expect((settled as { error?: unknown })?.error).toBe('boom')
+      expect([slow.state.aborted, queued.state.started]).toEqual([true, 0])
+      expect(vi.getTimerCount()).toBe(0)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('a task context keeps its signal through a spread, and hides its internals', async () => {
+    let spread: Record<string, unknown> = {}
+    await allAsync([
+      (ctx: TaskContext) => {
+        spread = { ...ctx }
+        return ok(1)
+      },
+    ])
+    expect(Object.keys(spread)).toEqual(['signal'])
+    expect(spread.signal).toBeInstanceOf(AbortSignal)
+  })
+
+  it('a task that declares no parameter still gets a working signal through arguments or a rest parameter', async () => {
+    const seen: AbortSignal[] = []
+    const r = await allAsync([
+      function (this: unknown) {
+        // biome-ignore lint/complexity/noArguments: the case under test
+        seen.push((arguments[0] as TaskContext).signal)
+        return later(50, ok(1), seen[0])
+      },
+      (...args: TaskContext[]) => {
+        seen.push((args[0] as TaskContext).signal)
+        return err('stop' as const)
+      },
+    ])
+    expect(r._unsafeUnwrapErr()).toBe('stop')
+    expect(seen.map((s) => s instanceof AbortSignal)).toEqual([true, true])
+    expect(seen[0]?.aborted).toBe(true) // the pending one was aborted through it
+    expect(seen[1]?.aborted).toBe(false)
   })
 
   it('does not abort tasks that already succeeded', async () => {
@@ -114,5 +156,101 @@ describe('allAsync', () => {
   it('rejects a non-signal and a non-collection without throwing', async () => {
     expect((await allAsync([ok(1)], { signal: 'x' as never }))._unsafeUnwrapErr()).toMatchObject({ option: 'signal' })
     expect((await allAsync(null as never))._unsafeUnwrapErr()).toMatchObject({ option: 'inputs' })
+  })
+})
+
+describe('allAsync timeoutMs', () => {
+  it('gives each input its own limit from its start; the late one ends the call as TimeoutError labelled by its key', async () => {
+    vi.useFakeTimers()
+    try {
+      const slow = probe(5_000, ok('slow'))
+      let out: unknown
+      void allAsync({ fast: () => later(10, ok(1)), slow }, { timeoutMs: 100 }).then((r) => {
+        out = r
+      })
+      await vi.advanceTimersByTimeAsync(99)
+      expect(out).toBeUndefined()
+      await vi.advanceTimersByTimeAsync(1)
+      const e = (out as { error: TimeoutError }).error
+      expect(e).toBeInstanceOf(TimeoutError)
+      expect([e.ms, e.label]).toEqual([100, 'slow'])
+      expect(slow.state.reason).toBe(e)
+      expect(vi.getTimerCount()).toBe(0)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('a queued task starts its clock when it starts', async () => {
+    vi.useFakeTimers()
+    try {
+      let out: unknown
+      void allAsync([() => later(80, ok(1)), () => later(80, ok(2))], { concurrency: 1, timeoutMs: 100 }).then((r) => {
+        out = r
+      })
+      await vi.advanceTimersByTimeAsync(160)
+      expect((out as { value: number[] }).value).toEqual([1, 2])
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('a bad timeoutMs is InvalidOptionsError', async () => {
+    expect((await allAsync([ok(1)], { timeoutMs: -1 }))._unsafeUnwrapErr()).toMatchObject({ option: 'timeoutMs' })
+  })
+})
+
+describe('allAsync inputs and options read safely', () => {
+  it('accepts a Set, a generator and map.values() as arrays, and refuses a Map', async () => {
+    expect((await allAsync(new Set([ok(1), ok(2)]) as never))._unsafeUnwrap()).toEqual([1, 2])
+    function* gen() {
+      yield ok('a')
+      yield () => ok('b')
+    }
+    expect((await allAsync(gen() as never))._unsafeUnwrap()).toEqual(['a', 'b'])
+    const map = new Map([['k', ok(3)]])
+    expect((await allAsync(map.values() as never))._unsafeUnwrap()).toEqual([3])
+    expect((await allAsync(map as never))._unsafeUnwrapErr()).toMatchObject({ option: 'inputs' })
+    expect((await allAsync(Promise.resolve(ok(1)) as never))._unsafeUnwrapErr()).toMatchObject({ option: 'inputs' })
+  })
+
+  it('an empty input with an already-aborted signal is CancelledError', async () => {
+    const r = await allAsync([], { signal: AbortSignal.abort('stop') })
+    expect((r._unsafeUnwrapErr() as CancelledError).reason).toBe('stop')
+  })
+
+  it('a non-object options argument is InvalidOptionsError (not an unbounded run)', async () => {
+    const t = probe(1, ok(1))
+    for (const bad of [5, 'x', true, []]) {
+      expect((await allAsync([t], bad as never))._unsafeUnwrapErr()).toMatchObject({ option: 'options' })
+    }
+    expect(t.state.started).toBe(0)
+  })
+
+  it('an object whose then getter throws is an UnexpectedError, read once', async () => {
+    let reads = 0
+    const hostile = Object.defineProperty({}, 'then', {
+      get() {
+        reads++
+        throw new Error('then getter')
+      },
+    })
+    const r = await allAsync([async () => ok(1), () => hostile as never])
+    expect((r._unsafeUnwrapErr() as UnexpectedError).message).toContain('then getter')
+    expect(reads).toBe(1)
+    const direct = await allAsync([hostile as never])
+    expect(direct._unsafeUnwrapErr()).toBeInstanceOf(UnexpectedError)
+  })
+
+  it('throwing getters and Proxies in inputs or options give a typed err, never a rejection', async () => {
+    const trap = () => {
+      throw new Error('trap')
+    }
+    const proxy = new Proxy({}, { get: trap, ownKeys: trap, getPrototypeOf: trap })
+    expect((await allAsync(proxy as never))._unsafeUnwrapErr()).toMatchObject({ option: 'inputs' })
+    expect((await allAsync([ok(1)], proxy as never))._unsafeUnwrapErr()).toBeInstanceOf(InvalidOptionsError)
+    const getter = Object.defineProperty({}, 'a', { enumerable: true, get: trap })
+    expect((await allAsync(getter))._unsafeUnwrapErr()).toMatchObject({ option: 'inputs' })
+    expect((await allAsync([proxy as never]))._unsafeUnwrapErr()).toBeInstanceOf(UnexpectedError)
   })
 })

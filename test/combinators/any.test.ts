@@ -1,6 +1,6 @@
-import { err, ok } from 'neverthrow'
-import { describe, expect, it } from 'vitest'
-import { AllFailedError, anyAsync, CancelledError, InvalidOptionsError } from '../../src/index.js'
+import { err, ok, okAsync } from 'neverthrow'
+import { describe, expect, it, vi } from 'vitest'
+import { AllFailedError, anyAsync, CancelledError, InvalidOptionsError, TimeoutError } from '../../src/index.js'
 import { expectNoLeaks, later, probe } from '../helpers.js'
 
 describe('anyAsync', () => {
@@ -41,5 +41,36 @@ describe('anyAsync', () => {
   it('honours an already-aborted signal and bad options', async () => {
     expect((await anyAsync([ok(1)], { signal: AbortSignal.abort() }))._unsafeUnwrapErr()).toBeInstanceOf(CancelledError)
     expect((await anyAsync([ok(1)], { concurrency: 0 }))._unsafeUnwrapErr()).toBeInstanceOf(InvalidOptionsError)
+  })
+})
+
+describe('anyAsync settle order', () => {
+  it('a plain Result does not overtake an already-settled promise given before it', async () => {
+    const r = await anyAsync([err('x'), okAsync(42), ok(100)])
+    expect(r._unsafeUnwrap()).toBe(42)
+    const lazy = await anyAsync([() => err('x'), () => okAsync(42), () => ok(100)])
+    expect(lazy._unsafeUnwrap()).toBe(42)
+  })
+})
+
+describe('anyAsync timeoutMs', () => {
+  it('times out each input on its own; a slow one becomes TimeoutError and is aborted', async () => {
+    vi.useFakeTimers()
+    try {
+      const slow = probe(5_000, ok('slow'))
+      let out: unknown
+      void anyAsync([slow, () => later(50, err('late'))], { timeoutMs: 100 }).then((r) => {
+        out = r
+      })
+      await vi.advanceTimersByTimeAsync(100)
+      const e = (out as { error: AllFailedError<unknown> }).error
+      expect(e).toBeInstanceOf(AllFailedError)
+      expect(e.errors[0]).toBeInstanceOf(TimeoutError)
+      expect(e.errors[1]).toBe('late')
+      expect(slow.state.reason).toBeInstanceOf(TimeoutError)
+      expect(vi.getTimerCount()).toBe(0)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })

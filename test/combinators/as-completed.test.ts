@@ -124,3 +124,19 @@ describe('asCompleted as an async iterator (the shared channel)', () => {
     expect(task.state.aborted).toBe(true)
   })
 })
+
+describe('asCompleted with a record and bad options', () => {
+  it('yields each key once as InvalidOptionsError, and nothing for an empty input', async () => {
+    const out: [number, string, string][] = []
+    for await (const x of asCompleted({ a: ok(1), b: ok(2) }, { concurrency: 0 })) {
+      out.push([x.index, x.key, (x.result._unsafeUnwrapErr() as InvalidOptionsError).option])
+    }
+    expect(out).toEqual([
+      [0, 'a', 'concurrency'],
+      [1, 'b', 'concurrency'],
+    ])
+    const empty = []
+    for await (const x of asCompleted([], { concurrency: 0 })) empty.push(x)
+    expect(empty).toEqual([])
+  })
+})

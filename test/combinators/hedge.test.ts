@@ -1,5 +1,5 @@
-import { err, ok } from 'neverthrow'
-import { describe, expect, it } from 'vitest'
+import { err, ok, type Result } from 'neverthrow'
+import { describe, expect, it, vi } from 'vitest'
 import { AllFailedError, CancelledError, hedge, InvalidOptionsError } from '../../src/index.js'
 import { expectNoLeaks, later } from '../helpers.js'
 
@@ -20,23 +20,33 @@ describe('hedge', () => {
   })
 
   it('starts the second attempt only after afterMs, and the first ok wins while the other is aborted', async () => {
-    const startedAt: number[] = []
-    const aborted: number[] = []
-    const t0 = Date.now()
-    const r = await expectNoLeaks(() =>
-      hedge(
+    vi.useFakeTimers()
+    try {
+      const startedAt: number[] = []
+      const aborted: number[] = []
+      const t0 = Date.now()
+      let result: Result<number, unknown> | undefined
+      void hedge(
         ({ attempt, signal }) => {
           startedAt.push(Date.now() - t0)
           signal.addEventListener('abort', () => aborted.push(attempt))
           return later(attempt === 1 ? 5_000 : 5, ok(attempt), signal)
         },
         { afterMs: 30 },
-      ),
-    )
-    expect(r._unsafeUnwrap()).toBe(2)
-    expect(startedAt).toHaveLength(2)
-    expect(startedAt[1]).toBeGreaterThanOrEqual(28)
-    expect(aborted).toEqual([1])
+      ).then((r) => {
+        result = r
+      })
+      await vi.advanceTimersByTimeAsync(29)
+      expect(startedAt).toEqual([0])
+      await vi.advanceTimersByTimeAsync(1)
+      expect(startedAt).toEqual([0, 30])
+      await vi.advanceTimersByTimeAsync(5)
+      expect(result?._unsafeUnwrap()).toBe(2)
+      expect(aborted).toEqual([1])
+      expect(vi.getTimerCount()).toBe(0)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('returns AllFailedError with each attempt error in attempt order', async () => {
@@ -47,10 +57,55 @@ describe('hedge', () => {
   })
 
   it('an early failure brings the next attempt forward', async () => {
-    const t0 = Date.now()
-    const r = await hedge(({ attempt }) => (attempt === 1 ? err('fast fail') : ok('second')), { afterMs: 5_000 })
-    expect(r._unsafeUnwrap()).toBe('second')
-    expect(Date.now() - t0).toBeLessThan(1_000)
+    vi.useFakeTimers()
+    try {
+      const starts: number[] = []
+      const t0 = Date.now()
+      let result: Result<string, unknown> | undefined
+      void hedge(
+        ({ attempt }) => {
+          starts.push(Date.now() - t0)
+          return attempt === 1 ? later(10, err('fast fail')) : ok('second')
+        },
+        { afterMs: 5_000 },
+      ).then((r) => {
+        result = r
+      })
+      await vi.advanceTimersByTimeAsync(10)
+      expect(result?._unsafeUnwrap()).toBe('second')
+      expect(starts).toEqual([0, 10]) // the second attempt at the failure, not at afterMs
+      expect(vi.getTimerCount()).toBe(0)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('with many attempts that fail synchronously it resolves (no stack overflow, no rejection)', async () => {
+    const r = await hedge(() => err('x'), { afterMs: 10, max: 5_000 })
+    expect(r._unsafeUnwrapErr()).toBeInstanceOf(AllFailedError)
+    expect((r._unsafeUnwrapErr() as AllFailedError<string>).errors).toHaveLength(5_000)
+  })
+
+  it('afterMs: Infinity never hedges on time', async () => {
+    vi.useFakeTimers()
+    try {
+      let calls = 0
+      let result: Result<number, unknown> | undefined
+      void hedge(
+        () => {
+          calls++
+          return later(60_000, ok(calls))
+        },
+        { afterMs: Number.POSITIVE_INFINITY, max: 3 },
+      ).then((r) => {
+        result = r
+      })
+      await vi.advanceTimersByTimeAsync(60_000)
+      expect([result?._unsafeUnwrap(), calls]).toEqual([1, 1])
+      expect(vi.getTimerCount()).toBe(0)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('a signal cancels every attempt', async () => {

@@ -15,3 +15,11 @@ describe('partition', () => {
     expect(partition([])).toEqual([[], []])
   })
 })
+
+describe('partition with garbage input', () => {
+  it('throws a TypeError naming what is wrong', () => {
+    for (const bad of [undefined, null, 5, {}])
+      expect(() => partition(bad as never)).toThrow(/partition: results must be an iterable/)
+    expect(() => partition([ok(1), 5] as never)).toThrow(/results\[1\] is not a Result/)
+  })
+})

@@ -1,4 +1,4 @@
-import { err, ok } from 'neverthrow'
+import { err, ok, okAsync } from 'neverthrow'
 import { describe, expect, it } from 'vitest'
 import { CancelledError, InvalidOptionsError, raceAsync } from '../../src/index.js'
 import { expectNoLeaks, later, probe } from '../helpers.js'
@@ -27,5 +27,14 @@ describe('raceAsync', () => {
     setTimeout(() => c.abort(), 2)
     expect((await raceAsync([t], { signal: c.signal }))._unsafeUnwrapErr()).toBeInstanceOf(CancelledError)
     expect(t.state.aborted).toBe(true)
+  })
+})
+
+describe('raceAsync settle order', () => {
+  it('a plain Result does not overtake an already-settled promise given before it', async () => {
+    expect((await raceAsync([okAsync(42), ok(100)]))._unsafeUnwrap()).toBe(42)
+    expect((await raceAsync([Promise.resolve(err('first')), ok(100)]))._unsafeUnwrapErr()).toBe('first')
+    // Before any promise, a plain Result is simply first.
+    expect((await raceAsync([ok(1), okAsync(2)]))._unsafeUnwrap()).toBe(1)
   })
 })

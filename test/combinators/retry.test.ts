@@ -1,5 +1,5 @@
-import { err, ok } from 'neverthrow'
-import { describe, expect, it } from 'vitest'
+import { err, ok, type Result } from 'neverthrow'
+import { describe, expect, it, vi } from 'vitest'
 import {
   backoffDelay,
   CancelledError,
@@ -44,18 +44,69 @@ describe('retry', () => {
   })
 
   it('sleeps per backoff between attempts, never after the last one', async () => {
-    const delays: number[] = []
-    const t0 = Date.now()
-    const r = await expectNoLeaks(() =>
-      retry(() => err('no'), {
-        attempts: 3,
-        backoff: { initialMs: 20, factor: 2 },
-        onRetry: ({ delayMs }) => delays.push(delayMs),
-      }),
+    vi.useFakeTimers()
+    try {
+      const calledAt: number[] = []
+      const delays: number[] = []
+      const t0 = Date.now()
+      let result: Result<never, unknown> | undefined
+      void retry(
+        () => {
+          calledAt.push(Date.now() - t0)
+          return err('no')
+        },
+        { attempts: 3, backoff: { initialMs: 20, factor: 2 }, onRetry: ({ delayMs }) => delays.push(delayMs) },
+      ).then((r) => {
+        result = r
+      })
+      await vi.advanceTimersByTimeAsync(19)
+      expect(calledAt).toEqual([0])
+      await vi.advanceTimersByTimeAsync(1)
+      expect(calledAt).toEqual([0, 20])
+      await vi.advanceTimersByTimeAsync(40)
+      expect(calledAt).toEqual([0, 20, 60])
+      expect(delays).toEqual([20, 40])
+      expect(result?._unsafeUnwrapErr()).toBe('no') // settled at once after the last call
+      expect(vi.getTimerCount()).toBe(0)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('backoff delays are capped at what a timer can wait', async () => {
+    expect(backoffDelay({ initialMs: 1, factor: 1e10, maxMs: Number.POSITIVE_INFINITY }, 3)).toBe(2_147_483_647)
+    vi.useFakeTimers()
+    try {
+      const c = new AbortController()
+      let calls = 0
+      const pending = retry(
+        () => {
+          calls++
+          return err('x')
+        },
+        { attempts: 3, backoff: { initialMs: 1, factor: 1e10, maxMs: Number.POSITIVE_INFINITY }, signal: c.signal },
+      )
+      await vi.advanceTimersByTimeAsync(60_000)
+      expect(calls).toBe(2) // waiting out the (capped) second delay, not firing after 1 ms
+      c.abort()
+      expect((await pending)._unsafeUnwrapErr()).toBeInstanceOf(CancelledError)
+      expect(vi.getTimerCount()).toBe(0)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('an attempt context keeps signal and attempt through a spread', async () => {
+    let attemptCtx: Record<string, unknown> = {}
+    await retry(
+      (ctx) => {
+        attemptCtx = { ...ctx }
+        return ok(1)
+      },
+      { attempts: 1 },
     )
-    expect(r.isErr()).toBe(true)
-    expect(delays).toEqual([20, 40])
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(55)
+    expect(Object.keys(attemptCtx).sort()).toEqual(['attempt', 'signal'])
+    expect(attemptCtx.signal).toBeInstanceOf(AbortSignal)
   })
 
   it('an abort during a backoff sleep returns CancelledError, not the last error, and clears the timer', async () => {
@@ -146,5 +197,27 @@ describe('backoffDelay', () => {
   })
   it('no backoff means no delay', () => {
     expect(backoffDelay(undefined, 3)).toBe(0)
+  })
+})
+
+describe('backoffDelay with bad input', () => {
+  it('throws a named error instead of returning NaN', () => {
+    expect(() => backoffDelay({ initialMs: Number.NaN }, 1)).toThrow(/backoff.initialMs/)
+    expect(() => backoffDelay({ factor: 0 }, 1)).toThrow(/backoff.factor/)
+    expect(() => backoffDelay(5 as never, 1)).toThrow(/backoff/)
+    expect(() => backoffDelay({}, 0)).toThrow(RangeError)
+    expect(() => backoffDelay({}, 1, 5 as never)).toThrow(TypeError)
+  })
+})
+
+describe('retry options read safely', () => {
+  it('a throwing getter in the options is InvalidOptionsError naming it', async () => {
+    const opts = Object.defineProperty({ attempts: 2 }, 'backoff', {
+      enumerable: true,
+      get() {
+        throw new Error('getter')
+      },
+    })
+    expect((await retry(() => ok(1), opts as never))._unsafeUnwrapErr()).toMatchObject({ option: 'backoff' })
   })
 })

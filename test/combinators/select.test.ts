@@ -1,6 +1,6 @@
 import { err, ok, type ResultAsync } from 'neverthrow'
 import { describe, expect, it } from 'vitest'
-import { CancelledError, InvalidOptionsError, selectAsync } from '../../src/index.js'
+import { CancelledError, InvalidOptionsError, selectAsync, type TaskContext, UnexpectedError } from '../../src/index.js'
 import { later, probe } from '../helpers.js'
 
 describe('selectAsync', () => {
@@ -41,5 +41,53 @@ describe('selectAsync', () => {
     expect((await selectAsync([ok(1)], { signal: AbortSignal.abort() }))._unsafeUnwrapErr()).toBeInstanceOf(
       CancelledError,
     )
+  })
+
+  it('gives each call its own never-aborted signal', async () => {
+    const seen: AbortSignal[] = []
+    const task = ({ signal }: TaskContext) => {
+      seen.push(signal)
+      return ok(1)
+    }
+    await selectAsync([task])
+    await selectAsync([task])
+    expect(seen[0]).not.toBe(seen[1])
+    expect(seen.every((s) => !s.aborted)).toBe(true)
+  })
+
+  it('a select loop reuses the same pending inputs instead of wrapping them again (linear)', async () => {
+    const n = 2_000
+    const tasks = Array.from({ length: n }, (_, i) => probe(i % 7, ok(i)))
+    let pending: readonly unknown[] = tasks
+    let previous: readonly unknown[] | undefined
+    let reused = true
+    const seen = new Set<number>()
+    while (pending.length > 0) {
+      const { result, rest } = (await selectAsync(pending as never))._unsafeUnwrap()
+      seen.add(result._unsafeUnwrap() as number)
+      // Every entry of rest is an entry of the previous rest: no new wrapper per round.
+      if (previous && !rest.every((r) => previous?.includes(r))) reused = false
+      previous = pending === tasks ? undefined : pending
+      pending = rest
+    }
+    expect(reused).toBe(true)
+    expect(seen.size).toBe(n)
+    expect(tasks.every((t) => t.state.started === 1)).toBe(true)
+  })
+
+  it('an object whose then getter throws is an UnexpectedError result, not a hang', async () => {
+    const hostile = Object.defineProperty({}, 'then', {
+      get() {
+        throw new Error('then getter')
+      },
+    })
+    const r = (await selectAsync([() => later(20, ok(1)), () => hostile as never]))._unsafeUnwrap()
+    expect(r.index).toBe(1)
+    expect(r.result._unsafeUnwrapErr()).toBeInstanceOf(UnexpectedError)
+  })
+
+  it('accepts an iterable, and refuses a record', async () => {
+    expect((await selectAsync(new Set([ok(1)]) as never))._unsafeUnwrap().index).toBe(0)
+    expect((await selectAsync({ a: ok(1) } as never))._unsafeUnwrapErr()).toBeInstanceOf(InvalidOptionsError)
   })
 })

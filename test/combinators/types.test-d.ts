@@ -1,19 +1,29 @@
 import { err, ok, okAsync, type Result, type ResultAsync } from 'neverthrow'
 import { describe, expectTypeOf, it } from 'vitest'
 import {
+  type AllError,
   type AllFailedError,
+  type AllOptions,
+  type AllSettledError,
+  type AnyError,
   allAsync,
   allSettledAsync,
   anyAsync,
   asCompleted,
   type CancelledError,
+  type HedgeError,
   hedge,
   type InvalidOptionsError,
+  type RaceError,
+  type RetryError,
   raceAsync,
   retry,
+  type SettleError,
   selectAsync,
+  settleAsync,
   type TimeoutError,
   type UnexpectedError,
+  type WithTimeoutError,
   withTimeout,
 } from '../../src/index.js'
 
@@ -111,5 +121,45 @@ describe('combinator types', () => {
     allAsync([1])
     // @ts-expect-error a task must return a Result
     allAsync([() => 'x'])
+  })
+})
+
+type Declined = { _tag: 'Declined' }
+declare const charge: () => Promise<Result<string, Declined>>
+
+describe('hover-friendly result types', () => {
+  it('name the error union, not the inputs: AllError<NotFound | Declined>', () => {
+    const r = allAsync({ user: ({ signal }) => getUser(signal), charge })
+    expectTypeOf(r).toEqualTypeOf<ResultAsync<{ user: User; charge: string }, AllError<NotFound | Declined>>>()
+    expectTypeOf(anyAsync([charge])).toEqualTypeOf<ResultAsync<string, AnyError<Declined>>>()
+    expectTypeOf(raceAsync([charge])).toEqualTypeOf<ResultAsync<string, RaceError<Declined>>>()
+    expectTypeOf(withTimeout(charge, 1)).toEqualTypeOf<ResultAsync<string, WithTimeoutError<Declined>>>()
+    expectTypeOf(retry(charge, { attempts: 2 })).toEqualTypeOf<ResultAsync<string, RetryError<Declined>>>()
+    expectTypeOf(hedge(charge, { afterMs: 1 })).toEqualTypeOf<ResultAsync<string, HedgeError<Declined>>>()
+    expectTypeOf(allSettledAsync({ charge })).toEqualTypeOf<
+      ResultAsync<{ charge: string }, AllSettledError<Declined, 'charge'>>
+    >()
+  })
+
+  it('a timeoutMs option adds TimeoutError, and only then', () => {
+    expectTypeOf(allAsync([charge], { timeoutMs: 10 })).toEqualTypeOf<
+      ResultAsync<[string], AllError<Declined | TimeoutError>>
+    >()
+    expectTypeOf(allAsync([charge], { concurrency: 2 })).toEqualTypeOf<ResultAsync<[string], AllError<Declined>>>()
+    const opts: AllOptions = {}
+    expectTypeOf(anyAsync([charge], opts)).toEqualTypeOf<ResultAsync<string, AnyError<Declined | TimeoutError>>>()
+  })
+
+  it("settleAsync returns each input's own Result in the input shape", () => {
+    const r = settleAsync({ user: ({ signal }) => getUser(signal), charge })
+    expectTypeOf(r).toEqualTypeOf<
+      ResultAsync<
+        { user: Result<User, NotFound | UnexpectedError>; charge: Result<string, Declined | UnexpectedError> },
+        SettleError
+      >
+    >()
+    expectTypeOf(settleAsync([charge], { timeoutMs: 5 })).toEqualTypeOf<
+      ResultAsync<[Result<string, Declined | UnexpectedError | TimeoutError>], SettleError>
+    >()
   })
 })
