@@ -14,8 +14,12 @@ import { type Inspected, inspectItems } from '../internal/source.js'
 import type { Mode } from '../types.js'
 
 const COMMON_KEYS = ['concurrency', 'signal', 'timeoutMs', 'retry'] as const
+// Written out, not spread from COMMON_KEYS: a top-level spread is code a bundler must keep.
 const PROCESS_KEYS = [
-  ...COMMON_KEYS,
+  'concurrency',
+  'signal',
+  'timeoutMs',
+  'retry',
   'batchSize',
   'mode',
   'collect',
@@ -24,7 +28,7 @@ const PROCESS_KEYS = [
   'onProgress',
   'afterBatch',
 ] as const
-const STREAM_KEYS = [...COMMON_KEYS, 'ordered', 'withIndex'] as const
+const STREAM_KEYS = ['concurrency', 'signal', 'timeoutMs', 'retry', 'ordered', 'withIndex'] as const
 
 /** Options shared by processInBatches and mapStream, as read (once) and checked. */
 export interface CommonOptions {

@@ -16,7 +16,7 @@ export interface Feed<T> {
   close(): void
 }
 
-const DONE: IteratorReturnResult<void> = Object.freeze({ done: true, value: undefined })
+const DONE: IteratorReturnResult<void> = /* @__PURE__ */ Object.freeze({ done: true, value: undefined })
 
 const IDLE = 0
 const OPEN = 1

@@ -37,8 +37,7 @@ type AnyResult = Result<unknown, unknown>
 /** Errors only a durable run (a workflow with a `store`) can end with. */
 export type DurableError = ReplayMismatchError | RunLockedError | StoreError | LeaseLostError
 
-/** Option key (a symbol, so it is not public API) under which a worker hands over the lease it holds. */
-export const HELD_LEASE: unique symbol = Symbol('okflow.heldLease')
+export { HELD_LEASE } from './held-lease.js'
 
 /** Store failures become typed errors; a typed one the store chose is kept. */
 const storeError = (op: StoreOperation, runId: string, e: unknown) =>

@@ -4,7 +4,8 @@ import { InvalidOptionsError } from '../errors.js'
 import { checkFunction, checkMs, checkSignal, firstError } from '../internal/options.js'
 import { runOne } from '../internal/run.js'
 import { fromThrow } from '../internal/start.js'
-import { Durable, type DurableError, fromRecord, HELD_LEASE } from './durable.js'
+import type { DurableError } from './durable.js'
+import { HELD_LEASE } from './held-lease.js'
 import { checkString, optionsOf, unreadable } from './options.js'
 import { createRun, WorkflowExit } from './run.js'
 import { makeStep, type Step } from './step.js'
@@ -132,6 +133,9 @@ async function runWorkflow<D, T>(
   if (o.store) {
     // Locked and loaded before the body starts; a finished run answers from its record.
     const held = (o as { [HELD_LEASE]?: Lease })[HELD_LEASE]
+    // Loaded only by runs with a store: a workflow without one does not pay for leases,
+    // records and codecs (a bundler puts this in a chunk of its own).
+    const { Durable, fromRecord } = await import('./durable.js')
     const opened = await Durable.open(o.store, run.runId, { leaseMs: o.leaseMs, retry: o.retry, held })
     if (opened.isErr()) return end(opened as never)
     const d = opened.value
