@@ -1,5 +1,6 @@
 /**
- * okflow's own errors. Each is an `Error` subclass with a literal `_tag` (equal to `name`), so a
+ * okflow's own errors, all in this one file (hence its length) so that the registry at its end
+ * (`ERRORS`) lists every class. Each is an `Error` subclass with a literal `_tag` (equal to `name`), so a
  * union of them can be matched exhaustively, e.g. with ts-pattern:
  * `match(e).with({ _tag: 'TimeoutError' }, …).exhaustive()`.
  */

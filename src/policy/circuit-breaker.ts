@@ -1,3 +1,6 @@
+// circuitBreaker: both modes (consecutive failures, a failure ratio over a window) and the
+// half-open trial calls are one state machine over one snapshot; over 300 lines for that reason
+// (split, the transitions would live apart from the state they change).
 import { err, type Result } from 'neverthrow'
 import { BulkheadRejectedError, CircuitOpenError, InvalidOptionsError, RateLimitedError } from '../errors.js'
 import { checkFunction, checkInteger, checkMs, firstError, MAX_TIMER_MS } from '../internal/options.js'

@@ -1,3 +1,6 @@
+// postgresStore: every store method is one SQL statement over the schema in sql.ts. Over 300
+// lines because the statements are kept side by side: the fence and lease conditions they share
+// are easiest to check when read together.
 import { err, ok, ResultAsync } from 'neverthrow'
 import { InvalidOptionsError, LeaseLostError, RunLockedError, StoreError, type StoreOperation } from '../errors.js'
 import type {

@@ -1,9 +1,12 @@
+// A worker: the claim loop, leases' heartbeats, the runs in flight and the drain on close.
+// Over 300 lines because these share one set of slots and counters (metrics): split apart, the
+// rule that a slot is freed exactly once would be spread over several files.
 import { randomUUID } from 'node:crypto'
 import { err, ok, type Result, ResultAsync } from 'neverthrow'
 import { CancelledError, InvalidOptionsError, LeaseLostError, RunLockedError, StoreError } from '../errors.js'
 import { checkConcurrency, checkFunction, checkMs, checkSignal, firstError } from '../internal/options.js'
-import { HELD_LEASE } from '../workflow/held-lease.js'
 import type { WorkflowEvent } from '../workflow/events.js'
+import { HELD_LEASE } from '../workflow/held-lease.js'
 import type { Lease, RunInfo, RunState, RunStore } from '../workflow/store/types.js'
 import type { WorkflowOptions } from '../workflow/types.js'
 import { createWorkflow } from '../workflow/workflow.js'

@@ -1,3 +1,6 @@
+// The `step` of a workflow body: its type (the Step interface, where the error checks live) and
+// every step method over one exec path (replay, record, events, exit). Over 300 lines because the
+// methods share that path and the interface documents them in one place.
 import { err, type Result } from 'neverthrow'
 import { allAsync } from '../combinators/all.js'
 import { anyAsync } from '../combinators/any.js'
