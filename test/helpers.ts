@@ -1,4 +1,4 @@
-import { err, type Result } from 'neverthrow'
+import { err, ok, type Result } from 'neverthrow'
 import { afterAll, afterEach, beforeAll, expect, vi } from 'vitest'
 
 /** A Result after `ms`; an abort of `signal` settles it at once with err('aborted') and is recorded. */
@@ -15,6 +15,14 @@ export function later<T, E>(ms: number, result: Result<T, E>, signal?: AbortSign
     signal?.addEventListener('abort', onAbort, { once: true })
   })
 }
+
+/**
+ * `later(ms, ok(value), signal)` typed for a workflow's deps: its only error is 'aborted'. (A dep
+ * declares the errors read off its type; `later`'s error type is generic, so it would declare
+ * `unknown`.)
+ */
+export const laterOk = <T>(ms: number, value: T, signal?: AbortSignal): Promise<Result<T, 'aborted'>> =>
+  later(ms, ok(value), signal)
 
 /** A controllable lazy task: counts starts, records whether its signal was aborted and why. */
 export function probe<T, E>(ms: number, result: Result<T, E>) {

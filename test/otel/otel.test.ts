@@ -11,9 +11,18 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base'
 import { afterEach, describe, expect, it } from 'vitest'
-import { CancelledError, createWorkflow, err, fileStore, memoryStore, ok, type WorkflowEvent } from '../../src/index.js'
+import {
+  CancelledError,
+  createWorkflow,
+  err,
+  fileStore,
+  memoryStore,
+  ok,
+  type Result,
+  type WorkflowEvent,
+} from '../../src/index.js'
 import { otelEvents } from '../../src/otel/index.js'
-import { later } from '../helpers.js'
+import { later, laterOk } from '../helpers.js'
 
 const exporter = new InMemorySpanExporter()
 const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] })
@@ -31,6 +40,8 @@ const idOf = (s: ReadableSpan) => s.spanContext().spanId
 const ms = (t: HrTime) => t[0] * 1000 + t[1] / 1e6
 
 type Down = { _tag: 'Down'; service: string }
+/** A dependency that is down: its error type declares Down to the workflows that list it. */
+const down = (service: string): Result<number, Down> => err({ _tag: 'Down', service })
 
 describe('otelEvents', () => {
   it('makes one span per run and per step, nested as the events are, with their names and times', async () => {
@@ -84,10 +95,10 @@ describe('otelEvents', () => {
   })
 
   it('records a failed step: ERROR status, the exception, error.type; the run fails with it', async () => {
-    const wf = createWorkflow({}, { name: 'pay', onEvent: otelEvents({ tracer }) })
-    await wf(async (step) => {
+    const wf = createWorkflow({ down }, { name: 'pay', onEvent: otelEvents({ tracer }) })
+    await wf(async (step, deps) => {
       await step(() => ok(1), { name: 'fine' })
-      return step(() => err<number, Down>({ _tag: 'Down', service: 'bank' }), { name: 'charge' })
+      return step(() => deps.down('bank'), { name: 'charge' })
     })
     const charge = byName('charge')
     expect(charge.status).toEqual({ code: SpanStatusCode.ERROR, message: 'Down' })
@@ -100,8 +111,8 @@ describe('otelEvents', () => {
   })
 
   it('records an Error with its message and stack, and a timeout as a TimeoutError', async () => {
-    const wf = createWorkflow({}, { name: 'slow', onEvent: otelEvents({ tracer }) })
-    await wf(async (step) => step(({ signal }) => later(1_000, ok(1), signal), { name: 'wait', timeoutMs: 5 }))
+    const wf = createWorkflow({ laterOk }, { name: 'slow', onEvent: otelEvents({ tracer }) })
+    await wf(async (step, deps) => step(({ signal }) => deps.laterOk(1_000, 1, signal), { name: 'wait', timeoutMs: 5 }))
     const wait = byName('wait')
     expect(wait.status.code).toBe(SpanStatusCode.ERROR)
     expect(wait.attributes).toMatchObject({
@@ -117,9 +128,9 @@ describe('otelEvents', () => {
   })
 
   it('adds a span event per retry on the step span', async () => {
-    const wf = createWorkflow({}, { name: 'flaky', onEvent: otelEvents({ tracer }) })
-    await wf(async (step) =>
-      step(({ attempt }) => (attempt < 3 ? err<number, Down>({ _tag: 'Down', service: `try ${attempt}` }) : ok(1)), {
+    const wf = createWorkflow({ down }, { name: 'flaky', onEvent: otelEvents({ tracer }) })
+    await wf(async (step, deps) =>
+      step(({ attempt }) => (attempt < 3 ? deps.down(`try ${attempt}`) : ok(1)), {
         name: 'call',
         retry: { attempts: 3, backoff: { initialMs: 1, factor: 2, maxMs: 10, jitter: false } },
       }),
@@ -139,11 +150,11 @@ describe('otelEvents', () => {
 
   it('records replayed steps as events on the run span, not as new spans', async () => {
     const store = memoryStore()
-    const wf = createWorkflow({}, { store, runId: 'order-1', name: 'durable' })
+    const wf = createWorkflow({ laterOk }, { store, runId: 'order-1', name: 'durable' })
     const body = async (step: Parameters<Parameters<typeof wf>[0]>[0], slow: boolean) => {
       await step(() => ok(1), { name: 'first' })
       await step.all('pair', [() => ok(1), () => ok(2)])
-      return step(({ signal }) => (slow ? later(10_000, ok(0), signal) : ok(2)), { name: 'last' })
+      return step(({ signal }) => (slow ? laterOk(10_000, 0, signal) : ok(2)), { name: 'last' })
     }
     const ac = new AbortController()
     setTimeout(() => ac.abort('stop'), 10)
@@ -163,9 +174,9 @@ describe('otelEvents', () => {
   })
 
   it("ends a race's cancelled loser with status UNSET (not an error of the run)", async () => {
-    const wf = createWorkflow({}, { name: 'race', onEvent: otelEvents({ tracer }) })
-    const r = await wf(async (step) =>
-      step.race('fastest', [() => later(1, ok('a')), ({ signal }) => later(1_000, ok('b'), signal)]),
+    const wf = createWorkflow({ laterOk }, { name: 'race', onEvent: otelEvents({ tracer }) })
+    const r = await wf(async (step, deps) =>
+      step.race('fastest', [() => deps.laterOk(1, 'a'), ({ signal }) => deps.laterOk(1_000, 'b', signal)]),
     )
     expect(r._unsafeUnwrap()).toBe('a')
     const loser = byName('fastest[1]')
@@ -176,9 +187,11 @@ describe('otelEvents', () => {
   it('nests runs under the caller span, and keeps concurrent runs apart', async () => {
     const outer = tracer.startSpan('request')
     const onEvent = otelEvents({ tracer, parent: () => trace.setSpan(ROOT_CONTEXT, outer) })
-    const wf = createWorkflow({}, { name: 'job', onEvent })
+    const wf = createWorkflow({ laterOk }, { name: 'job', onEvent })
     await Promise.all(
-      ['a', 'b'].map((id) => wf(async (step) => step(() => later(5, ok(id)), { name: `work ${id}` }), { runId: id })),
+      ['a', 'b'].map((id) =>
+        wf(async (step, deps) => step(() => deps.laterOk(5, id), { name: `work ${id}` }), { runId: id }),
+      ),
     )
     outer.end()
     const runs = spans().filter((s) => s.name === 'job')
@@ -238,10 +251,10 @@ describe('otelEvents with two runs of one runId', () => {
     const dir = mkdtempSync(join(tmpdir(), 'okflow-otel-'))
     try {
       const wf = createWorkflow(
-        {},
+        { laterOk },
         { name: 'locked', store: fileStore(dir), runId: 'same', onEvent: otelEvents({ tracer }) },
       )
-      const first = wf(async (step) => step(() => later(30, ok(1)), { name: 'slow' }))
+      const first = wf(async (step, deps) => step(() => deps.laterOk(30, 1), { name: 'slow' }))
       await later(5, ok(0))
       expect((await wf(async (step) => step(() => ok(2), { name: 'never' })))._unsafeUnwrapErr()).toMatchObject({
         _tag: 'RunLockedError',

@@ -32,14 +32,16 @@ describe('policies in workflows and batch jobs', () => {
 
   it('the step’s context (attempt) reaches the task through the policy', async () => {
     const seen: number[] = []
-    const wf = createWorkflow({})
-    const r = await wf(async (step) =>
+    const secondTime = (attempt: number, signal: AbortSignal) =>
+      signal instanceof AbortSignal && attempt === 2 ? ok('second') : err('first')
+    const wf = createWorkflow({ secondTime, one: bulkhead({ concurrency: 1 }) })
+    const r = await wf(async (step, deps) =>
       step(
         ({ attempt, signal }) => {
           seen.push(attempt)
-          return signal instanceof AbortSignal && attempt === 2 ? ok('second') : err('first')
+          return deps.secondTime(attempt, signal)
         },
-        { policy: bulkhead({ concurrency: 1 }), retry: { attempts: 3 } },
+        { policy: deps.one, retry: { attempts: 3 } },
       ),
     )
     expect(r._unsafeUnwrap()).toBe('second')
@@ -53,10 +55,10 @@ describe('policies in workflows and batch jobs', () => {
   })
 
   it('a bad policy option ends the step with InvalidOptionsError naming `policy`', async () => {
-    const wf = createWorkflow({})
+    const wf = createWorkflow({ badBulkhead: bulkhead({ concurrency: -1 }) })
     const notAPolicy = await wf(async (step) => step(() => ok(1), { policy: {} as never }))
     expect((notAPolicy._unsafeUnwrapErr() as InvalidOptionsError).option).toBe('policy')
-    const invalid = await wf(async (step) => step(() => ok(1), { policy: bulkhead({ concurrency: -1 }) }))
+    const invalid = await wf(async (step, deps) => step(() => ok(1), { policy: deps.badBulkhead }))
     const e = invalid._unsafeUnwrapErr()
     expect(e).toBeInstanceOf(InvalidOptionsError)
     expect((e as InvalidOptionsError).option).toBe('concurrency')

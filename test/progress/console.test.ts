@@ -6,9 +6,10 @@ import {
   err,
   memoryStore,
   ok,
+  type Result,
   type TextStream,
 } from '../../src/index.js'
-import { later } from '../helpers.js'
+import { laterOk } from '../helpers.js'
 
 function sink(tty = false): TextStream & { lines: () => string[] } {
   const chunks: string[] = []
@@ -18,18 +19,23 @@ function sink(tty = false): TextStream & { lines: () => string[] } {
 const timeless = (lines: string[]) => lines.map((l) => l.replace(/\d+(\.\d+)? (ms|s)\b/g, 'T'))
 
 type Down = { _tag: 'Down'; service: string }
+/** A dependency that is down: its error type declares Down to the workflows that list it. */
+const down = (service: string): Result<number, Down> => err({ _tag: 'Down', service })
 
 describe('consoleEvents', () => {
   it('logs one readable line per event, children indented under their group', async () => {
     const out = sink()
-    const wf = createWorkflow({}, { name: 'checkout', runId: 'order-42', onEvent: consoleEvents({ stream: out }) })
-    await wf(async (step) => {
-      await step(({ attempt }) => (attempt === 1 ? err<number, Down>({ _tag: 'Down', service: 'users' }) : ok(1)), {
+    const wf = createWorkflow(
+      { down, laterOk },
+      { name: 'checkout', runId: 'order-42', onEvent: consoleEvents({ stream: out }) },
+    )
+    await wf(async (step, deps) => {
+      await step(({ attempt }) => (attempt === 1 ? deps.down('users') : ok(1)), {
         name: 'fetch user',
         retry: { attempts: 2 },
       })
       await step.all('load', { cart: () => ok(1), rates: () => ok(2) })
-      await step(({ signal }) => later(1_000, ok(1), signal), { name: 'quote', timeoutMs: 5 }).catch(() => 0)
+      await step(({ signal }) => deps.laterOk(1_000, 1, signal), { name: 'quote', timeoutMs: 5 }).catch(() => 0)
       return 1
     })
     expect(timeless(out.lines())).toEqual([
@@ -52,16 +58,15 @@ describe('consoleEvents', () => {
   it('prints errors with their fields on one line, cancellations and replays', async () => {
     const out = sink()
     const store = memoryStore()
+    const charge = (): Result<number, Error> => err(Object.assign(new Error('card\ndeclined'), { code: 'nsf' }))
     const wf = createWorkflow(
-      {},
+      { laterOk, charge },
       { name: 'pay', store, runId: 'p1', onEvent: consoleEvents({ stream: out, starts: false }) },
     )
     const body = async (step: Parameters<Parameters<typeof wf>[0]>[0], slow: boolean) => {
       await step(() => ok(1), { name: 'reserve' })
-      await step(({ signal }) => (slow ? later(10_000, ok(1), signal) : ok(1)), { name: 'wait' })
-      return step(() => err<number, Error>(Object.assign(new Error('card\ndeclined'), { code: 'nsf' })), {
-        name: 'charge',
-      })
+      await step(({ signal }) => (slow ? laterOk(10_000, 1, signal) : ok(1)), { name: 'wait' })
+      return step(() => charge(), { name: 'charge' })
     }
     const ac = new AbortController()
     setTimeout(() => ac.abort('shutdown'), 10)

@@ -6,11 +6,12 @@ import {
   err,
   memoryStore,
   ok,
+  type Result,
   renderHtmlReport,
   type WorkflowEvent,
 } from '../../src/index.js'
 import type { ReportRun } from '../../src/report/model.js'
-import { later } from '../helpers.js'
+import { laterOk } from '../helpers.js'
 import { bigRun, checkout, eventsOf, hostile } from './fixtures.js'
 
 /** The run the page draws, read back from its data block (the page's script parses the same text). */
@@ -63,14 +64,15 @@ describe('renderHtmlReport', () => {
   it('draws a real run: groups nested, a retry with its error, the failed step and the run error', async () => {
     const events: WorkflowEvent[] = []
     type Down = { _tag: 'Down'; service: string }
-    const wf = createWorkflow({}, { name: 'real', onEvent: (e) => events.push(e) })
-    const r = await wf(async (step) => {
-      await step(({ attempt }) => (attempt === 1 ? err<number, Down>({ _tag: 'Down', service: 'a' }) : ok(1)), {
+    const down = (service: string): Result<number, Down> => err({ _tag: 'Down', service })
+    const wf = createWorkflow({ down }, { name: 'real', onEvent: (e) => events.push(e) })
+    const r = await wf(async (step, deps) => {
+      await step(({ attempt }) => (attempt === 1 ? deps.down('a') : ok(1)), {
         name: 'flaky',
         retry: { attempts: 2 },
       })
       await step.all('pair', [() => ok(1), () => ok(2)])
-      return step(() => err<number, Down>({ _tag: 'Down', service: 'b' }), { name: 'broken' })
+      return step(() => deps.down('b'), { name: 'broken' })
     })
     expect(r.isErr()).toBe(true)
     const run = dataOf(renderHtmlReport(events))
@@ -98,10 +100,10 @@ describe('renderHtmlReport', () => {
   it('marks replayed steps of a resumed durable run', async () => {
     const store = memoryStore()
     const events: WorkflowEvent[] = []
-    const wf = createWorkflow({}, { store, runId: 'd1', name: 'durable' })
+    const wf = createWorkflow({ laterOk }, { store, runId: 'd1', name: 'durable' })
     const body = async (step: Parameters<Parameters<typeof wf>[0]>[0], slow: boolean) => {
       await step(() => ok(1), { name: 'first' })
-      return step(({ signal }) => (slow ? later(10_000, ok(0), signal) : ok(2)), { name: 'second' })
+      return step(({ signal }) => (slow ? laterOk(10_000, 0, signal) : ok(2)), { name: 'second' })
     }
     const ac = new AbortController()
     setTimeout(() => ac.abort('stop'), 5)

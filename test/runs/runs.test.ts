@@ -212,7 +212,14 @@ describe.each(stores)('registered workflows on %s', (_name, makeStore) => {
     const inSecond = new Promise<void>((r) => {
       entered = r
     })
-    const two = defineWorkflow('two', {}, async (step) => {
+    const second = (signal: AbortSignal) =>
+      new Promise<Result<number, Error>>((resolve) => {
+        ran.push('second')
+        entered()
+        release = () => resolve(ok(2))
+        signal.addEventListener('abort', () => resolve(err(new Error('aborted'))))
+      })
+    const two = defineWorkflow('two', { second }, async (step, deps) => {
       await step(
         () => {
           ran.push('first')
@@ -220,16 +227,7 @@ describe.each(stores)('registered workflows on %s', (_name, makeStore) => {
         },
         { name: 'first' },
       )
-      await step(
-        ({ signal }) =>
-          new Promise<Result<number, Error>>((resolve) => {
-            ran.push('second')
-            entered()
-            release = () => resolve(ok(2))
-            signal.addEventListener('abort', () => resolve(err(new Error('aborted'))))
-          }),
-        { name: 'second' },
-      )
+      await step(({ signal }) => deps.second(signal), { name: 'second' })
       return 'both'
     })
     const client = createClient(store, { pollMs: 10 })

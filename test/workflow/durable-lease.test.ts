@@ -67,10 +67,10 @@ describe('durable runs hold a lease', () => {
     const store = memoryStore({ now: () => t })
     const slow = untilAborted()
     const ran: string[] = []
-    const wf = createWorkflow({}, { store, runId: 'taken', leaseMs: 60_000 })
-    const p = wf(async (step) => {
+    const wf = createWorkflow({ slow: slow.fn }, { store, runId: 'taken', leaseMs: 60_000 })
+    const p = wf(async (step, deps) => {
       await step(() => ok(ran.push('a')), { name: 'a' })
-      await step(slow.fn, { name: 'b' })
+      await step(deps.slow, { name: 'b' })
       await step(() => ok(ran.push('c')), { name: 'c' })
     })
     await vi.waitFor(() => expect(slow.state.started).toBe(true))
@@ -94,9 +94,9 @@ describe('durable runs hold a lease', () => {
       renew: (l, ms) => (fail ? Promise.reject(new Error('network down')) : store.renew(l, ms)),
     }
     const slow = untilAborted()
-    const wf = createWorkflow({}, { store: flaky, runId: 'hb', leaseMs: 300 })
-    const p = wf(async (step) => {
-      await step(slow.fn, { name: 'slow' })
+    const wf = createWorkflow({ slow: slow.fn }, { store: flaky, runId: 'hb', leaseMs: 300 })
+    const p = wf(async (step, deps) => {
+      await step(deps.slow, { name: 'slow' })
       return 'done'
     })
     await vi.advanceTimersByTimeAsync(250)
