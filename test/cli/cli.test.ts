@@ -36,10 +36,17 @@ interface Ran {
 }
 /** Runs the built binary (async: workers of this process keep their heartbeats meanwhile). */
 function okflow(...args: string[]): Promise<Ran> {
+  return okflowWith([], ...args)
+}
+function okflowWith(nodeArgs: string[], ...args: string[]): Promise<Ran> {
   const env = { ...process.env }
   delete env.OKFLOW_STORE
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [...nodeArgs, bin, ...args], {
+      cwd: dir,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (s: string) => {
@@ -485,5 +492,22 @@ describe('okflow on Postgres: missing schema, server down', () => {
     const r = await okflow('runs', 'list', '--postgres', 'postgres://postgres@127.0.0.1:1/postgres')
     expect(r.code).toBe(1)
     expect(r.stderr).toMatch(/^okflow: Store queue failed/)
+  })
+})
+
+describe('okflow without pg installed', () => {
+  // The preload makes `pg` unresolvable, as in a project that did not install the optional peer.
+  const noPg = ['--import', fileURLToPath(new URL('../postgres/fixtures/no-pg.mjs', import.meta.url))]
+
+  it('reads a fileStore (pg is loaded only for --postgres), and --postgres exits 4 naming the package', async () => {
+    const files = await okflowWith(noPg, 'runs', 'list', '--json', ...fileFlags())
+    expect(files.stderr).toBe('')
+    expect(files.code).toBe(0)
+    expect((JSON.parse(files.stdout) as { runId: string }[]).map((r) => r.runId)).toEqual(
+      expect.arrayContaining(['reg-ok', 'order-ok']),
+    )
+    const pg = await okflowWith(noPg, 'runs', 'list', '--postgres', inject('pgUrl'))
+    expect(pg.code).toBe(4)
+    expect(pg.stderr).toBe('okflow: --postgres needs the pg package: npm install pg\n')
   })
 })
