@@ -195,6 +195,7 @@ async function command(name: string, args: string[], flags: Flags, io: CliIO): P
   const state = flags.state
   if (state !== undefined && !(STATES as readonly string[]).includes(state))
     fail(EXIT.USAGE, `--state must be one of ${STATES.join(', ')}, not "${state}"`)
+  if (flags.workflow === '') fail(EXIT.USAGE, '--workflow needs a workflow name')
   if (name === 'report' && json && flags.output === undefined)
     fail(EXIT.USAGE, '--json goes with -o <file> (the page itself is the output otherwise)')
   const id = name === 'list' ? undefined : needId(args[0], name)

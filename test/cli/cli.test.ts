@@ -197,6 +197,7 @@ describe('okflow --help and usage', () => {
       [['runs', 'retry', ...fileFlags()], /needs a run id/],
       [['runs', 'list', '--limit', '0', ...fileFlags()], /--limit must be a whole number above 0, not "0"/],
       [['runs', 'list', '--state', 'done', ...fileFlags()], /--state must be one of pending, running, .*, not "done"/],
+      [['runs', 'list', '--workflow', '', ...fileFlags()], /--workflow needs a workflow name/],
       [['runs', 'list', ...fileFlags(), '--postgres', 'postgres://x'], /not both/],
       [['runs', 'list', ...fileFlags(), '--schema', 's'], /--schema goes with --postgres/],
       [['runs', 'list', '--postgres', inject('pgUrl'), '--schema', 'a-b; DROP'], /--schema must be a name/],
