@@ -71,7 +71,7 @@ export interface WorkerPool<T extends WorkerTasks<WorkerTaskMap>> {
   close(opts?: CloseOptions): ResultAsync<void, InvalidOptionsError>
 }
 
-const NO_OPTIONS: RunTaskOptions = Object.freeze({})
+const NO_OPTIONS: RunTaskOptions = /* @__PURE__ */ Object.freeze({})
 
 function checkTransfer(value: unknown): InvalidOptionsError | undefined {
   if (value === undefined || Array.isArray(value)) return undefined

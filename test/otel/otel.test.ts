@@ -22,7 +22,7 @@ import {
   type WorkflowEvent,
 } from '../../src/index.js'
 import { otelEvents } from '../../src/otel/index.js'
-import { later, laterOk } from '../helpers.js'
+import { laterOk } from '../helpers.js'
 
 const exporter = new InMemorySpanExporter()
 const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] })
@@ -250,12 +250,18 @@ describe('otelEvents with two runs of one runId', () => {
   it('keeps both traces whole when a second run is refused (RunLockedError) while the first goes on', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'okflow-otel-'))
     try {
-      const wf = createWorkflow(
-        { laterOk },
-        { name: 'locked', store: fileStore(dir), runId: 'same', onEvent: otelEvents({ tracer }) },
-      )
+      const handler = otelEvents({ tracer })
+      let holding: () => void = () => {}
+      const held = new Promise<void>((resolve) => {
+        holding = resolve
+      })
+      const onEvent: typeof handler = (e) => {
+        handler(e)
+        if (e.type === 'step_start') holding() // the first run holds the lease by now
+      }
+      const wf = createWorkflow({ laterOk }, { name: 'locked', store: fileStore(dir), runId: 'same', onEvent })
       const first = wf(async (step, deps) => step(() => deps.laterOk(30, 1), { name: 'slow' }))
-      await later(5, ok(0))
+      await held
       expect((await wf(async (step) => step(() => ok(2), { name: 'never' })))._unsafeUnwrapErr()).toMatchObject({
         _tag: 'RunLockedError',
       })

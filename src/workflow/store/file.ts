@@ -41,9 +41,11 @@ const owners = (): Set<string> => {
   g[OWNERS] ??= new Set()
   return g[OWNERS]
 }
-const HOST = hostname()
+// Read on first use, not at import: importing okflow does no work.
+let host: string | undefined
+const hostName = () => (host ??= hostname())
 /** Where this process and thread are, as a grant records it. */
-const here = () => ({ pid: process.pid, thread: threadId, host: HOST })
+const here = () => ({ pid: process.pid, thread: threadId, host: hostName() })
 let tmpSeq = 0
 const tmpName = (path: string) => `${path}.${process.pid}-${++tmpSeq}.tmp`
 
@@ -60,7 +62,7 @@ export function safeName(id: string): string {
 
 /** Whether the process that wrote a grant is certainly gone (same host only: elsewhere, wait for expiry). */
 function holderGone(g: Grant): boolean {
-  if (g.host !== HOST) return false
+  if (g.host !== hostName()) return false
   // Our own pid and thread but an owner we do not know: a previous life of this pid (a container's
   // PID 1 restarted). Another thread of this process: we cannot tell, so its lease runs out first.
   if (g.pid === process.pid) return (g.thread ?? 0) === threadId && !owners().has(g.owner)
@@ -273,14 +275,14 @@ export function fileStore(dir: string, options: StoreOptions = {}): RunStore {
     const { fence, grant } = await latest(runId)
     const t = now()
     if (grant && !grant.released && grant.expiresAt > t && grant.owner !== owner && !holderGone(grant)) {
-      throw new RunLockedError(runId, grant.host === HOST ? grant.pid : undefined)
+      throw new RunLockedError(runId, grant.host === hostName() ? grant.pid : undefined)
     }
     // Was the previous lease given up cleanly? If not, its holder may still be writing somewhere.
     const takeover = fence > 0 && !grant?.released
     const next: Grant = { owner, fence: fence + 1, expiresAt: t + leaseMs, ...here() }
     if (!(await writeWhole(grantPath(runId, next.fence), JSON.stringify(next), true))) {
       const other = await readGrant(runId, next.fence)
-      throw new RunLockedError(runId, other && other.host === HOST ? other.pid : undefined)
+      throw new RunLockedError(runId, other && other.host === hostName() ? other.pid : undefined)
     }
     owners().add(owner)
     const lease: Lease = { runId, owner, fence: next.fence, expiresAt: next.expiresAt }

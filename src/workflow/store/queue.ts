@@ -25,7 +25,8 @@ export interface QueueBackend {
 }
 
 const ENDED: readonly RunState[] = ['succeeded', 'failed', 'cancelled']
-const RELEASING: readonly RunState[] = [...ENDED, 'sleeping', 'pending']
+// Written out, not spread from ENDED: a top-level spread is code a bundler must keep.
+const RELEASING: readonly RunState[] = ['succeeded', 'failed', 'cancelled', 'sleeping', 'pending']
 
 function without<T extends object, K extends keyof T>(o: T, ...keys: K[]): Omit<T, K> {
   const out = { ...o }
