@@ -241,11 +241,30 @@ describe('otelEvents with two runs of one runId', () => {
         {},
         { name: 'locked', store: fileStore(dir), runId: 'same', onEvent: otelEvents({ tracer }) },
       )
-      const first = wf(async (step) => step(() => later(30, ok(1)), { name: 'slow' }))
-      await later(5, ok(0))
+      // The first run holds the lock until released: the second is tried while its step runs.
+      let inStep!: () => void
+      const stepping = new Promise<void>((resolve) => {
+        inStep = resolve
+      })
+      let release!: () => void
+      const released = new Promise<void>((resolve) => {
+        release = resolve
+      })
+      const first = wf(async (step) =>
+        step(
+          async () => {
+            inStep()
+            await released
+            return ok(1)
+          },
+          { name: 'slow' },
+        ),
+      )
+      await stepping
       expect((await wf(async (step) => step(() => ok(2), { name: 'never' })))._unsafeUnwrapErr()).toMatchObject({
         _tag: 'RunLockedError',
       })
+      release()
       expect((await first)._unsafeUnwrap()).toBe(1)
       const runs = spans().filter((s) => s.name === 'locked')
       expect(runs.map((s) => s.attributes['okflow.outcome']).sort()).toEqual(['error', 'ok'])
