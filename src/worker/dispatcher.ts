@@ -143,6 +143,9 @@ export class Dispatcher {
   private startTimedOut(thread: ThreadHandle): void {
     thread.startTimer = undefined
     if (thread.ready || !thread.live) return
+    // Timers run before I/O: a process busy past the deadline may not have read 'loaded' yet.
+    for (const answer of thread.pending()) this.answered(thread, answer)
+    if (thread.ready || !thread.live) return
     thread.startTimedOut = true
     thread.error ??= new Error(`the thread did not load its tasks module within ${this.config.startTimeoutMs} ms`)
     this.retire(thread)

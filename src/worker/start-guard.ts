@@ -33,6 +33,8 @@ export class StartGuard {
 
   /** A thread died before answering anything. */
   failedStart(error: Error | undefined, exitCode: number): void {
+    // Threads started before it broke may die after: the pool keeps the one error it gave out.
+    if (this.broken !== undefined) return
     this.failed++
     if (this.failed >= MAX_FAILED_STARTS) {
       const why = error ? error.message : `exit code ${exitCode}`

@@ -93,6 +93,14 @@ export class ThreadHandle {
     }
   }
 
+  /** Messages it sent that this process has not read yet (a busy process reads them after its timers). */
+  pending(): Answer[] {
+    const out: Answer[] = []
+    for (let m = receiveMessageOnPort(this.port); m !== undefined; m = receiveMessageOnPort(this.port))
+      out.push(m.message)
+    return out
+  }
+
   clearTimers(): void {
     if (this.idleTimer !== undefined) clearTimeout(this.idleTimer)
     if (this.startTimer !== undefined) clearTimeout(this.startTimer)
@@ -142,8 +150,7 @@ export function startThread(config: StartConfig, on: ThreadEvents): ThreadHandle
     thread.error ??= e
   })
   worker.on('exit', (code: number) => {
-    const late: Answer[] = []
-    for (let m = receiveMessageOnPort(port1); m !== undefined; m = receiveMessageOnPort(port1)) late.push(m.message)
+    const late = thread.pending()
     port1.close()
     on.exit(thread, code, late)
   })

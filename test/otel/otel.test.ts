@@ -250,21 +250,34 @@ describe('otelEvents with two runs of one runId', () => {
   it('keeps both traces whole when a second run is refused (RunLockedError) while the first goes on', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'okflow-otel-'))
     try {
-      const handler = otelEvents({ tracer })
-      let holding: () => void = () => {}
-      const held = new Promise<void>((resolve) => {
-        holding = resolve
+      const wf = createWorkflow(
+        {},
+        { name: 'locked', store: fileStore(dir), runId: 'same', onEvent: otelEvents({ tracer }) },
+      )
+      // The first run holds the lock until released: the second is tried while its step runs.
+      let inStep!: () => void
+      const stepping = new Promise<void>((resolve) => {
+        inStep = resolve
       })
-      const onEvent: typeof handler = (e) => {
-        handler(e)
-        if (e.type === 'step_start') holding() // the first run holds the lease by now
-      }
-      const wf = createWorkflow({ laterOk }, { name: 'locked', store: fileStore(dir), runId: 'same', onEvent })
-      const first = wf(async (step, deps) => step(() => deps.laterOk(30, 1), { name: 'slow' }))
-      await held
+      let release!: () => void
+      const released = new Promise<void>((resolve) => {
+        release = resolve
+      })
+      const first = wf(async (step) =>
+        step(
+          async () => {
+            inStep()
+            await released
+            return ok(1)
+          },
+          { name: 'slow' },
+        ),
+      )
+      await stepping
       expect((await wf(async (step) => step(() => ok(2), { name: 'never' })))._unsafeUnwrapErr()).toMatchObject({
         _tag: 'RunLockedError',
       })
+      release()
       expect((await first)._unsafeUnwrap()).toBe(1)
       const runs = spans().filter((s) => s.name === 'locked')
       expect(runs.map((s) => s.attributes['okflow.outcome']).sort()).toEqual(['error', 'ok'])

@@ -59,6 +59,22 @@ describe('start-up', () => {
     expect(e.message).toContain('did not load its tasks module within 100 ms')
     expect(pool.metrics()).toMatchObject({ running: 0, queued: 0, failed: 1 })
   })
+  test('a thread that loaded while this process was too busy to read its message is not stopped at the start-up deadline', async () => {
+    const pool = makePool({ maxThreads: 1, startTimeoutMs: 200 })
+    const shared = new SharedArrayBuffer(4)
+    const cell = new Int32Array(shared)
+    const r = pool.run('count', { shared, ms: 300 })
+    // Block this thread (as a long synchronous job would) until the task has started there, so the
+    // module loaded, and until the deadline has passed: its timer and the 'loaded' message are both due.
+    const t0 = performance.now()
+    const nap = new Int32Array(new SharedArrayBuffer(4))
+    while ((Atomics.load(cell, 0) === 0 || performance.now() - t0 < 300) && performance.now() - t0 < 15_000) {
+      Atomics.wait(nap, 0, 0, 5)
+    }
+    expect(Atomics.load(cell, 0)).toBe(1)
+    expect((await r)._unsafeUnwrap()).toBe('counted')
+    expect(pool.metrics()).toMatchObject({ completed: 1, failed: 0, threads: 1 })
+  })
 })
 
 describe('close', () => {

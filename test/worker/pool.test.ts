@@ -2,9 +2,9 @@
 import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { describe, expect, test } from 'vitest'
+import { describe, expect, test, vi } from 'vitest'
 import { createWorkerPool, type WorkerPoolOptions } from '../../dist/worker.js'
-import { type Loose, makePool, TASKS, threadOf } from './helpers.js'
+import { type Loose, makePool, TASKS, threadOf, until } from './helpers.js'
 
 const run = promisify(execFile)
 const counter = () => {
@@ -110,10 +110,21 @@ describe('timeout and abort', () => {
   test('timeout of a running task recycles its thread', async () => {
     const pool = makePool({ maxThreads: 1 })
     const before = await threadOf(pool)
-    // A task waiting behind the stuck one still runs once the thread is replaced.
-    const [r, behind] = await Promise.all([pool.run('spin', 60_000, { timeoutMs: 30 }), pool.run('double', 8)])
-    expect(r._unsafeUnwrapErr()).toMatchObject({ _tag: 'TimeoutError', ms: 30, label: 'spin' })
-    expect(behind._unsafeUnwrap()).toBe(16)
+    const { shared, starts } = counter()
+    // Fake time: the timeout fires only once the task is known to be running (on a loaded machine
+    // 30 real ms can pass before it starts, and a task that never started is not recycled).
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    try {
+      const stuck = pool.run('count', { shared, ms: 60_000 }, { timeoutMs: 30 })
+      // A task waiting behind the stuck one still runs once the thread is replaced.
+      const behind = pool.run('double', 8)
+      await until(() => starts() === 1)
+      await vi.advanceTimersByTimeAsync(30)
+      expect((await stuck)._unsafeUnwrapErr()).toMatchObject({ _tag: 'TimeoutError', ms: 30, label: 'count' })
+      expect((await behind)._unsafeUnwrap()).toBe(16)
+    } finally {
+      vi.useRealTimers()
+    }
     // The spinning thread would block for a minute: a new thread answers instead.
     const after = await threadOf(pool)
     expect(after).not.toBe(before)
@@ -124,8 +135,10 @@ describe('timeout and abort', () => {
     const pool = makePool({ maxThreads: 1 })
     const before = await threadOf(pool)
     const ac = new AbortController()
-    const pending = pool.run('spin', 60_000, { signal: ac.signal })
-    setTimeout(() => ac.abort('user gave up'), 20)
+    const { shared, starts } = counter()
+    const pending = pool.run('count', { shared, ms: 60_000 }, { signal: ac.signal })
+    await until(() => starts() === 1) // running, not just sent
+    ac.abort('user gave up')
     const e = (await pending)._unsafeUnwrapErr()
     expect(e).toMatchObject({ _tag: 'CancelledError', reason: 'user gave up' })
     expect(await threadOf(pool)).not.toBe(before)
@@ -285,9 +298,10 @@ describe('close', () => {
   test('force cancels queued and running tasks', async () => {
     const pool = makePool({ maxThreads: 1 })
     const { shared, starts } = counter()
-    const running = pool.run('spin', 60_000)
+    const first = counter()
+    const running = pool.run('count', { shared: first.shared, ms: 60_000 })
     const queued = pool.run('count', { shared, ms: 0 })
-    await new Promise((r) => setTimeout(r, 20))
+    await until(() => first.starts() === 1)
     await pool.close({ force: true })
     expect((await running)._unsafeUnwrapErr()).toMatchObject({ _tag: 'CancelledError' })
     expect((await queued)._unsafeUnwrapErr()).toMatchObject({ _tag: 'CancelledError' })

@@ -38,6 +38,16 @@ describe('StartGuard', () => {
     expect(vi.getTimerCount()).toBe(0)
   })
 
+  test('threads that die after it broke leave its error as it was (same object, same count)', () => {
+    const guard = new StartGuard(() => {})
+    for (let i = 0; i < MAX_FAILED_STARTS; i++) guard.failedStart(new Error('boom at load'), 1)
+    const broken = guard.broken
+    guard.failedStart(new Error('a thread started before it broke'), 1)
+    expect(guard.broken).toBe(broken)
+    expect(broken?.message).toContain(`(${MAX_FAILED_STARTS} in a row; last: boom at load)`)
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
   test('a thread that answers resets the count; stop() leaves no timer', () => {
     const guard = new StartGuard(() => {})
     for (let i = 0; i < MAX_FAILED_STARTS - 1; i++) guard.failedStart(undefined, 1)
