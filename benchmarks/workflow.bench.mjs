@@ -34,7 +34,8 @@ async function contestants(group) {
     },
   ]
   if (group === 'okflow') {
-    const { createWorkflow } = await import('../dist/index.js')
+    // OKFLOW_DIST=/path/to/dist/index.js measures another build (e.g. before a change).
+    const { createWorkflow } = await import(process.env.OKFLOW_DIST ?? '../dist/index.js')
     const deps = { call }
     const plain = createWorkflow(deps, { name: 'bench' })
     const events = []

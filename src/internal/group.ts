@@ -47,9 +47,9 @@ export function runGroup<T, E>(
   keys?: readonly string[],
 ): Stop {
   const n = inputs.length
-  const limit = opts.concurrency ?? Number.POSITIVE_INFINITY
+  const limit = opts.concurrency ?? Infinity
   const { signal, timeoutMs } = opts
-  const timed = timeoutMs !== undefined && timeoutMs !== Number.POSITIVE_INFINITY
+  const timed = (timeoutMs ?? Infinity) < Infinity // checked: a number of ms, or Infinity
   const contexts: (LazyContext | undefined)[] = []
   const timers: (Timer | undefined)[] = [] // per-input deadlines, when `timed`
   let head = 0 // next input to consider starting, in input order

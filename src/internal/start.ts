@@ -64,7 +64,7 @@ export function observeAt<T, E>(
   index: number,
   sink: Sink<T, E>,
   onReject?: (cause: unknown) => void,
-  deferSync = false,
+  deferSync?: boolean,
 ): boolean {
   let sync: Result<T, E | UnexpectedError>
   try {
@@ -94,12 +94,18 @@ function attach<T, E>(
   sink: Sink<T, E>,
   onReject: ((cause: unknown) => void) | undefined,
 ): true {
-  p.then((v) => sink(index, toResult<T, E>(v)), onReject ?? ((e: unknown) => sink(index, fromThrow(e))))
+  p.then((v) => sink(index, toResult<T, E>(v)), onReject ?? rejectAt(index, sink))
   return true
 }
 
+// Apart from attach: made there, under `??`, this closure slowed every input of allAsync (which
+// passes `onReject`) by ~10% of a raw Promise.all.
+function rejectAt<T, E>(index: number, sink: Sink<T, E>): (cause: unknown) => void {
+  return (e) => sink(index, fromThrow(e))
+}
+
 // Apart from observeAt, like attach: a closure in observeAt would cost every call a context.
-function deliver<T, E>(sink: Sink<T, E>, index: number, r: Result<T, E | UnexpectedError>, later: boolean): void {
+function deliver<T, E>(sink: Sink<T, E>, index: number, r: Result<T, E | UnexpectedError>, later?: boolean): void {
   if (later) queueMicrotask(() => sink(index, r))
   else sink(index, r)
 }
@@ -120,7 +126,7 @@ export function startAt<T, E>(
   ctx: TaskContext | undefined,
   index: number,
   sink: Sink<T, E>,
-  deferSync = false,
+  deferSync?: boolean,
 ): boolean {
   let out: unknown = input
   if (typeof input === 'function') {

@@ -120,8 +120,10 @@ const NO_WORK: Start = () => {}
 type Saving = { readonly record?: boolean | undefined; readonly codec?: StepCodec | undefined }
 
 /** Throws the first failed check: `guard` below ends the step with it. */
-function must(...checks: (InvalidOptionsError | undefined)[]): void {
-  for (const bad of checks) if (bad) throw bad
+// Three fixed parameters rather than a rest one: every step call makes no array here.
+function must(a?: InvalidOptionsError, b?: InvalidOptionsError, c?: InvalidOptionsError): void {
+  const bad = a || b || c
+  if (bad) throw bad
 }
 
 /**
@@ -216,16 +218,19 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
    * Runs a step method's checks: an InvalidOptionsError they throw ends the step with it, named
    * as far as the method got (`named.name`), so bad input never throws out of `step`.
    */
-  const guard =
-    <A extends unknown[]>(kind: StepKind, method: (named: { name?: string }, ...args: A) => Promise<never>) =>
-    (...args: A) => {
+  const guard = <A extends unknown[]>(
+    kind: StepKind,
+    method: (named: { name?: string }, ...args: A) => Promise<never>,
+  ) =>
+    // Fixed arity (offload has the most) rather than a rest parameter and a spread: every step call comes here.
+    ((a: unknown, b: unknown, c: unknown, d: unknown, f: unknown) => {
       const named: { name?: string } = {}
       try {
-        return method(named, ...args)
+        return (method as (named: { name?: string }, ...args: unknown[]) => Promise<never>)(named, a, b, c, d, f)
       } catch (e) {
         return exec(named.name ?? label(undefined), kind, NO_WORK, '-', unreadable(e, 'options'))
       }
-    }
+    }) as unknown as (...args: A) => Promise<never>
 
   /** Wraps each child of a group so it shows on the timeline under its group. */
   const children = (parent: OpenStep, name: string, { values, keys }: Listed): Inputs =>
