@@ -47,4 +47,7 @@ export type WorkflowEventType = WorkflowEvent['type']
 // timeOrigin is read once, on first use: its getter costs ~85 ns a read, more than performance.now().
 let origin: number | undefined
 /** Current time as epoch ms with sub-ms precision (timelines of fast steps need it). */
-export const now = (): number => (origin ??= performance.timeOrigin) + performance.now()
+export const now = (): number => {
+  origin ??= performance.timeOrigin
+  return origin + performance.now()
+}
