@@ -213,3 +213,13 @@ export async function onFakeClock<T>(ms: number, body: () => PromiseLike<T>): Pr
     vi.useRealTimers()
   }
 }
+
+/** An object whose `then` getter throws `then getter` (a fresh one per call); `onRead` counts the reads. */
+export function throwingThen(onRead?: () => void): object {
+  return Object.defineProperty({}, 'then', {
+    get() {
+      onRead?.()
+      throw new Error('then getter')
+    },
+  })
+}

@@ -2,14 +2,11 @@
 // answered them with a typed err — never a throw, a rejection, a hang or an uncaught error.
 // Each area has its own table in this folder (`<area>.test.ts`); `case` counts every row.
 import { expect } from 'vitest'
+import { throwingThen } from '../helpers.js'
 
 /** A getter that throws, a Proxy whose every trap throws, and other values user code can hand us. */
 export function hostile(): Record<string, unknown> {
-  const throwingGetter = Object.defineProperty({}, 'then', {
-    get() {
-      throw new Error('then getter')
-    },
-  })
+  const throwingGetter = throwingThen()
   const trap = () => {
     throw new Error('proxy trap')
   }

@@ -18,6 +18,7 @@ import {
   noUnhandledRejections,
   onFakeClock,
   range,
+  throwingThen,
   values,
 } from '../helpers.js'
 
@@ -312,12 +313,7 @@ describe('mapStream: hand-over, index, bad input (0.2)', () => {
   })
 
   it('an item whose returned object has a throwing then getter yields err(UnexpectedError), no hang', async () => {
-    const hostile = () =>
-      Object.defineProperty({}, 'then', {
-        get() {
-          throw new Error('then getter')
-        },
-      })
+    const hostile = () => throwingThen()
     async function* source() {
       yield 1
       yield 2

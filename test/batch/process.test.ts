@@ -22,6 +22,7 @@ import {
   noUnhandledRejections,
   onFakeClock,
   range,
+  throwingThen,
 } from '../helpers.js'
 
 noUnhandledRejections() // fails the test during which something rejected unhandled
@@ -700,12 +701,7 @@ describe('processInBatches: readable failures, bounded sizes, hostile input (0.2
   })
 
   it('an item returning an object whose then getter throws ends as err(UnexpectedError), on every path, no hang', async () => {
-    const hostile = () =>
-      Object.defineProperty({}, 'then', {
-        get() {
-          throw new Error('then getter')
-        },
-      })
+    const hostile = () => throwingThen()
     async function* source() {
       yield 1 // started asynchronously: after an await of the source
     }

@@ -8,7 +8,7 @@ import {
   TimeoutError,
   UnexpectedError,
 } from '../../src/index.js'
-import { later, probe } from '../helpers.js'
+import { later, probe, throwingThen } from '../helpers.js'
 
 describe('allAsync', () => {
   it('collects every kind of input in input order', async () => {
@@ -229,12 +229,7 @@ describe('allAsync inputs and options read safely', () => {
 
   it('an object whose then getter throws is an UnexpectedError, read once', async () => {
     let reads = 0
-    const hostile = Object.defineProperty({}, 'then', {
-      get() {
-        reads++
-        throw new Error('then getter')
-      },
-    })
+    const hostile = throwingThen(() => reads++)
     const r = await allAsync([async () => ok(1), () => hostile as never])
     expect((r._unsafeUnwrapErr() as UnexpectedError).message).toContain('then getter')
     expect(reads).toBe(1)

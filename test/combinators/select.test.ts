@@ -1,7 +1,7 @@
 import { err, ok, type ResultAsync } from 'neverthrow'
 import { describe, expect, it } from 'vitest'
 import { CancelledError, InvalidOptionsError, selectAsync, type TaskContext, UnexpectedError } from '../../src/index.js'
-import { later, probe } from '../helpers.js'
+import { later, probe, throwingThen } from '../helpers.js'
 
 describe('selectAsync', () => {
   it('returns the first to settle and leaves the others running', async () => {
@@ -76,11 +76,7 @@ describe('selectAsync', () => {
   })
 
   it('an object whose then getter throws is an UnexpectedError result, not a hang', async () => {
-    const hostile = Object.defineProperty({}, 'then', {
-      get() {
-        throw new Error('then getter')
-      },
-    })
+    const hostile = throwingThen()
     const r = (await selectAsync([() => later(20, ok(1)), () => hostile as never]))._unsafeUnwrap()
     expect(r.index).toBe(1)
     expect(r.result._unsafeUnwrapErr()).toBeInstanceOf(UnexpectedError)

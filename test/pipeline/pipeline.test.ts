@@ -24,6 +24,7 @@ import {
   noUnhandledRejections,
   onFakeClock,
   range,
+  throwingThen,
   values,
 } from '../helpers.js'
 
@@ -411,12 +412,7 @@ describe('pipeline: bounded sizes and hostile input (0.2)', () => {
   })
 
   it('a stage returning an object whose then getter throws fails that item with UnexpectedError, no hang', async () => {
-    const hostile = () =>
-      Object.defineProperty({}, 'then', {
-        get() {
-          throw new Error('then getter')
-        },
-      })
+    const hostile = () => throwingThen()
     async function* source() {
       yield 1
       yield 2
