@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest'
-import { runExample } from './run-example.js'
+import { runExample, scenarioOf } from './run-example.js'
 
 describe('examples/hedged-requests.ts', () => {
   let code: number | null = null
@@ -8,11 +8,7 @@ describe('examples/hedged-requests.ts', () => {
   beforeAll(() => {
     ;({ code, stdout, stderr } = runExample('examples/hedged-requests.ts'))
   }, 60_000)
-  const scenario = (n: number) => {
-    const start = stdout.indexOf(`${n}. `)
-    const end = stdout.indexOf(`${n + 1}. `)
-    return stdout.slice(start, end === -1 ? undefined : end)
-  }
+  const scenario = (n: number) => scenarioOf(stdout, n)
 
   it('runs to the end without errors', () => {
     expect(stderr).toBe('')

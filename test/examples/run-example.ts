@@ -8,3 +8,10 @@ export function runExample(file: string, timeoutMs = 60_000): { code: number | n
   const r = spawnSync(process.execPath, ['--import', 'tsx', file], { cwd: root, encoding: 'utf8', timeout: timeoutMs })
   return { code: r.status, stdout: r.stdout, stderr: r.stderr }
 }
+
+/** The part of an example's output under its heading `n. …`, up to the next numbered heading. */
+export function scenarioOf(stdout: string, n: number): string {
+  const start = stdout.indexOf(`${n}. `)
+  const end = stdout.indexOf(`${n + 1}. `)
+  return stdout.slice(start, end === -1 ? undefined : end)
+}
