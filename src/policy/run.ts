@@ -33,11 +33,7 @@ export interface Layer {
  * than once (a retry).
  */
 export class Chain {
-  /**
-   * The no-signal fast path (see `runPolicy`): set while the call is being started, the first
-   * task promise met then, and the call's result or whoever waits for it.
-   */
-  private starting = false
+  /** The no-signal path (see `runPolicy`): the call's result, or whoever waits for it. */
   private result: Result<unknown, unknown> | undefined
   private wait: Done | undefined
 
@@ -54,17 +50,14 @@ export class Chain {
   }
 
   /**
-   * Starts the call with no signal: the promise of its Result. When the layers let the task start
-   * at once and it returns a promise, the call's promise is built on the task's own (one promise
-   * and one tick fewer per call); otherwise a promise waits for the outcome.
+   * Starts the call with no signal: the promise of its Result, at once when the layers answered
+   * synchronously (a refusal, a plain Result), else a promise waiting for the outcome.
    */
   start(): Promise<Result<unknown, unknown>> {
-    this.starting = true
     this.run(0, undefined, (r) => {
       if (this.wait) this.wait(r)
       else this.result = r
     })
-    this.starting = false
     if (this.result !== undefined) return Promise.resolve(this.result)
     return new Promise((resolve) => {
       this.wait = resolve
