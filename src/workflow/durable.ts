@@ -11,6 +11,7 @@
  * For workers (createWorker, internal): a worker that already holds the lease from
  * `store.claim(…)` runs the run under that lease with
  *   createWorkflow(deps, { store, runId, leaseMs, retry: true, [HELD_LEASE]: lease } as WorkflowOptions)
+ * (`HELD_LEASE` is in held-lease.ts, apart from this module, which is loaded only on demand)
  * The run then does not acquire: it uses `lease` (heartbeats it while live, fails with
  * LeaseLostError if it is taken) and does NOT release it at the end: the worker ends the run
  * with `store.setState(lease, …)`, which releases it. `retry: true` reopens a failed run's
@@ -36,8 +37,6 @@ type AnyResult = Result<unknown, unknown>
 
 /** Errors only a durable run (a workflow with a `store`) can end with. */
 export type DurableError = ReplayMismatchError | RunLockedError | StoreError | LeaseLostError
-
-export { HELD_LEASE } from './held-lease.js'
 
 /** Store failures become typed errors; a typed one the store chose is kept. */
 const storeError = (op: StoreOperation, runId: string, e: unknown) =>

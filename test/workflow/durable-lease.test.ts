@@ -12,7 +12,7 @@ import {
   type WorkflowError,
   type WorkflowStore,
 } from '../../src/index.js'
-import { HELD_LEASE } from '../../src/workflow/durable.js'
+import { HELD_LEASE } from '../../src/workflow/held-lease.js'
 import type { WorkflowOptions } from '../../src/workflow/types.js'
 
 afterEach(() => {
