@@ -11,7 +11,7 @@ import {
 } from '../errors.js'
 import { checkMs, checkSignal, firstError } from '../internal/options.js'
 import { sleep } from '../internal/sleep.js'
-import { fromRecord } from '../workflow/durable.js'
+import { fromRecord } from '../workflow/store/record.js'
 import type { WorkflowEvent } from '../workflow/events.js'
 import type { JsonValue, RunFilter, RunInfo, RunStore, StepRecord } from '../workflow/store/types.js'
 import type { AnyRegisteredWorkflow, RegisteredWorkflow, WorkflowOutput, WorkflowRunError } from './define.js'
