@@ -3,9 +3,9 @@ import { join } from 'node:path'
 import type { Result } from 'neverthrow'
 import { describeError } from '../internal/describe-error.js'
 import { type Client, createClient } from '../runs/client.js'
-import { fromRecord } from '../workflow/store/record.js'
 import type { StepKind, WorkflowEvent } from '../workflow/events.js'
 import { fileStore, safeName } from '../workflow/store/file.js'
+import { fromRecord } from '../workflow/store/record.js'
 import type { RunFilter, RunInfo, RunState, RunStore, StepRecord } from '../workflow/store/types.js'
 
 /** Exit codes scripts can rely on. */
