@@ -223,3 +223,10 @@ export function throwingThen(onRead?: () => void): object {
     },
   })
 }
+
+// Taken before any test fakes timers: polling keeps real time while the code's timers are faked.
+const realSetTimeout = globalThis.setTimeout
+/** Resolves once `condition()` holds, checking every few ms (the test's own timeout bounds it). */
+export async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => realSetTimeout(resolve, 5))
+}

@@ -35,12 +35,7 @@ export function gate() {
 
 export const threadOf = async (pool: WorkerPool<Loose>) => (await pool.run('threadId', undefined))._unsafeUnwrap()
 
-// Taken before any test fakes timers: polling keeps real time while the pool's timers are faked.
-const realSetTimeout = globalThis.setTimeout
-/** Resolves once `condition()` holds, checking every few ms (the test's own timeout bounds it). */
-export async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => realSetTimeout(resolve, 5))
-}
+export { until } from '../helpers.js'
 
 const exec = promisify(execFile)
 /** Runs a fixture script in a fresh Node process (no loader flags), returning its output. */

@@ -14,6 +14,7 @@ import {
 } from '../../src/index.js'
 import { HELD_LEASE } from '../../src/workflow/held-lease.js'
 import type { WorkflowOptions } from '../../src/workflow/types.js'
+import { until } from '../helpers.js'
 
 afterEach(() => {
   vi.useRealTimers()
@@ -48,9 +49,16 @@ describe('durable runs hold a lease', () => {
       },
     }
     const wf = createWorkflow({}, { store: spy, runId: 'long', leaseMs: 300 })
+    let started = false
     const p = wf(async (step) =>
-      step(() => new Promise<Result<number, never>>((r) => setTimeout(() => r(ok(1)), 2000))),
+      step(() => {
+        started = true
+        return new Promise<Result<number, never>>((r) => setTimeout(() => r(ok(1)), 2000))
+      }),
     )
+    // The durable machinery is loaded on demand (a real module load the fake clock does not
+    // wait for): move the clock once the run holds its lease and its step runs.
+    await until(() => started)
     await vi.advanceTimersByTimeAsync(1500) // 5 leases long: renewed every 100 ms
     expect(renews.length).toBeGreaterThanOrEqual(10)
     await expect(store.acquire('long', 'intruder', 300)).rejects.toMatchObject({ _tag: 'RunLockedError' })
@@ -99,6 +107,7 @@ describe('durable runs hold a lease', () => {
       await step(deps.slow, { name: 'slow' })
       return 'done'
     })
+    await until(() => slow.state.started) // the run holds its lease (see above)
     await vi.advanceTimersByTimeAsync(250)
     fail = true // heartbeats stop arriving: after leaseMs the holder must assume it lost the lease
     await vi.advanceTimersByTimeAsync(400)
