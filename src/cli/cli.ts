@@ -242,10 +242,10 @@ async function command(name: string, args: string[], flags: Flags, io: CliIO): P
         for (const r of run.records) {
           const tries = r.attempts !== undefined && r.attempts > 1 ? ` (${r.attempts} attempts)` : ''
           rows.push([
-            r.seq < 0 ? '=' : String(r.seq),
-            r.seq < 0 ? '(run outcome)' : (r.name ?? r.key),
+            r.seq === -1 ? '=' : String(r.seq),
+            r.seq === -1 ? '(run outcome)' : (r.name ?? r.key),
             `${r.ok ? 'ok' : 'err'}${tries}`,
-            r.seq < 0 ? '' : ms(r.startedAt, r.endedAt),
+            r.seq === -1 ? '' : ms(r.startedAt, r.endedAt),
             oneLine(recordValue(r), r.ok),
           ])
         }

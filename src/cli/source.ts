@@ -125,7 +125,7 @@ function unwrap<T>(r: Result<T, unknown>, opened: OpenedStore): T {
 
 /** A journal's state, from its outcome record. */
 function journalState(records: readonly StepRecord[]): JournalRun['state'] {
-  const outcome = records.find((r) => r.seq < 0)
+  const outcome = records.find((r) => r.seq === -1)
   return outcome === undefined ? 'incomplete' : outcome.ok ? 'succeeded' : 'failed'
 }
 
@@ -201,7 +201,7 @@ export class RunSource {
    */
   async events(run: RunDetail): Promise<{ events: readonly WorkflowEvent[]; timed: boolean }> {
     const timed = run.records.every(
-      (r) => r.seq < 0 || (num(r.startedAt) !== undefined && num(r.endedAt) !== undefined),
+      (r) => r.seq === -1 || (num(r.startedAt) !== undefined && num(r.endedAt) !== undefined),
     )
     if (isRegistered(run) && timed) {
       return { events: unwrap(await this.client.history(run.runId), this.opened), timed }
@@ -279,7 +279,7 @@ export function eventsFromRecords(run: RunDetail, timed: boolean): WorkflowEvent
         : { ...step, type: 'step_error', ts: to, durationMs: to - from, error: recordValue(r) },
     )
   }
-  const outcome = run.records.find((r) => r.seq < 0)
+  const outcome = run.records.find((r) => r.seq === -1)
   if (outcome) {
     if (timed && num(outcome.endedAt) !== undefined) end = Math.max(end, outcome.endedAt as number)
     const done = { ...base, ts: end, durationMs: end - t0 }

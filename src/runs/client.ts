@@ -125,7 +125,7 @@ export function createClient(store: RunStore, options: ClientOptions = {}): Clie
     } catch (e) {
       return err(e instanceof StoreError ? e : new StoreError('load', info.runId, e))
     }
-    const rec = records.find((r) => r.seq < 0)
+    const rec = records.find((r) => r.seq === -1)
     if (rec) return fromRecord(rec)
     if (info.state === 'failed') return err(summaryError(info))
     return err(new StoreError('load', info.runId, new Error('the run succeeded but its outcome is not recorded')))
@@ -265,7 +265,7 @@ function historyOf(info: RunInfo, records: readonly StepRecord[]): WorkflowEvent
     if (r.ok) events.push({ type: 'step_success', ...step, ts: t1, durationMs })
     else events.push({ type: 'step_error', ...step, ts: t1, durationMs, error: fromRecord(r)._unsafeUnwrapErr() })
   }
-  const outcome = records.find((r) => r.seq < 0)
+  const outcome = records.find((r) => r.seq === -1)
   const end = Math.max(last, outcome?.endedAt ?? info.updatedAt)
   const durationMs = end - start
   if (info.state === 'succeeded') events.push({ type: 'workflow_success', ...base, ts: end, durationMs })

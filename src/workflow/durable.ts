@@ -30,6 +30,7 @@ import {
 } from '../errors.js'
 import { fromRecord, type RecordMeta, type StepCodec, toRecord } from './store/record.js'
 import type { Lease, StepRecord, WorkflowStore } from './store/types.js'
+import { isSuspended } from './suspend.js'
 
 export { fromRecord, type StepCodec, toRecord } from './store/record.js'
 
@@ -51,7 +52,8 @@ const resumable = (r: AnyResult) =>
     r.error instanceof ReplayMismatchError ||
     r.error instanceof RunLockedError ||
     r.error instanceof StoreError ||
-    r.error instanceof LeaseLostError)
+    r.error instanceof LeaseLostError ||
+    isSuspended(r.error))
 
 export interface OpenOptions {
   /** Lease length; renewed every third of it. */
@@ -121,7 +123,7 @@ export class Durable {
     } catch (e) {
       return giveUp(storeError('load', runId, e))
     }
-    if (o.retry && records.some((r) => r.seq < 0 && !r.ok)) {
+    if (o.retry && records.some((r) => r.seq === -1 && !r.ok)) {
       try {
         await store.reopen(lease)
         records = await store.load(runId)

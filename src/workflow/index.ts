@@ -6,6 +6,8 @@ export type { GroupStepOptions, OffloadStepOptions, Step, StepFn, UndeclaredStep
 export { fileStore } from './store/file.js'
 export { type MemoryStore, memoryStore } from './store/memory.js'
 export type {
+  ChildRun,
+  EmittedEvent,
   JsonValue,
   Lease,
   NewRun,
@@ -18,6 +20,15 @@ export type {
   StoreOptions,
   WorkflowStore,
 } from './store/types.js'
+export {
+  type AnyDurableTask,
+  type DurableTask,
+  defineTask,
+  type TaskCall,
+  type TaskErr,
+  type TaskFn,
+  type TaskOk,
+} from './task.js'
 export { renderTimeline, type TimelineOptions } from './timeline.js'
 export type {
   DepsError,

@@ -32,6 +32,7 @@ import type { StepKind } from './events.js'
 import { checkString, optionsOf, unreadable } from './options.js'
 import { type OpenStep, WorkflowExit, type WorkflowRun } from './run.js'
 import type { StepCodec } from './store/record.js'
+import { isSuspended } from './suspend.js'
 import type { StepContext, StepOptions } from './types.js'
 
 /** A step function: gets `{ signal, attempt }`, returns any Result form. */
@@ -202,7 +203,8 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
         if (ended) return
         ended = true
         // A step that ends because the run was cancelled is not its outcome: leave it to re-run.
-        if (d && !old && !bad && !run.signal.aborted) {
+        // Nor is a suspension (the run waits, off its worker, and asks again when woken).
+        if (d && !old && !bad && !run.signal.aborted && !(r.isErr() && isSuspended(r.error))) {
           const meta = { name, kind, startedAt, attempts: s.attempt, codec: saving.codec }
           d.save(pos, key as string, r, `step "${name}"`, meta).then(settle)
         } else settle(r)

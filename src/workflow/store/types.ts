@@ -11,7 +11,11 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
  * after `value` describe the step for histories and reports; replay reads only seq, key, ok, value.
  */
 export interface StepRecord {
-  /** Position of the step in the run: 0 for the first step the body asked for, and so on; -1 for the workflow's outcome. Unique per run. */
+  /**
+   * Position of the step in the run: 0 for the first step the body asked for, and so on; -1 for
+   * the workflow's outcome; -2 and below for compensation markers (see the compensation module).
+   * Unique per run.
+   */
   readonly seq: number
   /** The step's `key` option, else its name (`$result` for the outcome). Checked on replay. */
   readonly key: string
@@ -84,7 +88,8 @@ export interface WorkflowStore {
   /**
    * Retry of a failed run: removes the outcome record (seq -1) and every record at or after
    * the first failed step, under the lease, so the run can go on from there. Ok records before
-   * the failure stay and replay.
+   * the failure stay and replay. Issue 19: records with seq <= -2 are compensation markers; a
+   * journal that has any is emptied by reopen (a compensated run starts again from its first step).
    */
   reopen(lease: Lease): Promise<void>
 }
@@ -115,6 +120,13 @@ export interface RunInfo {
   readonly owner?: string
   /** A short summary of the outcome's error (tag + message) for list views. */
   readonly error?: { readonly tag?: string; readonly message: string }
+  /** The run that created this one (a child task of `step.map` / a group over task calls). */
+  readonly parentId?: string
+  /**
+   * Set by `wake` while the run was pending or running: its next `setState('sleeping')` makes it
+   * due at once (a wake-up that came while it was still deciding to sleep is not lost). Cleared by `claim`.
+   */
+  readonly woken?: boolean
 }
 
 export interface NewRun {
@@ -123,6 +135,25 @@ export interface NewRun {
   readonly version: number
   readonly input: JsonValue
   readonly idempotencyKey?: string
+  /** Links a child run to its parent: the parent is woken when the child ends. */
+  readonly parentId?: string
+}
+
+/** A child run as its parent sees it (`listChildren`). */
+export interface ChildRun {
+  readonly runId: string
+  readonly state: RunState
+  /** When it ended (ms since the epoch, the store's clock); absent while it has not. Gives the completion order. */
+  readonly endedAt?: number
+  /** Its outcome record (seq -1), when it ended and `outcomes` was asked for. */
+  readonly outcome?: StepRecord
+}
+
+/** An emitted event (`client.emit`): the first emit of a key wins and stays. */
+export interface EmittedEvent {
+  readonly payload: JsonValue
+  /** ms since the epoch, the store's clock. */
+  readonly at: number
 }
 
 export interface RunFilter {
@@ -155,18 +186,59 @@ export interface RunQueue {
    * Sets the run's state under its lease (rejects `LeaseLostError` if the fence moved on):
    * succeeded/failed/cancelled record the end and release the lease; sleeping with dueAt
    * releases the lease; pending (e.g. drained by a shutting-down worker) releases it.
+   * Issue 19: `sleeping` of a run marked `woken` is due at once (woken cleared); an end
+   * (succeeded/failed/cancelled) of a run with a parentId wakes the parent (in the same
+   * transaction where the store has them).
    */
   setState(
     lease: Lease,
     state: RunState,
     opts?: { readonly dueAt?: number; readonly error?: RunInfo['error'] },
   ): Promise<void>
-  /** client.cancel: marks cancelRequested; a pending/sleeping run is cancelled at once. */
+  /**
+   * client.cancel: marks cancelRequested; a pending/sleeping run is cancelled at once. Issue 19:
+   * its unfinished descendants (children, their children) are cancelled the same way.
+   */
   requestCancel(runId: string): Promise<RunInfo | undefined>
   /** client.retry: a failed (or cancelled) run back to pending (its journal reopened on claim). */
   requeue(runId: string): Promise<RunInfo | undefined>
   /** Optional: resolves when something changed that a waiting client/worker may care about. */
   wait?(ms: number, signal?: AbortSignal): Promise<void>
+
+  // --- Durable primitives (issue 19). Every built-in store has them; a custom store without
+  // them still runs workflows, and the primitives that need them answer InvalidOptionsError. ---
+
+  /**
+   * Creates each run (state pending) unless a run with its runId exists: idempotent, so a parent
+   * that re-creates its children after a crash adds none. No idempotencyKey handling needed
+   * (children have none). Atomic per run; many at once should be one round trip where possible.
+   */
+  createRuns?(runs: readonly NewRun[]): Promise<void>
+  /**
+   * The runs whose parentId is `parentId` (only those whose runId starts with `prefix`, when
+   * given), in runId order, with `endedAt` for ended ones and, with `outcomes: true`, their
+   * outcome records.
+   */
+  listChildren?(
+    parentId: string,
+    opts?: { readonly prefix?: string; readonly outcomes?: boolean },
+  ): Promise<readonly ChildRun[]>
+  /**
+   * Wakes a run: a sleeping one becomes due now (claimable at once); a pending or running one
+   * gets `woken: true`; an ended or unknown one is left alone.
+   */
+  wake?(runId: string): Promise<void>
+  /**
+   * Records `key`'s event unless it has one (the first emit wins; later ones change nothing),
+   * then wakes every run registered as waiting for `key`. Resolves true when this emit was the
+   * first. Works with no worker running: the event stays until a run asks for it.
+   */
+  emit?(key: string, payload: JsonValue): Promise<boolean>
+  /**
+   * `key`'s event, if emitted. With `waiter`, first registers that run as waiting for `key`, so
+   * an emit that comes after this call wakes it (register, then read: no lost wake-up).
+   */
+  getEvent?(key: string, waiter?: string): Promise<EmittedEvent | undefined>
 }
 
 /** A store that can back createClient/createWorker. */
