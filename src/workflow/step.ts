@@ -16,9 +16,11 @@ import type { AnyPolicy, Policy, PolicyAdds, PolicyError, PolicyHandles, PolicyO
 import { isPolicy } from '../policy/run.js'
 import type {
   AnyInput,
+  ByMode,
   ErrOf,
   ErrUnion,
   Inputs,
+  Mode,
   OkOf,
   OkUnion,
   OkValues,
@@ -32,7 +34,9 @@ import type { StepKind } from './events.js'
 import { checkString, optionsOf, unreadable } from './options.js'
 import { type OpenStep, WorkflowExit, type WorkflowRun } from './run.js'
 import type { StepCodec } from './store/record.js'
+import type { JsonValue } from './store/types.js'
 import { isSuspended } from './suspend.js'
+import type { AnyDurableTask, DurableTask, TaskErr, TaskOk } from './task.js'
 import type { StepContext, StepOptions } from './types.js'
 
 /** A step function: gets `{ signal, attempt }`, returns any Result form. */
@@ -59,6 +63,29 @@ export interface GroupStepOptions {
   /** Stable identity for durable replay (defaults to the name). */
   key?: string | undefined
 }
+
+/** Options of `step.waitFor`. */
+export interface WaitForOptions {
+  /** Give up after this long (measured from the first time the run reached the wait): `TimeoutError`. */
+  timeoutMs?: number | undefined
+  /** Stable identity for durable replay (defaults to the name). */
+  key?: string | undefined
+}
+
+/** Options of `step.map`. */
+export interface MapStepOptions<M extends Mode = Mode> {
+  /** Most children unfinished at once (default: all). */
+  concurrency?: number | undefined
+  /** `'fail-fast'` (default) or `'settle'`. */
+  mode?: M | undefined
+  /** Items per child run (default 1): fewer, larger rows for large inputs. */
+  chunkSize?: number | undefined
+  /** Stable identity for durable replay (defaults to the name). */
+  key?: string | undefined
+}
+
+/** The input of a task. */
+export type TaskInputOf<K> = K extends DurableTask<infer I, infer _T, infer _E> ? I : never
 
 /** Offload step options: the pool's run options (the workflow supplies the signal) and a key. */
 export interface OffloadStepOptions extends Omit<RunTaskOptions, 'signal'> {
@@ -103,6 +130,40 @@ export interface Step<E> {
   ): Promise<OkUnion<I>>
   /** An abortable pause, shown on the timeline. */
   sleep(name: string, ms: number): Promise<void>
+  /**
+   * Waits for the event `client.emit(key, payload)` sends (first emit wins; one sent before the
+   * wait is not lost) and resolves to its payload; `timeoutMs` → `TimeoutError`. Durable runs only.
+   */
+  waitFor<T = JsonValue>(name: string, key: string, opts?: WaitForOptions): Promise<T>
+  /**
+   * One child task per item (or per chunk of `chunkSize` items), claimed by any worker; values in
+   * input order. `'fail-fast'` (default): the first child err ends the step (the other children run
+   * to their end); `'settle'`: every child's Result. In process: the task runs here.
+   */
+  map<K extends AnyDurableTask, M extends Mode = 'fail-fast'>(
+    name: string,
+    items: readonly TaskInputOf<K>[],
+    task: K & Declared<TaskErr<K>, E>,
+    opts?: MapStepOptions<M>,
+  ): Promise<ByMode<M, TaskOk<K>[], Result<TaskOk<K>, TaskErr<K>>[]>>
+  /** The first input to settle, with its index; the others keep running (`rest`). Journaled: a replay picks the same one. */
+  select<const I extends Inputs>(
+    name: string,
+    inputs: I & Declared<ErrUnion<I>, E>,
+    opts?: GroupStepOptions,
+  ): Promise<{ readonly index: number; readonly result: Result<OkUnion<I>, ErrUnion<I>>; readonly rest: I[number][] }>
+  /**
+   * Restate's `wait_completed`: resolves once at least one input has finished, with every input
+   * finished by then (`completed`, in completion order) and the others (`pending`), still running.
+   */
+  waitCompleted<const I extends Inputs>(
+    name: string,
+    inputs: I & Declared<ErrUnion<I>, E>,
+    opts?: GroupStepOptions,
+  ): Promise<{
+    readonly completed: readonly { readonly index: number; readonly result: Result<OkUnion<I>, ErrUnion<I>> }[]
+    readonly pending: I[number][]
+  }>
   /** Runs a worker-pool task as a step. */
   offload<T extends WorkerTasks<WorkerTaskMap>, K extends TaskName<T>>(
     name: string,
@@ -115,14 +176,14 @@ export interface Step<E> {
 
 type AnyResult = Result<unknown, unknown>
 /** Starts a step's work; `done` takes its outcome (only the first call counts). */
-type Start = (s: OpenStep, done: (r: AnyResult) => void) => void
-const NO_WORK: Start = () => {}
+export type Start = (s: OpenStep, done: (r: AnyResult) => void) => void
+export const NO_WORK: Start = () => {}
 /** What a durable run saves of a step (`record: false`: nothing; `codec`: how its value is encoded). */
-type Saving = { readonly record?: boolean | undefined; readonly codec?: StepCodec | undefined }
+export type Saving = { readonly record?: boolean | undefined; readonly codec?: StepCodec | undefined }
 
 /** Throws the first failed check: `guard` below ends the step with it. */
 // Three fixed parameters rather than a rest one: every step call makes no array here.
-function must(a?: InvalidOptionsError, b?: InvalidOptionsError, c?: InvalidOptionsError): void {
+export function must(a?: InvalidOptionsError, b?: InvalidOptionsError, c?: InvalidOptionsError): void {
   const bad = a || b || c
   if (bad) throw bad
 }
@@ -148,7 +209,7 @@ function listGroup(inputs: unknown): Listed {
  * A TimeoutError labelled `from` (the retry loop's have none, the pool's name the task) as the
  * step's own, labelled with the step's name. By tag: the pool may come from another okflow copy.
  */
-const relabel = (r: AnyResult, from: unknown, name: string): AnyResult =>
+export const relabel = (r: AnyResult, from: unknown, name: string): AnyResult =>
   r.isErr() && (r.error as TimeoutError | null)?._tag === 'TimeoutError' && (r.error as TimeoutError).label === from
     ? err(new TimeoutError((r.error as TimeoutError).ms, name))
     : r
@@ -180,11 +241,13 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
     key: unknown = name,
     bad = checkString('key', key),
     saving: Saving = {},
+    at?: number,
   ): Promise<never> => {
     const refused = run.refusal(name)
     if (refused) return Promise.reject(refused) as Promise<never>
-    // `record: false` still takes its position, so the steps after it keep theirs.
-    const pos = run.durable ? run.durable.pos++ : 0
+    // `record: false` still takes its position, so the steps after it keep theirs. A step loaded
+    // on first use took its position(s) at its call (`at`).
+    const pos = at ?? (run.durable ? run.durable.pos++ : 0)
     const d = saving.record === false ? undefined : run.durable
     const old = d && !bad ? d.replay(pos, key as string, saving.codec) : undefined
     const replayed = old !== undefined && !(old.isErr() && old.error instanceof ReplayMismatchError)
@@ -333,31 +396,56 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
     return exec(name, 'sleep', (_, done) => sleep(ms, run.signal).then(done))
   }) as never
 
-  step.offload = guard(
-    'offload',
-    (named, name: string, pool: unknown, task: unknown, input: unknown, options?: unknown) => {
+  // Loaded on first use: their code costs a workflow that does not call them nothing. Each takes
+  // its positions now, at the call, so a replay gives every step the same position however fast
+  // the module loads.
+  const lazy = (kind: LazyKind, slots: number) =>
+    guard(kind as StepKind, (named, name: unknown, a: unknown, b: unknown, c: unknown, d: unknown) => {
       named.name = label(name)
-      const { key, ...runOpts } = optionsOf(options, 'options')
-      let run1: unknown
-      try {
-        run1 = (pool as WorkerPool<never> | null)?.run
-      } catch {
-        // A Proxy is no pool.
-      }
-      must(
-        checkString('name', name),
-        typeof run1 === 'function' ? undefined : new InvalidOptionsError('pool', pool, 'a worker pool'),
-        checkString('task', task),
-      )
-      const start: Start = (_, done) => {
-        ;(pool as WorkerPool<WorkerTasks<WorkerTaskMap>>)
-          .run(task as string, input as never, { ...runOpts, signal: run.signal })
-          // The pool names its timeouts after the task; a step's are named after the step.
-          .then((r) => done(relabel(r, task, name)))
-      }
-      return exec(name, 'offload', start, key ?? name)
-    },
-  ) as never
+      const at = run.durable ? run.durable.pos : 0
+      if (run.durable) run.durable.pos += slots
+      const ctx: LazyStep = { run, exec, at, name: named.name }
+      return import('./primitives/index.js').then((m) => m[kind](ctx, name, a, b, c, d))
+    })
+  step.offload = lazy('offload', 1) as never
+  step.waitFor = lazy('waitFor', 2) as never
+  step.map = lazy('map', 1) as never
+  step.select = lazy('select', 1) as never
+  step.waitCompleted = lazy('waitCompleted', 1) as never
 
   return step
 }
+
+/** The step methods whose code is loaded on first use (`primitives/`). */
+export type LazyKind = 'offload' | 'waitFor' | 'map' | 'select' | 'waitCompleted'
+
+/** The one path of every step (see makeStep): replay, record, events, exit. */
+export type Exec = (
+  name: string,
+  kind: StepKind,
+  start: Start,
+  key?: unknown,
+  bad?: InvalidOptionsError,
+  saving?: Saving,
+  at?: number,
+) => Promise<never>
+
+/** What a step method loaded on first use gets: its run, the step path, its first position, its name. */
+export interface LazyStep {
+  readonly run: WorkflowRun
+  readonly exec: Exec
+  /** Its first position (it took as many as it declared, at its call). */
+  readonly at: number
+  /** Its name, or `step N` when it was not given one. */
+  readonly name: string
+}
+
+/** A step method loaded on first use: (the step, then the method's own arguments as given). */
+export type LazyMethod = (
+  step: LazyStep,
+  name: unknown,
+  a: unknown,
+  b: unknown,
+  c: unknown,
+  d: unknown,
+) => Promise<never>
