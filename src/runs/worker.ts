@@ -8,6 +8,7 @@ import { checkConcurrency, checkFunction, checkMs, checkSignal, firstError } fro
 import type { WorkflowEvent } from '../workflow/events.js'
 import { HELD_LEASE } from '../workflow/held-lease.js'
 import type { Lease, RunInfo, RunState, RunStore } from '../workflow/store/types.js'
+import { isSuspended } from '../workflow/suspend.js'
 import type { WorkflowOptions } from '../workflow/types.js'
 import { createWorkflow } from '../workflow/workflow.js'
 import type { AnyRegisteredWorkflow, RegisteredWorkflow } from './define.js'
@@ -38,6 +39,8 @@ export interface WorkerMetrics {
   readonly cancelled: number
   /** Runs handed back unfinished (drained at close, or the store failed mid-run). */
   readonly released: number
+  /** Times a run went to sleep off this worker (a long `step.sleep`, a `waitFor`, children still running). */
+  readonly suspended: number
   /** Runs whose lease another worker took over: abandoned, nothing more written. */
   readonly leaseLost: number
   readonly running: number
@@ -120,7 +123,16 @@ export function createWorker(
   const names = [...byName.keys()]
 
   const active = new Map<string, Active>()
-  const m = { claimed: 0, succeeded: 0, failed: 0, cancelled: 0, released: 0, leaseLost: 0, storeErrors: 0 }
+  const m = {
+    claimed: 0,
+    succeeded: 0,
+    failed: 0,
+    cancelled: 0,
+    released: 0,
+    suspended: 0,
+    leaseLost: 0,
+    storeErrors: 0,
+  }
   let started = false
   let closing: Promise<void> | undefined
   let loop: Promise<void> | undefined
@@ -158,6 +170,12 @@ export function createWorker(
       return
     }
     const e = r.error
+    if (isSuspended(e)) {
+      // Waits off the worker (a sleep, an event, children): no slot, no lease, until due or woken.
+      // Without a due time (woken only), looked at again after a minute all the same: polling is the truth.
+      if (await setState(a, 'sleeping', undefined, e.dueAt ?? Date.now() + 60_000)) m.suspended++
+      return
+    }
     if (e instanceof LeaseLostError) {
       m.leaseLost++
       return

@@ -89,7 +89,8 @@ export class Durable {
     readonly runId: string,
     private lease: Lease,
     private readonly leaseMs: number,
-    private readonly owned: boolean,
+    /** False on a worker (the lease came from a claim): such a run may suspend (see suspend.ts). */
+    readonly owned: boolean,
     readonly steps: Map<number, StepRecord>,
     /** The recorded outcome of a finished run. */
     readonly outcome: StepRecord | undefined,
