@@ -32,7 +32,7 @@ describe('postgresStore schema version 2', () => {
       const { rows: indexes } = await pool.query(`SELECT indexname FROM pg_indexes WHERE schemaname = $1 ORDER BY 1`, [
         schema,
       ])
-      expect(indexes.map((i) => i.indexname)).toContain('runs_parent')
+      expect(indexes.map((i) => i.indexname)).toEqual(expect.arrayContaining(['runs_parent', 'runs_due']))
 
       const store = postgresStore(pool, { schema })
       const old = await store.getRun('old')
