@@ -230,7 +230,8 @@ WITH RECURSIVE tree AS (
 ), u AS (
   UPDATE ${s}.runs r SET cancel_requested = true, updated_at = ${NOW},
     state = CASE WHEN r.state IN ('pending', 'sleeping') AND (r.owner IS NULL OR r.lease_expires_at <= ${NOW})
-      THEN 'cancelled' ELSE r.state END
+      THEN 'cancelled' ELSE r.state END,
+    woken = r.woken AND NOT (r.state IN ('pending', 'sleeping') AND (r.owner IS NULL OR r.lease_expires_at <= ${NOW}))
   FROM tree WHERE r.run_id = tree.run_id AND r.state IN ('pending', 'sleeping', 'running')
   RETURNING ${cols('r.')}
 ), ev AS (${event('u', "'cancel requested'")}
