@@ -7,7 +7,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ok } from 'neverthrow'
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
-import { createWorkflow, fileStore, memoryStore, type WorkflowEvent, type WorkflowStore } from '../../src/index.js'
+import {
+  createWorkflow,
+  fileStore,
+  memoryStore,
+  type StepRecord,
+  type WorkflowEvent,
+  type WorkflowStore,
+} from '../../src/index.js'
 import { timers } from '../helpers.js'
 
 afterEach(() => {
@@ -152,14 +159,14 @@ describe('step.sleep with a store (in process)', () => {
     const [rec] = await recordsOf(fileStore(dir), 'f1', 1)
     ac.abort()
     await p
-    const until0 = (rec?.value as { until: number }).until
+    const until0 = (rec as StepRecord).value
     // A new process (a new store) resumes the same run: same record, and it is still sleeping.
     const store = fileStore(dir)
     const ac2 = new AbortController()
     const second = createWorkflow({}, { store, runId: 'f1' })
     const q = second(async (step) => step.sleep('nap', 60_000), { signal: ac2.signal })
     await new Promise((r) => setTimeout(r, 50))
-    expect((await store.load('f1')).map((r) => (r.value as { until: number }).until)).toEqual([until0])
+    expect((await store.load('f1')).map((r) => r.value)).toEqual([until0])
     ac2.abort()
     expect((await q)._unsafeUnwrapErr()).toMatchObject({ _tag: 'CancelledError' })
   })
