@@ -1,12 +1,16 @@
 // Suspension on a worker: a long step.sleep gives up its slot and lease (state sleeping, dueAt),
 // and the run is claimed again when due. Only `Date` is faked (the store's clock and the sleep's
 // wake-up time): the worker's own timers run for real, so the clock jumps only while no run is live.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { ok } from 'neverthrow'
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
 import {
   createClient,
   createWorker,
   defineWorkflow,
+  fileStore,
   memoryStore,
   type RunInfo,
   type RunStore,
@@ -69,8 +73,8 @@ describe('a long step.sleep on a worker suspends the run', () => {
     expect((await client.result('s1', { timeoutMs: 10_000 }))._unsafeUnwrap()).toBe('a-b')
     expect(afterSleep).toBe(1)
     expect((await client.get('s1'))._unsafeUnwrap()).toMatchObject({ state: 'succeeded', claims: 2 })
-    expect(worker.metrics()).toMatchObject({ suspended: 1, succeeded: 2, failed: 0, cancelled: 0, running: 0 })
     await worker.close()
+    expect(worker.metrics()).toMatchObject({ suspended: 1, succeeded: 2, failed: 0, cancelled: 0, running: 0 })
   })
 
   it('a sleep of at most sleepInProcessMs sleeps on the worker (no suspension)', async () => {
@@ -85,8 +89,8 @@ describe('a long step.sleep on a worker suspends the run', () => {
     await client.start(wf, null, { runId: 'short' })
     expect((await client.result('short', { timeoutMs: 10_000 }))._unsafeUnwrap()).toBe('done')
     expect((await client.get('short'))._unsafeUnwrap().claims).toBe(1)
-    expect(worker.metrics().suspended).toBe(0)
     await worker.close()
+    expect(worker.metrics().suspended).toBe(0)
   })
 
   it('sleepInProcessMs: 0 suspends even a short sleep; it is claimed again once due', async () => {
@@ -101,8 +105,8 @@ describe('a long step.sleep on a worker suspends the run', () => {
     await client.start(wf, null, { runId: 'zero' })
     expect((await client.result('zero', { timeoutMs: 10_000 }))._unsafeUnwrap()).toBe('done')
     expect((await client.get('zero'))._unsafeUnwrap().claims).toBe(2)
-    expect(worker.metrics().suspended).toBe(1)
     await worker.close()
+    expect(worker.metrics().suspended).toBe(1)
   })
 
   it('the events keep their contract: the suspended step ends as cancelled, the last event of the claim is workflow_cancelled', async () => {
@@ -223,5 +227,149 @@ describe('a long step.sleep on a worker suspends the run', () => {
     })
     await worker.close()
     expect(worker.metrics()).toMatchObject({ suspended: 1, running: 0 })
+  })
+})
+
+const dirs: string[] = []
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true })
+})
+const runStores: [string, () => RunStore][] = [
+  ['memoryStore', () => memoryStore()],
+  [
+    'fileStore',
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'okflow-suspend-'))
+      dirs.push(dir)
+      return fileStore(dir)
+    },
+  ],
+]
+
+for (const [kind, makeStore] of runStores) {
+  describe(`step.waitFor on a worker (${kind})`, () => {
+    const approval = defineWorkflow('approval', {}, async (step, _deps, input: { order: string }) => {
+      const before = await step(() => ok('checked'), { name: 'check' })
+      const answer = await step.waitFor<{ ok: boolean }>('approval', `approve:${input.order}`)
+      return { before, answer }
+    })
+
+    it('a waiting run holds no slot (concurrency 1 runs another meanwhile); an emit wakes it and it ends with the payload', async () => {
+      const store = makeStore()
+      const quick = defineWorkflow('quick', {}, async (step) => step(() => ok(7), { name: 'one' }))
+      const worker = createWorker(store, [approval, quick], { concurrency: 1, pollMs: 5 })
+      await worker.start()
+      const client = createClient(store, { pollMs: 5 })
+      await client.start(approval, { order: '1' }, { runId: 'a1' })
+      const sleeping = await stateOf(store, 'a1', 'sleeping')
+      expect(sleeping.owner).toBeUndefined()
+      await client.start(quick, null, { runId: 'q' })
+      expect((await client.result('q', { timeoutMs: 10_000 }))._unsafeUnwrap()).toBe(7)
+      expect((await client.get('a1'))._unsafeUnwrap().state).toBe('sleeping')
+      expect((await client.emit('approve:1', { ok: true }))._unsafeUnwrap()).toEqual({ first: true })
+      expect((await client.result('a1', { timeoutMs: 10_000 }))._unsafeUnwrap()).toEqual({
+        before: 'checked',
+        answer: { ok: true },
+      })
+      expect((await client.get('a1'))._unsafeUnwrap().claims).toBe(2)
+      await worker.close() // counted once the worker has recorded the end: after close, surely
+      expect(worker.metrics()).toMatchObject({ suspended: 1, succeeded: 2 })
+    })
+
+    it('an emit before the run starts: it never suspends', async () => {
+      const store = makeStore()
+      const client = createClient(store, { pollMs: 5 })
+      await client.emit('approve:2', { ok: false })
+      const worker = createWorker(store, [approval], { pollMs: 5 })
+      await worker.start()
+      await client.start(approval, { order: '2' }, { runId: 'a2' })
+      expect((await client.result('a2', { timeoutMs: 10_000 }))._unsafeUnwrap()).toEqual({
+        before: 'checked',
+        answer: { ok: false },
+      })
+      await worker.close()
+      expect(worker.metrics().suspended).toBe(0)
+    })
+
+    it('two emits: the first wins, the second changes nothing', async () => {
+      const store = makeStore()
+      const worker = createWorker(store, [approval], { pollMs: 5 })
+      await worker.start()
+      const client = createClient(store, { pollMs: 5 })
+      await client.start(approval, { order: '3' }, { runId: 'a3' })
+      await stateOf(store, 'a3', 'sleeping')
+      const [a, b] = await Promise.all([
+        client.emit('approve:3', { ok: true }),
+        client.emit('approve:3', { ok: false }),
+      ])
+      expect([a._unsafeUnwrap().first, b._unsafeUnwrap().first].sort()).toEqual([false, true])
+      const winner = a._unsafeUnwrap().first ? { ok: true } : { ok: false }
+      expect((await client.result('a3', { timeoutMs: 10_000 }))._unsafeUnwrap()).toEqual({
+        before: 'checked',
+        answer: winner,
+      })
+      await worker.close()
+    })
+
+    it('an emit while the run is still deciding to sleep is not lost (woken: due at once)', async () => {
+      const inner = makeStore()
+      const client = createClient(inner, { pollMs: 5 })
+      // The emit lands after the run registered and read (nothing yet), before it is marked sleeping.
+      const store: RunStore = {
+        ...inner,
+        setState: async (lease, state, opts) => {
+          if (state === 'sleeping') await client.emit('approve:4', { ok: true })
+          return inner.setState(lease, state, opts)
+        },
+      }
+      const worker = createWorker(store, [approval], { pollMs: 5 })
+      await worker.start()
+      await client.start(approval, { order: '4' }, { runId: 'a4' })
+      expect((await client.result('a4', { timeoutMs: 10_000 }))._unsafeUnwrap()).toEqual({
+        before: 'checked',
+        answer: { ok: true },
+      })
+      // It slept once, due at once (not after the one-minute fallback).
+      await worker.close()
+      expect(worker.metrics().suspended).toBe(1)
+    })
+  })
+}
+
+describe('step.waitFor timeout on a worker', () => {
+  it('suspends until the deadline; claimed then, it ends with TimeoutError labelled with the step', async () => {
+    const store = fakeClock()
+    const wf = defineWorkflow('deadline', {}, async (step) =>
+      step.waitFor('confirmation', 'confirm:9', { timeoutMs: 30_000 }),
+    )
+    const worker = createWorker(store, [wf], { pollMs: 5 })
+    await worker.start()
+    const client = createClient(store, { pollMs: 5 })
+    await client.start(wf, null, { runId: 'd1' })
+    const info = await stateOf(store, 'd1', 'sleeping')
+    expect(info.dueAt).toBe(T0 + 30_000)
+    expect((await store.load('d1'))[0]?.value).toEqual({ until: T0 + 30_000 })
+    vi.setSystemTime(T0 + 30_000)
+    expect((await client.result('d1', { timeoutMs: 10_000 }))._unsafeUnwrapErr()).toMatchObject({
+      _tag: 'TimeoutError',
+      ms: 30_000,
+      label: 'confirmation',
+    })
+    expect((await client.get('d1'))._unsafeUnwrap()).toMatchObject({ state: 'failed', claims: 2 })
+    // Too late: an emit now changes nothing for the run.
+    await client.emit('confirm:9', 'late')
+    expect((await client.result('d1', { timeoutMs: 1000 }))._unsafeUnwrapErr()).toMatchObject({ _tag: 'TimeoutError' })
+    await worker.close()
+  })
+
+  it('without a timeout, a waiting run is looked at again after a minute all the same (polling is the truth)', async () => {
+    const store = fakeClock()
+    const wf = defineWorkflow('forever', {}, async (step) => step.waitFor('w', 'never'))
+    const worker = createWorker(store, [wf], { pollMs: 5 })
+    await worker.start()
+    const client = createClient(store, { pollMs: 5 })
+    await client.start(wf, null, { runId: 'f1' })
+    expect((await stateOf(store, 'f1', 'sleeping')).dueAt).toBe(T0 + 60_000)
+    await worker.close()
   })
 })
