@@ -58,7 +58,7 @@ describe('a long step.sleep on a worker suspends the run', () => {
     const recs = await store.load('s1')
     expect(recs.map((r) => r.key)).toEqual(['a', 'nap'])
     // Due at the recorded wake-up time, with no owner: the lease went with the slot.
-    expect(sleeping.dueAt).toBe((recs[1]?.value as { until: number }).until)
+    expect(recs[1]?.value).toEqual({ until: sleeping.dueAt })
     expect(sleeping.dueAt).toBe(T0 + 60_000)
     expect(sleeping.owner).toBeUndefined()
     const other = await store.acquire('s1', 'someone else', 1000)
