@@ -231,15 +231,23 @@ export function createClient(store: RunStore, options: ClientOptions = {}): Clie
     },
 
     emit(key, payload) {
-      const invalid =
-        bad ??
-        firstError(
-          typeof key === 'string' && key !== '' ? undefined : new InvalidOptionsError('key', key, 'a non-empty string'),
-          typeof store.emit === 'function'
-            ? undefined
-            : new InvalidOptionsError('store', store, 'a store with emit (memoryStore, fileStore, postgresStore)'),
-          checkJson('payload', payload),
-        )
+      let invalid: InvalidOptionsError | undefined
+      try {
+        invalid =
+          bad ??
+          firstError(
+            typeof key === 'string' && key !== ''
+              ? undefined
+              : new InvalidOptionsError('key', key, 'a non-empty string'),
+            typeof store.emit === 'function'
+              ? undefined
+              : new InvalidOptionsError('store', store, 'a store with emit (memoryStore, fileStore, postgresStore)'),
+            checkJson('payload', payload),
+          )
+      } catch {
+        // A Proxy (or a getter) in the payload that throws when read.
+        invalid = new InvalidOptionsError('payload', undefined, 'JSON data that can be read')
+      }
       if (invalid) return fail(invalid)
       return lift(async () => {
         try {

@@ -127,9 +127,9 @@ describe('step.waitFor deadline (memoryStore, fake timers)', () => {
     const store = memoryStore()
     const wf = createWorkflow({}, { store, runId: 'late' })
     let settled = false
-    const p = wf(async (step) => step.waitFor('confirmation', 'confirm:1', { timeoutMs: 5000 })).then((r) => {
+    const p = wf(async (step) => step.waitFor('confirmation', 'confirm:1', { timeoutMs: 5000 }))
+    void p.then(() => {
       settled = true
-      return r
     })
     const [deadline] = await recordsOf(store, 'late', 1)
     expect(deadline?.value).toEqual({ until: 1_005_000 })
@@ -159,9 +159,9 @@ describe('step.waitFor deadline (memoryStore, fake timers)', () => {
     ac.abort()
     await first
     let settled = false
-    const second = wf(body).then((r) => {
+    const second = wf(body)
+    void second.then(() => {
       settled = true
-      return r
     })
     await until(() => vi.getTimerCount() > 0) // waiting again (the durable module loads for real)
     await vi.advanceTimersByTimeAsync(2900)
