@@ -12,11 +12,11 @@ import {
   defineWorkflow,
   fileStore,
   memoryStore,
-  type RunInfo,
   type RunStore,
   type WorkflowEvent,
 } from '../../src/index.js'
 import { until } from '../helpers.js'
+import { stateOf, workerSleepSuite, workerWaitSuite } from './primitives-suite.js'
 
 const T0 = 1_700_000_000_000
 
@@ -28,15 +28,6 @@ afterEach(() => {
 function fakeClock() {
   vi.useFakeTimers({ toFake: ['Date'], now: T0 })
   return memoryStore()
-}
-
-/** The run once it is in `state` (timers are real here: only Date is faked). */
-async function stateOf(store: RunStore, runId: string, state: RunInfo['state']): Promise<RunInfo> {
-  for (;;) {
-    const info = await store.getRun(runId)
-    if (info?.state === state) return info
-    await new Promise((r) => setTimeout(r, 5))
-  }
 }
 
 describe('a long step.sleep on a worker suspends the run', () => {
@@ -247,93 +238,8 @@ const runStores: [string, () => RunStore][] = [
 ]
 
 for (const [kind, makeStore] of runStores) {
-  describe(`step.waitFor on a worker (${kind})`, () => {
-    const approval = defineWorkflow('approval', {}, async (step, _deps, input: { order: string }) => {
-      const before = await step(() => ok('checked'), { name: 'check' })
-      const answer = await step.waitFor<{ ok: boolean }>('approval', `approve:${input.order}`)
-      return { before, answer }
-    })
-
-    it('a waiting run holds no slot (concurrency 1 runs another meanwhile); an emit wakes it and it ends with the payload', async () => {
-      const store = makeStore()
-      const quick = defineWorkflow('quick', {}, async (step) => step(() => ok(7), { name: 'one' }))
-      const worker = createWorker(store, [approval, quick], { concurrency: 1, pollMs: 5 })
-      await worker.start()
-      const client = createClient(store, { pollMs: 5 })
-      await client.start(approval, { order: '1' }, { runId: 'a1' })
-      const sleeping = await stateOf(store, 'a1', 'sleeping')
-      expect(sleeping.owner).toBeUndefined()
-      await client.start(quick, null, { runId: 'q' })
-      expect((await client.result('q', { timeoutMs: 10_000 }))._unsafeUnwrap()).toBe(7)
-      expect((await client.get('a1'))._unsafeUnwrap().state).toBe('sleeping')
-      expect((await client.emit('approve:1', { ok: true }))._unsafeUnwrap()).toEqual({ first: true })
-      expect((await client.result('a1', { timeoutMs: 10_000 }))._unsafeUnwrap()).toEqual({
-        before: 'checked',
-        answer: { ok: true },
-      })
-      expect((await client.get('a1'))._unsafeUnwrap().claims).toBe(2)
-      await worker.close() // counted once the worker has recorded the end: after close, surely
-      expect(worker.metrics()).toMatchObject({ suspended: 1, succeeded: 2 })
-    })
-
-    it('an emit before the run starts: it never suspends', async () => {
-      const store = makeStore()
-      const client = createClient(store, { pollMs: 5 })
-      await client.emit('approve:2', { ok: false })
-      const worker = createWorker(store, [approval], { pollMs: 5 })
-      await worker.start()
-      await client.start(approval, { order: '2' }, { runId: 'a2' })
-      expect((await client.result('a2', { timeoutMs: 10_000 }))._unsafeUnwrap()).toEqual({
-        before: 'checked',
-        answer: { ok: false },
-      })
-      await worker.close()
-      expect(worker.metrics().suspended).toBe(0)
-    })
-
-    it('two emits: the first wins, the second changes nothing', async () => {
-      const store = makeStore()
-      const worker = createWorker(store, [approval], { pollMs: 5 })
-      await worker.start()
-      const client = createClient(store, { pollMs: 5 })
-      await client.start(approval, { order: '3' }, { runId: 'a3' })
-      await stateOf(store, 'a3', 'sleeping')
-      const [a, b] = await Promise.all([
-        client.emit('approve:3', { ok: true }),
-        client.emit('approve:3', { ok: false }),
-      ])
-      expect([a._unsafeUnwrap().first, b._unsafeUnwrap().first].sort()).toEqual([false, true])
-      const winner = a._unsafeUnwrap().first ? { ok: true } : { ok: false }
-      expect((await client.result('a3', { timeoutMs: 10_000 }))._unsafeUnwrap()).toEqual({
-        before: 'checked',
-        answer: winner,
-      })
-      await worker.close()
-    })
-
-    it('an emit while the run is still deciding to sleep is not lost (woken: due at once)', async () => {
-      const inner = makeStore()
-      const client = createClient(inner, { pollMs: 5 })
-      // The emit lands after the run registered and read (nothing yet), before it is marked sleeping.
-      const store: RunStore = {
-        ...inner,
-        setState: async (lease, state, opts) => {
-          if (state === 'sleeping') await client.emit('approve:4', { ok: true })
-          return inner.setState(lease, state, opts)
-        },
-      }
-      const worker = createWorker(store, [approval], { pollMs: 5 })
-      await worker.start()
-      await client.start(approval, { order: '4' }, { runId: 'a4' })
-      expect((await client.result('a4', { timeoutMs: 10_000 }))._unsafeUnwrap()).toEqual({
-        before: 'checked',
-        answer: { ok: true },
-      })
-      // It slept once, due at once (not after the one-minute fallback).
-      await worker.close()
-      expect(worker.metrics().suspended).toBe(1)
-    })
-  })
+  workerWaitSuite(kind, makeStore)
+  workerSleepSuite(kind, makeStore)
 }
 
 describe('step.waitFor timeout on a worker', () => {

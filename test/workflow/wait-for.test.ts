@@ -15,7 +15,8 @@ import {
   type RunStore,
   type WorkflowStore,
 } from '../../src/index.js'
-import { timers, until } from '../helpers.js'
+import { until } from '../helpers.js'
+import { inProcessWaitSuite } from '../runs/primitives-suite.js'
 
 // Taken before any test fakes timers: polling the store keeps real time.
 const realSetTimeout = globalThis.setTimeout
@@ -47,79 +48,7 @@ const stores: [string, () => RunStore][] = [
   ],
 ]
 
-for (const [kind, makeStore] of stores) {
-  describe(`step.waitFor in process on ${kind}`, () => {
-    it('an emit that came before the wait is not lost: the payload at once, recorded after the deadline', async () => {
-      const store = makeStore()
-      const client = createClient(store)
-      expect((await client.emit('packed:1', { box: 3 }))._unsafeUnwrap()).toEqual({ first: true })
-      const wf = createWorkflow({}, { store, runId: 'early' })
-      const r = await wf(async (step) => step.waitFor<{ box: number }>('packed', 'packed:1', { timeoutMs: 60_000 }))
-      expect(r._unsafeUnwrap()).toEqual({ box: 3 })
-      const recs = await store.load('early')
-      expect(recs.map((x) => [x.seq, x.key, x.ok])).toEqual([
-        [0, 'packed', true],
-        [1, 'packed', true],
-        [-1, '$result', true],
-      ])
-      expect(recs[0]?.value).toEqual({ until: expect.any(Number) })
-      expect(recs[1]?.value).toEqual({ box: 3 })
-    })
-
-    it('an emit during the wait resolves it; the first emit wins', async () => {
-      const store = makeStore()
-      const client = createClient(store)
-      const wf = createWorkflow({}, { store, runId: 'during' })
-      const p = wf(async (step) => step.waitFor('approval', 'approve:7'))
-      // The deadline record (no timeout: until null) is in: the run is waiting.
-      const [deadline] = await recordsOf(store, 'during', 1)
-      expect(deadline?.value).toEqual({ until: null })
-      expect((await client.emit('approve:7', 'yes'))._unsafeUnwrap()).toEqual({ first: true })
-      expect((await client.emit('approve:7', 'no'))._unsafeUnwrap()).toEqual({ first: false })
-      expect((await p)._unsafeUnwrap()).toBe('yes')
-      // A later run waiting for the same key gets the first payload too.
-      const again = createWorkflow({}, { store, runId: 'later' })
-      expect((await again(async (step) => step.waitFor('approval', 'approve:7')))._unsafeUnwrap()).toBe('yes')
-    })
-
-    it('a finished wait replays from its record without asking the store', async () => {
-      const store = makeStore()
-      await createClient(store).emit('k', [1, 2])
-      const wf = createWorkflow({}, { store, runId: 'replay' })
-      const body = async (step: Parameters<Parameters<typeof wf>[0]>[0]) => step.waitFor('w', 'k')
-      expect((await wf(body))._unsafeUnwrap()).toEqual([1, 2])
-      let reads = 0
-      const spied: RunStore = {
-        ...store,
-        getEvent: (key, waiter) => {
-          reads++
-          return store.getEvent?.(key, waiter) ?? Promise.resolve(undefined)
-        },
-      }
-      const wf2 = createWorkflow({}, { store: spied, runId: 'replay', retry: true })
-      // A finished run answers from its outcome; drop it to replay the steps themselves.
-      const lease = await store.acquire('replay', 'test', 1000)
-      await store.reopen(lease)
-      await store.release(lease)
-      expect((await wf2(body))._unsafeUnwrap()).toEqual([1, 2])
-      expect(reads).toBe(0)
-    })
-
-    it('a cancelled wait ends at once with CancelledError, records no outcome and leaves no timer', async () => {
-      const store = makeStore()
-      const ac = new AbortController()
-      const before = timers()
-      const wf = createWorkflow({}, { store, runId: 'abort' })
-      const p = wf(async (step) => step.waitFor('w', 'never', { timeoutMs: 60_000 }), { signal: ac.signal })
-      await recordsOf(store, 'abort', 1)
-      ac.abort()
-      expect((await p)._unsafeUnwrapErr()).toMatchObject({ _tag: 'CancelledError' })
-      expect((await store.load('abort')).map((r) => r.seq)).toEqual([0])
-      await new Promise((r) => setTimeout(r, 150)) // a poll that would still be pending
-      expect(timers()).toBeLessThanOrEqual(before)
-    })
-  })
-}
+for (const [kind, makeStore] of stores) inProcessWaitSuite(kind, makeStore)
 
 describe('step.waitFor deadline (memoryStore, fake timers)', () => {
   it('no event by the deadline → TimeoutError labelled with the step, recorded (a replay answers it without waiting)', async () => {
