@@ -14,6 +14,11 @@ export interface ConformanceOptions {
    * `real`: the store keeps its own clock; lease-expiry tests wait for real (leases are short).
    */
   readonly clock?: 'fake' | 'real'
+  /**
+   * `true` (default): also the durable-primitive methods (createRuns, listChildren, wake, emit,
+   * getEvent) and their rules; a store that leaves those optional methods out passes `false`.
+   */
+  readonly primitives?: boolean
 }
 
 /**
@@ -429,7 +434,7 @@ export function describeStoreConformance(
       })
     })
 
-    describe('durable primitives', () => {
+    describe.skipIf(options.primitives === false)('durable primitives', () => {
       // Every test checks the methods exist first: a store without them fails here, not silently.
       const prims = (store: RunStore) => {
         const { createRuns, listChildren, wake, emit, getEvent } = store
