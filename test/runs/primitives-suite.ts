@@ -222,6 +222,9 @@ export function workerSleepSuite(kind: string, makeStore: MakeStore): void {
       expect(recs.map((r) => r.key)).toEqual(['before', 'nap'])
       expect(recs[1]?.value).toEqual({ until: info.dueAt })
       expect(info.owner).toBeUndefined()
+      // The lease went with the slot: anyone can take it at once (and give it back).
+      const other = await store.acquire('nap-1', 'someone else', 1000)
+      await store.release(other)
       expect((await client.result('nap-1', { timeoutMs: 15_000 }))._unsafeUnwrap()).toBe(1)
       expect([before, after]).toEqual([1, 1])
       expect((await client.get('nap-1'))._unsafeUnwrap()).toMatchObject({ state: 'succeeded', claims: 2 })
