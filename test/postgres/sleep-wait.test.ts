@@ -1,7 +1,7 @@
 // Durable sleep and waitFor/emit on postgresStore: the suites every store runs (in process and on
 // workers), and the in-process sleep's record. Its own schema; a real server (inject('pgUrl')).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createWorkflow, type RunStore } from '../../src/index.js'
+import { createWorkflow, type RunStore, type StepRecord } from '../../src/index.js'
 import { postgresStore } from '../../src/postgres/index.js'
 import { inProcessWaitSuite, workerSleepSuite, workerWaitSuite } from '../runs/primitives-suite.js'
 import { dropSchema, freshSchema, testPool } from './helpers.js'
@@ -42,14 +42,14 @@ describe('step.sleep in process on postgresStore', () => {
     }
     ac.abort()
     expect((await p)._unsafeUnwrapErr()).toMatchObject({ _tag: 'CancelledError' })
-    const until = (recs[0]?.value as { until: number }).until
-    expect(until).toBeGreaterThanOrEqual(t + 60_000)
+    const until = (recs[0] as StepRecord).value as { until: number }
+    expect(until.until).toBeGreaterThanOrEqual(t + 60_000)
     // Resumed: the same record, no second one (it is still sleeping when cut short again).
     const ac2 = new AbortController()
     const q = wf(async (step) => step.sleep('nap', 60_000), { signal: ac2.signal })
     await new Promise((r) => setTimeout(r, 50))
     ac2.abort()
     await q
-    expect((await store.load('pg-nap')).map((r) => r.value)).toEqual([{ until }])
+    expect((await store.load('pg-nap')).map((r) => r.value)).toEqual([until])
   })
 })
