@@ -44,6 +44,12 @@ export interface ResultOptions {
   readonly signal?: AbortSignal
 }
 
+/** What `client.emit` answers. */
+export interface EmitResult {
+  /** True when this emit was the key's first (the one waiters get); false when the key had an event already. */
+  readonly first: boolean
+}
+
 /** Errors `client.result` adds to the workflow's own: waiting stopped, or the store failed. */
 export type ResultWaitError = RunNotFoundError | TimeoutError | CancelledError | StoreError
 
@@ -71,6 +77,13 @@ export interface Client {
   cancel(runId: string): ResultAsync<RunInfo, RunNotFoundError | StoreError>
   /** Runs a failed (or cancelled) run again: its saved ok steps replay, it goes on from the step that failed. */
   retry(runId: string): ResultAsync<RunInfo, RunNotFoundError | StoreError | InvalidOptionsError>
+  /**
+   * Sends the event `key` to the runs waiting for it in `step.waitFor(name, key)`, now or later:
+   * the store keeps it, so a run that reaches its wait afterwards gets it too, and it needs no
+   * worker running. The first emit of a key wins: `first` is false when the key had an event
+   * already (this payload is then dropped). `payload` must be JSON.
+   */
+  emit(key: string, payload: unknown): ResultAsync<EmitResult, StoreError | InvalidOptionsError>
   /** Runs, newest first. */
   list(filter?: RunFilter): ResultAsync<readonly RunInfo[], StoreError>
   /**
@@ -214,6 +227,35 @@ export function createClient(store: RunStore, options: ClientOptions = {}): Clie
           return err(new InvalidOptionsError('runId', runId, `a failed or cancelled run (it is ${info.state})`))
         }
         return ok(info)
+      })
+    },
+
+    emit(key, payload) {
+      let invalid: InvalidOptionsError | undefined
+      try {
+        invalid =
+          bad ??
+          firstError(
+            typeof key === 'string' && key !== ''
+              ? undefined
+              : new InvalidOptionsError('key', key, 'a non-empty string'),
+            typeof store.emit === 'function'
+              ? undefined
+              : new InvalidOptionsError('store', store, 'a store with emit (memoryStore, fileStore, postgresStore)'),
+            checkJson('payload', payload),
+          )
+      } catch {
+        // A Proxy (or a getter) in the payload that throws when read.
+        invalid = new InvalidOptionsError('payload', undefined, 'JSON data that can be read')
+      }
+      if (invalid) return fail(invalid)
+      return lift(async () => {
+        try {
+          const first = await (store.emit as NonNullable<RunStore['emit']>)(key, payload as JsonValue)
+          return ok({ first: first === true })
+        } catch (e) {
+          return err(queueError('', e))
+        }
       })
     },
 

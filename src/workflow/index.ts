@@ -2,7 +2,7 @@ export type { DurableError, StepCodec } from './durable.js'
 export type { StepKind, WorkflowEvent, WorkflowEventType } from './events.js'
 export { toMermaid } from './mermaid.js'
 export { WorkflowExit } from './run.js'
-export type { GroupStepOptions, OffloadStepOptions, Step, StepFn, UndeclaredStepError } from './step.js'
+export type { GroupStepOptions, OffloadStepOptions, Step, StepFn, UndeclaredStepError, WaitForOptions } from './step.js'
 export { fileStore } from './store/file.js'
 export { type MemoryStore, memoryStore } from './store/memory.js'
 export type {

@@ -35,7 +35,6 @@ import { checkString, optionsOf, unreadable } from './options.js'
 import { type OpenStep, WorkflowExit, type WorkflowRun } from './run.js'
 import type { StepCodec } from './store/record.js'
 import type { JsonValue } from './store/types.js'
-import { isSuspended } from './suspend.js'
 import type { AnyDurableTask, DurableTask, TaskErr, TaskOk } from './task.js'
 import type { StepContext, StepOptions } from './types.js'
 
@@ -266,8 +265,8 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
         if (ended) return
         ended = true
         // A step that ends because the run was cancelled is not its outcome: leave it to re-run.
-        // Nor is a suspension (the run waits, off its worker, and asks again when woken).
-        if (d && !old && !bad && !run.signal.aborted && !(r.isErr() && isSuspended(r.error))) {
+        // Nor is a suspension (`save` writes none: the run waits, off its worker, and asks again when woken).
+        if (d && !old && !bad && !run.signal.aborted) {
           const meta = { name, kind, startedAt, attempts: s.attempt, codec: saving.codec }
           d.save(pos, key as string, r, `step "${name}"`, meta).then(settle)
         } else settle(r)
@@ -384,18 +383,6 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
   step.any = group('any', anyAsync as never) as never
   step.race = group('race', raceAsync as never) as never
 
-  step.sleep = guard('sleep', (named, name: string, ms: number) => {
-    named.name = label(name)
-    // A step that sleeps forever could only end by cancellation: refuse it rather than hang.
-    must(
-      checkString('name', name),
-      ms === Number.POSITIVE_INFINITY
-        ? new InvalidOptionsError('ms', ms, 'a finite number of ms')
-        : checkMs('ms', ms, false),
-    )
-    return exec(name, 'sleep', (_, done) => sleep(ms, run.signal).then(done))
-  }) as never
-
   // Loaded on first use: their code costs a workflow that does not call them nothing. Each takes
   // its positions now, at the call, so a replay gives every step the same position however fast
   // the module loads.
@@ -407,6 +394,19 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
       const ctx: LazyStep = { run, exec, at, name: named.name }
       return import('./primitives/index.js').then((m) => m[kind](ctx, name, a, b, c, d))
     })
+  const durableSleep = lazy('sleep', 1) as (name: string, ms: number) => Promise<never>
+  step.sleep = guard('sleep', (named, name: string, ms: number) => {
+    named.name = label(name)
+    // A step that sleeps forever could only end by cancellation: refuse it rather than hang.
+    must(
+      checkString('name', name),
+      ms === Number.POSITIVE_INFINITY
+        ? new InvalidOptionsError('ms', ms, 'a finite number of ms')
+        : checkMs('ms', ms, false),
+    )
+    // A durable sleep records its wake-up time (primitives/sleep.ts).
+    return run.durable ? durableSleep(name, ms) : exec(name, 'sleep', (_, done) => sleep(ms, run.signal).then(done))
+  }) as never
   step.offload = lazy('offload', 1) as never
   step.waitFor = lazy('waitFor', 2) as never
   step.map = lazy('map', 1) as never
@@ -417,7 +417,7 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
 }
 
 /** The step methods whose code is loaded on first use (`primitives/`). */
-export type LazyKind = 'offload' | 'waitFor' | 'map' | 'select' | 'waitCompleted'
+export type LazyKind = 'offload' | 'waitFor' | 'map' | 'select' | 'waitCompleted' | 'sleep'
 
 /** The one path of every step (see makeStep): replay, record, events, exit. */
 export type Exec = (

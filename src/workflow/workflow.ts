@@ -5,11 +5,11 @@ import { checkFunction, checkMs, checkSignal, firstError } from '../internal/opt
 import { runOne } from '../internal/run.js'
 import { fromThrow } from '../internal/start.js'
 import type { DurableError } from './durable.js'
-import { HELD_LEASE } from './held-lease.js'
 import { checkString, optionsOf, unreadable } from './options.js'
 import { createRun, WorkflowExit } from './run.js'
 import { makeStep, type Step } from './step.js'
-import type { Lease, WorkflowStore } from './store/types.js'
+import type { WorkflowStore } from './store/types.js'
+import { isSuspended } from './suspend.js'
 import type { WorkflowError, WorkflowOptions, WorkflowRunOptions } from './types.js'
 
 /** The body of a workflow: plain async code that calls `step` for each unit of work. */
@@ -132,11 +132,10 @@ async function runWorkflow<D, T>(
   }
   if (o.store) {
     // Locked and loaded before the body starts; a finished run answers from its record.
-    const held = (o as { [HELD_LEASE]?: Lease })[HELD_LEASE]
     // Loaded only by runs with a store: a workflow without one does not pay for leases,
     // records and codecs (a bundler puts this in a chunk of its own).
     const { Durable, fromRecord } = await import('./durable.js')
-    const opened = await Durable.open(o.store, run.runId, { leaseMs: o.leaseMs, retry: o.retry, held })
+    const opened = await Durable.open(o.store, run.runId, o)
     if (opened.isErr()) return end(opened as never)
     const d = opened.value
     if (d.outcome) {
@@ -167,8 +166,9 @@ async function runWorkflow<D, T>(
       // timeout, abort): running steps are cancelled at once. A durable run closes its store
       // first, but a cancel, a timeout or an error stops it now: no step starts after it, and
       // steps still running are aborted (their results are not saved: they re-run on resume).
+      // A suspension (on a worker) lets them finish and save instead (see durable.ts).
       if (!run.durable) end(x as R)
-      else if (x.isErr()) run.stop(x.error)
+      else if (x.isErr() && !isSuspended(x.error)) run.stop(x.error)
       resolve(x as R)
     })
   })

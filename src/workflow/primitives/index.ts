@@ -4,6 +4,8 @@ import type { StepKind } from '../events.js'
 import { unreadable } from '../options.js'
 import { type LazyKind, type LazyMethod, type LazyStep, NO_WORK } from '../step.js'
 import { offload as offloadStep } from './offload.js'
+import { sleep as sleepStep } from './sleep.js'
+import { waitFor as waitForStep } from './wait.js'
 
 /**
  * A primitive whose checks may throw an InvalidOptionsError (or meet a throwing getter): the step
@@ -26,7 +28,8 @@ const notYet =
     s.exec(s.name, 'step', NO_WORK, s.name, new InvalidOptionsError('step', kind, 'a step method okflow has'), {}, s.at)
 
 export const offload: LazyMethod = guarded('offload', offloadStep)
-export const waitFor: LazyMethod = notYet('waitFor')
+export const waitFor: LazyMethod = guarded('waitFor', waitForStep)
+export const sleep: LazyMethod = guarded('sleep', sleepStep)
 export const map: LazyMethod = notYet('map')
 export const select: LazyMethod = notYet('select')
 export const waitCompleted: LazyMethod = notYet('waitCompleted')
