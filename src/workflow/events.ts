@@ -1,5 +1,15 @@
 /** What a workflow step is: a plain step, a parallel group, a child of a group, a sleep or an offload. */
-export type StepKind = 'step' | 'all' | 'any' | 'race' | 'child' | 'sleep' | 'offload'
+export type StepKind =
+  | 'step'
+  | 'all'
+  | 'any'
+  | 'race'
+  | 'child'
+  | 'sleep'
+  | 'offload'
+  | 'map'
+  | 'select'
+  | 'waitCompleted'
 
 interface Base {
   /** Id of this run (the `runId` option, or a random UUID). */

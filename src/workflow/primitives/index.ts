@@ -3,7 +3,12 @@ import { InvalidOptionsError } from '../../errors.js'
 import type { StepKind } from '../events.js'
 import { unreadable } from '../options.js'
 import { type LazyKind, type LazyMethod, type LazyStep, NO_WORK } from '../step.js'
+import { map as mapStep } from './map.js'
 import { offload as offloadStep } from './offload.js'
+import { select as selectStep } from './select.js'
+import { waitCompleted as waitCompletedStep } from './wait-completed.js'
+
+export { group } from './group.js'
 
 /**
  * A primitive whose checks may throw an InvalidOptionsError (or meet a throwing getter): the step
@@ -27,6 +32,6 @@ const notYet =
 
 export const offload: LazyMethod = guarded('offload', offloadStep)
 export const waitFor: LazyMethod = notYet('waitFor')
-export const map: LazyMethod = notYet('map')
-export const select: LazyMethod = notYet('select')
-export const waitCompleted: LazyMethod = notYet('waitCompleted')
+export const map: LazyMethod = guarded('map', mapStep)
+export const select: LazyMethod = guarded('select', selectStep)
+export const waitCompleted: LazyMethod = guarded('waitCompleted', waitCompletedStep)
