@@ -195,7 +195,10 @@ function onWorker(
     const flat: AnyResult[] = []
     units.forEach((u, i) => {
       const r = resultOf(kids.get(u.runId) as never)
-      if (!chunked) return flat.push(r)
+      if (!chunked) {
+        flat.push(r)
+        return
+      }
       // A chunk child that failed as a whole (cancelled, its task threw out of it) fails each of its items.
       const count = Math.min(o.chunkSize, items.length - i * o.chunkSize)
       if (r.isErr()) for (let k = 0; k < count; k++) flat.push(r)
