@@ -7,7 +7,7 @@ import { err, ok } from 'neverthrow'
 import { type CancelledError, InvalidOptionsError, type UnexpectedError } from '../errors.js'
 import { runOnePromise } from '../internal/run.js'
 import type { AnyRegisteredWorkflow, RegisteredWorkflow } from '../runs/define.js'
-import type { Resultish, TaskContext } from '../types.js'
+import type { ErrOf, OkOf, Resultish, ResultLike, ResultPromiseLike, TaskContext } from '../types.js'
 import type { DurableError } from './durable.js'
 import type { JsonValue } from './store/types.js'
 import type { WorkflowError } from './types.js'
@@ -118,11 +118,14 @@ type StepRunner = (
  *   step.map('resize all', urls, deps.resize, { concurrency: 8 }))
  * const worker = createWorker(store, [gallery, resize])
  */
-export function defineTask<I, T, E>(
+export function defineTask<F extends (input: never, ctx: TaskContext) => ResultLike | ResultPromiseLike>(
   name: string,
-  fn: TaskFn<I, T, E>,
+  fn: F,
   options: { readonly version?: number } = {},
-): DurableTask<I, T, E> {
+): DurableTask<Parameters<F>[0], OkOf<ReturnType<F>>, ErrOf<ReturnType<F>>> {
+  type I = Parameters<F>[0]
+  type T = OkOf<ReturnType<F>>
+  type E = ErrOf<ReturnType<F>>
   let version: unknown
   try {
     version = options?.version ?? 1
@@ -139,13 +142,13 @@ export function defineTask<I, T, E>(
           : undefined
   // Bad input never throws: every use of the task answers its InvalidOptionsError.
   const call = (input: I, ctx: TaskContext): Resultish<T, E | InvalidOptionsError> =>
-    invalid ? err(invalid) : fn(input, ctx)
+    invalid ? err(invalid) : (fn(input as never, ctx) as Resultish<T, E>)
   const task: DurableTask<I, T, E> = {
     kind: 'task',
     name,
     version: version as number,
     fn: call as TaskFn<I, T, E>,
-    deps: { task: fn },
+    deps: { task: fn as unknown as TaskFn<I, T, E> },
     // The child's one step is not recorded: the run's outcome is its result (one record per child).
     body(step: never, _deps: never, given: never) {
       const run = step as unknown as StepRunner

@@ -246,7 +246,8 @@ export function childrenSuite(name: string, makeStore: () => Promise<RunStore>):
         await pause(x.ms)
         return okAsync(x.v)
       })
-      const parent = defineWorkflow('replayed', { echo }, async (step, deps) => {
+      const later = () => (attempts.later++ === 0 ? errAsync(new Odd('once')) : okAsync(1))
+      const parent = defineWorkflow('replayed', { echo, later }, async (step, deps) => {
         const race = await step.race('race', [
           deps.echo.with({ v: 'slow', ms: 60 }),
           deps.echo.with({ v: 'fast', ms: 1 }),
@@ -255,7 +256,7 @@ export function childrenSuite(name: string, makeStore: () => Promise<RunStore>):
           deps.echo.with({ v: 'slow', ms: 60 }),
           deps.echo.with({ v: 'fast', ms: 1 }),
         ])
-        await step(() => (attempts.later++ === 0 ? errAsync(new Odd('once')) : okAsync(1)), { name: 'later' })
+        await step(() => deps.later(), { name: 'later' })
         return { race, index: sel.index, result: sel.result._unsafeUnwrap() }
       })
       const client = await start(store, [parent, echo])
@@ -302,7 +303,7 @@ export function childrenSuite(name: string, makeStore: () => Promise<RunStore>):
       })
       const client = await start(store, [parent, echo])
       await client.start(parent, null, { runId: 'b' })
-      const r = (await client.result('b', { timeoutMs: 20_000 }))._unsafeUnwrap()
+      const r = (await client.result('b', { timeoutMs: 20_000 }))._unsafeUnwrap() as Record<string, unknown>
       expect(r.first).toEqual([1, 'b'])
       expect(r.completed).toEqual([[0, 'a']])
       expect(r.rest).toEqual(['c'])
