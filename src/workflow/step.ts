@@ -157,9 +157,12 @@ export interface Step<E> {
    */
   waitFor<T = JsonValue>(name: string, key: string, opts?: WaitForOptions): Promise<T>
   /**
-   * One child task per item (or per chunk of `chunkSize` items), claimed by any worker; values in
-   * input order. `'fail-fast'` (default): the first child err ends the step (the other children run
-   * to their end); `'settle'`: every child's Result. In process: the task runs here.
+   * One child run per item (or per chunk of `chunkSize` items) of `task` (a `defineTask` task, or a
+   * `defineWorkflow` workflow: a tree), claimed by any worker; the parent waits without holding a
+   * slot; values in input order. `'fail-fast'` (default): the first child err in completion order
+   * ends the step (the other children run to their end); `'settle'`: every child's Result. A
+   * retried parent runs its failed children again, never the ok ones. In process (no worker): the
+   * task runs here, and fail-fast aborts the items still running.
    */
   map<K extends MapChild, M extends Mode = 'fail-fast'>(
     name: string,

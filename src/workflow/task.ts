@@ -170,7 +170,13 @@ export function defineTask<F extends (input: never, ctx: TaskContext) => ResultL
       )
     },
     with(input: I) {
-      const info: TaskCallInfo = { task: name, version: version as number, input: input as JsonValue, invalid }
+      // A child run's input is JSON: no input at all is saved as null.
+      const info: TaskCallInfo = {
+        task: name,
+        version: version as number,
+        input: (input ?? null) as JsonValue,
+        invalid,
+      }
       return Object.defineProperty((ctx: TaskContext) => call(input, ctx), TASK_CALL, { value: info }) as TaskCall<T, E>
     },
   }

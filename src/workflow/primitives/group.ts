@@ -6,6 +6,7 @@
 import { err, ok, type Result } from 'neverthrow'
 import { AllFailedError, InvalidOptionsError } from '../../errors.js'
 import { type Listed, reshape } from '../../internal/shape.js'
+import { checkJson } from '../../runs/json.js'
 import type { LazyStep, Saving, Start } from '../step.js'
 import type { ChildRun, JsonValue } from '../store/types.js'
 import { callInfo, type TaskCallInfo } from '../task.js'
@@ -38,7 +39,9 @@ export function callsOf(listed: Listed): TaskCallInfo[] | undefined | InvalidOpt
     return new InvalidOptionsError('inputs', listed.values, 'task calls only, or no task calls (a group on a worker)')
   }
   const invalid = calls.find((c) => c?.invalid)?.invalid
-  return invalid ?? (calls as TaskCallInfo[])
+  // Each call's input becomes a child run's input: JSON data.
+  const notJson = calls.map((c, i) => checkJson(`inputs[${i}].input`, c?.input)).find((e) => e !== undefined)
+  return invalid ?? notJson ?? (calls as TaskCallInfo[])
 }
 
 /** Ok decisions are saved with the completion order they were made from (for histories). */
