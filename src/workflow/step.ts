@@ -104,7 +104,7 @@ export interface StepWaitCompleted<I extends readonly AnyInput[]> {
     readonly index: number
     readonly result: Result<OkUnion<I>, ErrUnion<I> | ChildFailure>
   }[]
-  /** The others, in input order, still running: to wait on again (`index` is their position in this call's inputs). */
+  /** The others, in input order, still running: to wait on again (on a worker, task calls bound to their child runs). */
   readonly pending: I[number][]
 }
 
