@@ -88,6 +88,8 @@ export class Durable {
   closed = false
   /** Set when the lease was taken over: nothing more is written. */
   lost: LeaseLostError | undefined
+  /** True when `open` reopened a failed run (a retry): `step.map` then runs its failed children again. */
+  reopened = false
   private readonly lostController = new AbortController()
   private readonly queue: Write[] = []
   private flushing: Promise<void> | undefined
@@ -147,7 +149,8 @@ export class Durable {
     } catch (e) {
       return giveUp(storeError('load', runId, e))
     }
-    if (o.retry && records.some((r) => r.seq === -1 && !r.ok)) {
+    const reopened = o.retry === true && records.some((r) => r.seq === -1 && !r.ok)
+    if (reopened) {
       try {
         await store.reopen(lease)
         records = await store.load(runId)
@@ -161,7 +164,9 @@ export class Durable {
       if (rec.seq < 0) outcome = rec
       else steps.set(rec.seq, rec)
     }
-    return ok(new Durable(store, runId, lease, leaseMs, !held, steps, outcome, o))
+    const d = new Durable(store, runId, lease, leaseMs, !held, steps, outcome, o)
+    d.reopened = reopened
+    return ok(d)
   }
 
   private heartbeat(): void {

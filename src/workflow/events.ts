@@ -1,5 +1,16 @@
-/** What a workflow step is: a plain step, a parallel group, a child of a group, a sleep, an offload or a wait for an event. */
-export type StepKind = 'step' | 'all' | 'any' | 'race' | 'child' | 'sleep' | 'offload' | 'waitFor'
+/** What a workflow step is: a plain step, a parallel group, a child of a group, a sleep, an offload, a wait for an event, a map over child tasks, a select or a waitCompleted. */
+export type StepKind =
+  | 'step'
+  | 'all'
+  | 'any'
+  | 'race'
+  | 'child'
+  | 'sleep'
+  | 'offload'
+  | 'waitFor'
+  | 'map'
+  | 'select'
+  | 'waitCompleted'
 
 interface Base {
   /** Id of this run (the `runId` option, or a random UUID). */

@@ -2,7 +2,17 @@ export type { DurableError, StepCodec } from './durable.js'
 export type { StepKind, WorkflowEvent, WorkflowEventType } from './events.js'
 export { toMermaid } from './mermaid.js'
 export { WorkflowExit } from './run.js'
-export type { GroupStepOptions, OffloadStepOptions, Step, StepFn, UndeclaredStepError, WaitForOptions } from './step.js'
+export type {
+  GroupStepOptions,
+  MapStepOptions,
+  OffloadStepOptions,
+  Step,
+  StepFn,
+  StepSelected,
+  StepWaitCompleted,
+  UndeclaredStepError,
+  WaitForOptions,
+} from './step.js'
 export { fileStore } from './store/file.js'
 export { type MemoryStore, memoryStore } from './store/memory.js'
 export type {
@@ -22,11 +32,18 @@ export type {
 } from './store/types.js'
 export {
   type AnyDurableTask,
+  type ChildErr,
+  type ChildFailure,
+  type ChildInput,
+  type ChildOk,
   type DurableTask,
   defineTask,
+  type MapChild,
   type TaskCall,
+  type TaskCallInfo,
   type TaskErr,
   type TaskFn,
+  type TaskInput,
   type TaskOk,
 } from './task.js'
 export { renderTimeline, type TimelineOptions } from './timeline.js'

@@ -35,7 +35,8 @@ import { checkString, optionsOf, unreadable } from './options.js'
 import { type OpenStep, WorkflowExit, type WorkflowRun } from './run.js'
 import type { StepCodec } from './store/record.js'
 import type { JsonValue } from './store/types.js'
-import type { AnyDurableTask, DurableTask, TaskErr, TaskOk } from './task.js'
+import { isSuspended } from './suspend.js'
+import type { ChildErr, ChildFailure, ChildInput, ChildOk, MapChild } from './task.js'
 import type { StepContext, StepOptions } from './types.js'
 
 /** A step function: gets `{ signal, attempt }`, returns any Result form. */
@@ -83,8 +84,29 @@ export interface MapStepOptions<M extends Mode = Mode> {
   key?: string | undefined
 }
 
-/** The input of a task. */
-export type TaskInputOf<K> = K extends DurableTask<infer I, infer _T, infer _E> ? I : never
+/** What `step.select` answers: the first input to settle, and the others (`rest`). */
+export interface StepSelected<I extends readonly AnyInput[]> {
+  /** Position of the first input to settle. */
+  readonly index: number
+  /** Its Result, ok or err (a child that was cancelled or threw: CancelledError / UnexpectedError). */
+  readonly result: Result<OkUnion<I>, ErrUnion<I> | ChildFailure>
+  /**
+   * The other inputs, in input order, still running (or already ended after the winner): pass
+   * them to a later group, `select` or `waitCompleted` (task calls there attach to their child runs).
+   */
+  readonly rest: I[number][]
+}
+
+/** What `step.waitCompleted` answers: the inputs finished when it looked, and the others. */
+export interface StepWaitCompleted<I extends readonly AnyInput[]> {
+  /** Every input finished by then (at least one), in completion order. */
+  readonly completed: readonly {
+    readonly index: number
+    readonly result: Result<OkUnion<I>, ErrUnion<I> | ChildFailure>
+  }[]
+  /** The others, in input order, still running: to wait on again (on a worker, task calls bound to their child runs). */
+  readonly pending: I[number][]
+}
 
 /** Offload step options: the pool's run options (the workflow supplies the signal) and a key. */
 export interface OffloadStepOptions extends Omit<RunTaskOptions, 'signal'> {
@@ -135,34 +157,35 @@ export interface Step<E> {
    */
   waitFor<T = JsonValue>(name: string, key: string, opts?: WaitForOptions): Promise<T>
   /**
-   * One child task per item (or per chunk of `chunkSize` items), claimed by any worker; values in
-   * input order. `'fail-fast'` (default): the first child err ends the step (the other children run
-   * to their end); `'settle'`: every child's Result. In process: the task runs here.
+   * One child run per item (or per chunk of `chunkSize` items) of `task` (a `defineTask` task, or a
+   * `defineWorkflow` workflow: a tree), claimed by any worker; the parent waits without holding a
+   * slot; values in input order. `'fail-fast'` (default): the first child err in completion order
+   * ends the step (the other children run to their end); `'settle'`: every child's Result. A
+   * retried parent runs its failed children again, never the ok ones. In process (no worker): the
+   * task runs here, and fail-fast aborts the items still running.
    */
-  map<K extends AnyDurableTask, M extends Mode = 'fail-fast'>(
+  map<K extends MapChild, M extends Mode = 'fail-fast'>(
     name: string,
-    items: readonly TaskInputOf<K>[],
-    task: K & Declared<TaskErr<K>, E>,
+    items: readonly ChildInput<K>[],
+    task: K & Declared<ChildErr<K>, E>,
     opts?: MapStepOptions<M>,
-  ): Promise<ByMode<M, TaskOk<K>[], Result<TaskOk<K>, TaskErr<K>>[]>>
+  ): Promise<ByMode<M, ChildOk<K>[], Result<ChildOk<K>, ChildErr<K> | ChildFailure>[]>>
   /** The first input to settle, with its index; the others keep running (`rest`). Journaled: a replay picks the same one. */
-  select<const I extends Inputs>(
+  select<const I extends readonly AnyInput[]>(
     name: string,
     inputs: I & Declared<ErrUnion<I>, E>,
-    opts?: GroupStepOptions,
-  ): Promise<{ readonly index: number; readonly result: Result<OkUnion<I>, ErrUnion<I>>; readonly rest: I[number][] }>
+    opts?: { readonly key?: string | undefined },
+  ): Promise<StepSelected<I>>
   /**
    * Restate's `wait_completed`: resolves once at least one input has finished, with every input
    * finished by then (`completed`, in completion order) and the others (`pending`), still running.
+   * Journaled: a replay answers the same split. An empty input answers `{ completed: [], pending: [] }`.
    */
-  waitCompleted<const I extends Inputs>(
+  waitCompleted<const I extends readonly AnyInput[]>(
     name: string,
     inputs: I & Declared<ErrUnion<I>, E>,
-    opts?: GroupStepOptions,
-  ): Promise<{
-    readonly completed: readonly { readonly index: number; readonly result: Result<OkUnion<I>, ErrUnion<I>> }[]
-    readonly pending: I[number][]
-  }>
+    opts?: { readonly key?: string | undefined },
+  ): Promise<StepWaitCompleted<I>>
   /** Runs a worker-pool task as a step. */
   offload<T extends WorkerTasks<WorkerTaskMap>, K extends TaskName<T>>(
     name: string,
@@ -376,6 +399,14 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
         const wrapped = children(s, name, listed)
         const all = (ctx: { signal: AbortSignal }) => combine(wrapped, { concurrency, signal: ctx.signal })
         runOne(all, { signal: run.signal, timeoutMs, label: name }, done)
+      }
+      // On a worker, a group over task calls makes child runs: that code loads on first use.
+      const d = run.durable
+      if (d?.owned === false) {
+        const at = d.pos++
+        return import('./primitives/index.js').then((m) =>
+          m.group({ run, exec, at, name }, kind, listed, start, o.key ?? name, o),
+        )
       }
       return exec(name, kind, start, o.key ?? name)
     })

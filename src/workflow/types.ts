@@ -10,13 +10,15 @@ import type {
 } from '../errors.js'
 import type { RetryOptions } from '../internal/retry.js'
 import type { AnyPolicy, PolicyAdds } from '../policy/executor.js'
+import type { RegisteredWorkflow } from '../runs/define.js'
 import type { ErrOf, TaskContext } from '../types.js'
 import type { WorkerTaskMap, WorkerTasks } from '../worker/define.js'
 import type { WorkerPool } from '../worker/pool.js'
 import type { TaskError, TaskName } from '../worker/types.js'
-import type { StepCodec } from './durable.js'
+import type { DurableError, StepCodec } from './durable.js'
 import type { WorkflowEvent } from './events.js'
 import type { WorkflowStore } from './store/types.js'
+import type { DurableTask } from './task.js'
 
 /** Errors okflow itself can end a step or a workflow with. */
 export type LibraryError =
@@ -28,8 +30,17 @@ export type LibraryError =
   | WorkerCrashedError
   | TaskFailedError
 
-/** Errors a single dependency can produce: a function's err type, or a worker pool's task errors. */
+/**
+ * Errors a single dependency can produce: a function's err type, a worker pool's task errors, a
+ * task's (`defineTask`, for `step.map` and task calls) or a registered workflow's (a child of `step.map`).
+ */
 type DepError<F> =
+  F extends DurableTask<infer _I, infer _T, infer E>
+    ? E
+    : F extends RegisteredWorkflow<infer D, infer _I, infer _T>
+      ? WorkflowError<D> | DurableError
+      : DepErrorOf<F>
+type DepErrorOf<F> =
   F extends WorkerPool<infer T extends WorkerTasks<WorkerTaskMap>>
     ? TaskError<T, TaskName<T>>
     : F extends AnyPolicy

@@ -3,9 +3,14 @@ import { InvalidOptionsError } from '../../errors.js'
 import type { StepKind } from '../events.js'
 import { unreadable } from '../options.js'
 import { type LazyKind, type LazyMethod, type LazyStep, NO_WORK } from '../step.js'
+import { map as mapStep } from './map.js'
 import { offload as offloadStep } from './offload.js'
+import { select as selectStep } from './select.js'
 import { sleep as sleepStep } from './sleep.js'
 import { waitFor as waitForStep } from './wait.js'
+import { waitCompleted as waitCompletedStep } from './wait-completed.js'
+
+export { group } from './group.js'
 
 /**
  * A primitive whose checks may throw an InvalidOptionsError (or meet a throwing getter): the step
@@ -30,6 +35,6 @@ const notYet =
 export const offload: LazyMethod = guarded('offload', offloadStep)
 export const waitFor: LazyMethod = guarded('waitFor', waitForStep)
 export const sleep: LazyMethod = guarded('sleep', sleepStep)
-export const map: LazyMethod = notYet('map')
-export const select: LazyMethod = notYet('select')
-export const waitCompleted: LazyMethod = notYet('waitCompleted')
+export const map: LazyMethod = guarded('map', mapStep)
+export const select: LazyMethod = guarded('select', selectStep)
+export const waitCompleted: LazyMethod = guarded('waitCompleted', waitCompletedStep)
