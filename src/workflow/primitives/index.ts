@@ -26,12 +26,6 @@ export const guarded =
     }
   }
 
-/** Until a primitive is built, its step ends with an InvalidOptionsError (never a throw or a hang). */
-const notYet =
-  (kind: LazyKind): LazyMethod =>
-  (s: LazyStep) =>
-    s.exec(s.name, 'step', NO_WORK, s.name, new InvalidOptionsError('step', kind, 'a step method okflow has'), {}, s.at)
-
 export const offload: LazyMethod = guarded('offload', offloadStep)
 export const waitFor: LazyMethod = guarded('waitFor', waitForStep)
 export const sleep: LazyMethod = guarded('sleep', sleepStep)
