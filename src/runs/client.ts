@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { err, ok, type Result, ResultAsync } from 'neverthrow'
 import {
   CancelledError,
+  CompensatedError,
   ERRORS,
   InvalidOptionsError,
   RunNotFoundError,
@@ -118,14 +119,17 @@ export function createClient(store: RunStore, options: ClientOptions = {}): Clie
   }
 
   const outcome = async (info: RunInfo): Promise<Result<unknown, unknown>> => {
-    if (info.state === 'cancelled') return err(new CancelledError(`run "${info.runId}" was cancelled`))
+    const cancelled = err(new CancelledError(`run "${info.runId}" was cancelled`))
     let records: readonly StepRecord[]
     try {
       records = await store.load(info.runId)
     } catch (e) {
+      if (info.state === 'cancelled') return cancelled
       return err(e instanceof StoreError ? e : new StoreError('load', info.runId, e))
     }
     const rec = records.find((r) => r.seq === -1)
+    // A cancelled run has an outcome only when compensations ran (a CompensatedError of the cancel).
+    if (info.state === 'cancelled') return rec && compensatedCancel(rec) ? fromRecord(rec) : cancelled
     if (rec) return fromRecord(rec)
     if (info.state === 'failed') return err(summaryError(info))
     return err(new StoreError('load', info.runId, new Error('the run succeeded but its outcome is not recorded')))
@@ -244,6 +248,12 @@ export function createClient(store: RunStore, options: ClientOptions = {}): Clie
     },
   }
   return client
+}
+
+/** The record of a cancelled run whose compensations ran (not a stale one of an earlier attempt). */
+function compensatedCancel(rec: StepRecord): boolean {
+  const e = fromRecord(rec)
+  return e.isErr() && e.error instanceof CompensatedError && e.error.error instanceof CancelledError
 }
 
 /** Workflow events rebuilt from a run's records (what a timeline or report draws). */

@@ -28,8 +28,9 @@ import {
   StoreError,
   type StoreOperation,
 } from '../errors.js'
+import type { WorkflowRun } from './run.js'
 import { fromRecord, type RecordMeta, type StepCodec, toRecord } from './store/record.js'
-import type { Lease, StepRecord, WorkflowStore } from './store/types.js'
+import type { Lease, RunQueue, StepRecord, WorkflowStore } from './store/types.js'
 import { isSuspended } from './suspend.js'
 
 export { fromRecord, type StepCodec, toRecord } from './store/record.js'
@@ -74,6 +75,13 @@ type Write = { rec: StepRecord; done: (e: DurableError | undefined) => void }
 export class Durable {
   /** Position of the next step the body asks for. */
   pos = 0
+  /** Compensation markers (seq <= -2) by seq. */
+  marks = new Map<number, StepRecord>()
+  /**
+   * Set when the run stopped while compensating: the error it had ended with. A step with no
+   * record then does not run: it ends with this error, so the body ends as it did before.
+   */
+  halt: AnyResult | undefined
   closed = false
   /** Set when the lease was taken over: nothing more is written. */
   lost: LeaseLostError | undefined
@@ -133,12 +141,20 @@ export class Durable {
       }
     }
     const steps = new Map<number, StepRecord>()
+    const marks = new Map<number, StepRecord>()
     let outcome: StepRecord | undefined
     for (const rec of records) {
-      if (rec.seq < 0) outcome = rec
+      if (rec.seq === -1) outcome = rec
+      else if (rec.seq < 0) marks.set(rec.seq, rec)
       else steps.set(rec.seq, rec)
     }
-    return ok(new Durable(store, runId, lease, leaseMs, !o.held, steps, outcome))
+    const d = new Durable(store, runId, lease, leaseMs, !o.held, steps, outcome)
+    d.marks = marks
+    // A started compensation holds the error the run ended with: the run was compensating when
+    // it stopped, so it replays to that error and compensates on (see compensate.ts).
+    const started = [...marks.values()].find((m) => m.seq % 2 === 0)
+    if (started && !outcome) d.halt = fromRecord(started)
+    return ok(d)
   }
 
   private heartbeat(): void {
@@ -176,7 +192,7 @@ export class Durable {
   /** The recorded result at `pos`, a ReplayMismatchError if the recording has another key there, or undefined. */
   replay(pos: number, key: string, codec?: StepCodec): AnyResult | undefined {
     const rec = this.steps.get(pos)
-    if (!rec) return undefined
+    if (!rec) return this.halt
     return rec.key === key
       ? fromRecord(rec, codec, this.runId)
       : err(new ReplayMismatchError(this.runId, pos, rec.key, key))
@@ -241,7 +257,8 @@ export class Durable {
    * Ends the run: waits for pending appends, records the outcome (unless the run was cancelled
    * or the durable machinery failed, so it can be resumed), releases the lease.
    */
-  async close(r: AnyResult): Promise<AnyResult> {
+  async close(r: AnyResult, run?: WorkflowRun): Promise<AnyResult> {
+    if (run && (run.undo || this.halt)) r = await this.compensate(r, run)
     this.closed = true
     await this.flushing
     let out = this.lost ? err(this.lost) : r
@@ -256,6 +273,28 @@ export class Durable {
     }
     await this.done()
     return out
+  }
+
+  /**
+   * Runs the compensations of a run that failed or was cancelled (or goes on with those of a run
+   * that stopped while compensating). Not when the durable machinery failed (the run resumes
+   * later), nor when a worker hands the run back (drained): only a cancel the store was asked
+   * for (`client.cancel`) counts as a cancel there.
+   */
+  private async compensate(r: AnyResult, run: WorkflowRun): Promise<AnyResult> {
+    if (!this.halt) {
+      if (r.isOk() || (resumable(r) && !(r.error instanceof CancelledError))) return r
+      if (r.error instanceof CancelledError && !this.owned) {
+        try {
+          const info = await (this.store as Partial<RunQueue>).getRun?.(this.runId)
+          if (!info?.cancelRequested) return r
+        } catch (e) {
+          return err(storeError('queue', this.runId, e))
+        }
+      }
+    } else if (r.isErr() && resumable(r) && !(r.error instanceof CancelledError)) return r
+    const { compensate } = await import('./compensate.js')
+    return compensate(run, this.halt ?? r, this)
   }
 
   /** Stops the heartbeat and releases the lease (a held one stays with its worker). */

@@ -1,5 +1,5 @@
-/** What a workflow step is: a plain step, a parallel group, a child of a group, a sleep or an offload. */
-export type StepKind = 'step' | 'all' | 'any' | 'race' | 'child' | 'sleep' | 'offload'
+/** What a workflow step is: a plain step, a parallel group, a child of a group, a sleep, an offload, or the compensation of a step (`undo <name>`). */
+export type StepKind = 'step' | 'all' | 'any' | 'race' | 'child' | 'sleep' | 'offload' | 'compensate'
 
 interface Base {
   /** Id of this run (the `runId` option, or a random UUID). */

@@ -36,6 +36,7 @@ export type {
   StepContext,
   StepOptions,
   WorkflowError,
+  WorkflowFailure,
   WorkflowOptions,
   WorkflowRunOptions,
 } from './types.js'

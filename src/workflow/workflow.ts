@@ -167,12 +167,15 @@ async function runWorkflow<D, T>(
       // timeout, abort): running steps are cancelled at once. A durable run closes its store
       // first, but a cancel, a timeout or an error stops it now: no step starts after it, and
       // steps still running are aborted (their results are not saved: they re-run on resume).
-      if (!run.durable) end(x as R)
+      // A run with steps to compensate ends after its compensations.
+      if (!run.durable && !run.undo) end(x as R)
       else if (x.isErr()) run.stop(x.error)
       resolve(x as R)
     })
   })
-  if (!run.durable) return r
   // Pending appends finish and the outcome is saved before the lock goes and the result is out.
-  return end((await run.durable.close(r)) as R)
+  // A run with steps to undo compensates if it failed (durable: in `close`). From the chunk of
+  // the step methods loaded on first use: its name is in this bundle already.
+  if (run.durable) return end((await run.durable.close(r, run)) as R)
+  return run.undo ? end((await (await import('./primitives/index.js')).compensate(run, r)) as R) : r
 }

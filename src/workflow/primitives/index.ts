@@ -30,3 +30,6 @@ export const waitFor: LazyMethod = notYet('waitFor')
 export const map: LazyMethod = notYet('map')
 export const select: LazyMethod = notYet('select')
 export const waitCompleted: LazyMethod = notYet('waitCompleted')
+
+/** Compensation (compensate.ts): loaded with these, by a run that has steps to undo and failed. */
+export { compensate } from '../compensate.js'
