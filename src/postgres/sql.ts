@@ -8,7 +8,7 @@
  */
 
 /** The schema version this code writes; `migrate` upgrades older ones and refuses newer. */
-export const SCHEMA_VERSION = 1
+export const SCHEMA_VERSION = 2
 
 const NOW = `coalesce($1::bigint, (extract(epoch from statement_timestamp()) * 1000)::bigint)`
 
@@ -19,10 +19,17 @@ export function statements(schema: string) {
   const s = `"${schema}"`
   // json columns come back as text, parsed by the store: exact, whatever the driver does with json.
   const cols = (t = '') =>
-    `${t}run_id, ${t}workflow, ${t}version, ${t}state, ${t}input::text AS input, ${t}idempotency_key, ${t}created_at, ${t}updated_at, ${t}claims, ${t}due_at, ${t}cancel_requested, ${t}reopen, ${t}owner, ${t}fence, ${t}lease_expires_at, ${t}error::text AS error`
+    `${t}run_id, ${t}workflow, ${t}version, ${t}state, ${t}input::text AS input, ${t}idempotency_key, ${t}created_at, ${t}updated_at, ${t}claims, ${t}due_at, ${t}cancel_requested, ${t}reopen, ${t}owner, ${t}fence, ${t}lease_expires_at, ${t}error::text AS error, ${t}parent_id, ${t}woken`
   const runCols = cols()
   const event = (from: string, type: string, data = 'NULL') =>
     `INSERT INTO ${s}.events (run_id, type, at, data) SELECT run_id, ${type}, ${NOW}, ${data} FROM ${from}`
+  // A wake-up (RunQueue.wake) of the runs `p` of an UPDATE: a sleeping one becomes due now, a
+  // pending or running one gets woken. Only rows it changes are written (and locked): a parent
+  // already woken or due is not rewritten by each of its children ending.
+  const wakeSet = `due_at = CASE WHEN p.state = 'sleeping' THEN ${NOW} ELSE p.due_at END,
+    woken = p.state <> 'sleeping', updated_at = CASE WHEN p.state = 'sleeping' THEN ${NOW} ELSE p.updated_at END`
+  const wakeable = `((p.state = 'sleeping' AND p.due_at > ${NOW}) OR (p.state IN ('pending', 'running') AND NOT p.woken))`
+  const ENDED = `('succeeded', 'failed', 'cancelled')`
   return {
     /**
      * One query string, so the simple-query protocol runs it as one implicit transaction on one
@@ -72,6 +79,25 @@ CREATE TABLE IF NOT EXISTS ${s}.events (
   data json
 );
 CREATE INDEX IF NOT EXISTS events_run ON ${s}.events (run_id, id);
+-- Version 2 (durable primitives): child runs, wake-ups, emitted events. Checked first, so a
+-- schema already at 2 takes no ACCESS EXCLUSIVE lock on runs at every start of a process.
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM information_schema.columns
+      WHERE table_schema = '${schema}' AND table_name = 'runs' AND column_name = 'woken') THEN
+    ALTER TABLE ${s}.runs ADD COLUMN IF NOT EXISTS parent_id text,
+      ADD COLUMN IF NOT EXISTS woken boolean NOT NULL DEFAULT false;
+  END IF;
+END $$;
+CREATE INDEX IF NOT EXISTS runs_parent ON ${s}.runs (parent_id, run_id COLLATE "C") WHERE parent_id IS NOT NULL;
+-- One row per event key: emitted (at, payload set) or only waited for so far (at null). The
+-- waiters live in the key's row: an emit and a waiter's registration both write that row, so
+-- the later of the two sees the other's (no wake-up lost between two snapshots).
+CREATE TABLE IF NOT EXISTS ${s}.emitted_events (
+  key text PRIMARY KEY,
+  payload json,
+  at bigint,
+  waiters text[] NOT NULL DEFAULT '{}'
+);
 INSERT INTO ${s}.meta (key, value) VALUES ('schema_version', '${SCHEMA_VERSION}')
   ON CONFLICT (key) DO UPDATE SET value = greatest(${s}.meta.value::int, excluded.value::int)::text;
 SELECT value::int AS version FROM ${s}.meta WHERE key = 'schema_version';`,
@@ -111,7 +137,8 @@ WHERE r.run_id = $2 AND r.fence = $3 AND r.owner = $4
 FOR SHARE OF r`,
 
     // $2 run, $3 fence, $4 owner. Removes the outcome and every record from the first failed
-    // step on, and clears the retry flag, only while the lease is held.
+    // step on (every record, when there are compensation markers: seq <= -2), and clears the
+    // retry flag, only while the lease is held.
     reopen: `
 WITH held AS (
   UPDATE ${s}.runs SET reopen = false, updated_at = ${NOW}
@@ -120,16 +147,17 @@ WITH held AS (
   SELECT min(seq) AS seq FROM ${s}.steps WHERE run_id = $2 AND seq >= 0 AND NOT ok
 ), gone AS (
   DELETE FROM ${s}.steps st USING held
-  WHERE st.run_id = held.run_id AND (st.seq < 0 OR st.seq >= (SELECT seq FROM failed))
+  WHERE st.run_id = held.run_id AND (st.seq < 0 OR st.seq >= (SELECT seq FROM failed)
+    OR EXISTS (SELECT 1 FROM ${s}.steps m WHERE m.run_id = $2 AND m.seq <= -2))
   RETURNING 1
 ), ev AS (${event('held', "'reopened'")})
 SELECT count(*)::int AS held FROM held`,
 
-    // $2 run, $3 workflow, $4 version, $5 input, $6 idempotencyKey
+    // $2 run, $3 workflow, $4 version, $5 input, $6 idempotencyKey, $7 parentId
     createRun: `
 WITH ins AS (
-  INSERT INTO ${s}.runs (run_id, workflow, version, state, input, idempotency_key, created_at, updated_at)
-  VALUES ($2, $3, $4, 'pending', $5::json, $6, ${NOW}, ${NOW})
+  INSERT INTO ${s}.runs (run_id, workflow, version, state, input, idempotency_key, parent_id, created_at, updated_at)
+  VALUES ($2, $3, $4, 'pending', $5::json, $6, $7, ${NOW}, ${NOW})
   ON CONFLICT DO NOTHING
   RETURNING ${runCols}
 ), ev AS (${event('ins', "'created'")})
@@ -162,40 +190,59 @@ WITH c AS (
   FOR UPDATE SKIP LOCKED
 ), u AS (
   UPDATE ${s}.runs r SET owner = $3, fence = r.fence + 1, lease_expires_at = ${NOW} + $4, state = 'running',
-    claims = r.claims + 1, due_at = NULL, updated_at = ${NOW}
+    claims = r.claims + 1, due_at = NULL, woken = false, updated_at = ${NOW}
   FROM c WHERE r.run_id = c.run_id
   RETURNING ${cols('r.')}
 ), ev AS (${event('u', "'claimed'", "json_build_object('owner', owner, 'fence', fence)")})
 SELECT * FROM u`,
 
     // $2 run, $3 fence, $4 owner, $5 state, $6 dueAt, $7 error (json). Any state but running
-    // gives the lease up.
+    // gives the lease up. A woken run going to sleep is due at once; an end wakes the parent.
     setState: `
 WITH u AS (
-  UPDATE ${s}.runs SET state = $5, due_at = $6, error = $7::json, updated_at = ${NOW},
-    owner = CASE WHEN $5 = 'running' THEN owner END,
-    lease_expires_at = CASE WHEN $5 = 'running' THEN lease_expires_at END
+  UPDATE ${s}.runs SET state = $5::text, error = $7::json, updated_at = ${NOW},
+    due_at = CASE WHEN $5::text = 'sleeping' AND woken THEN ${NOW} ELSE $6::bigint END,
+    woken = CASE WHEN $5::text IN ('pending', 'running') THEN woken ELSE false END,
+    owner = CASE WHEN $5::text = 'running' THEN owner END,
+    lease_expires_at = CASE WHEN $5::text = 'running' THEN lease_expires_at END
   WHERE run_id = $2 AND fence = $3 AND owner = $4
-  RETURNING run_id, state
-), ev AS (${event('u', 'state', '$7::json')})
+  RETURNING run_id, state, parent_id
+), ev AS (${event('u', 'state', '$7::json')}
+), wk AS (
+  UPDATE ${s}.runs p SET ${wakeSet}
+  FROM u WHERE u.state IN ${ENDED} AND p.run_id = u.parent_id AND ${wakeable}
+  RETURNING 1
+)
 SELECT count(*)::int AS held FROM u`,
 
-    // $2 run. A pending or sleeping run nobody holds ends at once; a held one is flagged.
+    // $2 run. The run and its unfinished descendants (children, their children, through ended
+    // ones too): a pending or sleeping run nobody holds ends at once; a held one is flagged. The
+    // parent of one that ended at once (outside the tree: the run's own parent) is woken.
     requestCancel: `
-WITH u AS (
-  UPDATE ${s}.runs SET cancel_requested = true, updated_at = ${NOW},
-    state = CASE WHEN state IN ('pending', 'sleeping') AND (owner IS NULL OR lease_expires_at <= ${NOW})
-      THEN 'cancelled' ELSE state END
-  WHERE run_id = $2 AND state IN ('pending', 'sleeping', 'running')
-  RETURNING ${runCols}
-), ev AS (${event('u', "'cancel requested'")})
-SELECT * FROM u`,
+WITH RECURSIVE tree AS (
+  SELECT run_id FROM ${s}.runs WHERE run_id = $2
+  UNION
+  SELECT c.run_id FROM ${s}.runs c JOIN tree ON c.parent_id = tree.run_id
+), u AS (
+  UPDATE ${s}.runs r SET cancel_requested = true, updated_at = ${NOW},
+    state = CASE WHEN r.state IN ('pending', 'sleeping') AND (r.owner IS NULL OR r.lease_expires_at <= ${NOW})
+      THEN 'cancelled' ELSE r.state END
+  FROM tree WHERE r.run_id = tree.run_id AND r.state IN ('pending', 'sleeping', 'running')
+  RETURNING ${cols('r.')}
+), ev AS (${event('u', "'cancel requested'")}
+), wk AS (
+  UPDATE ${s}.runs p SET ${wakeSet}
+  FROM u WHERE u.state = 'cancelled' AND p.run_id = u.parent_id AND ${wakeable}
+    AND NOT EXISTS (SELECT 1 FROM tree WHERE tree.run_id = p.run_id)
+  RETURNING 1
+)
+SELECT * FROM u WHERE run_id = $2`,
 
     // $2 run
     requeue: `
 WITH u AS (
   UPDATE ${s}.runs SET state = 'pending', due_at = NULL, error = NULL, cancel_requested = false, reopen = true,
-    updated_at = ${NOW}
+    woken = false, updated_at = ${NOW}
   WHERE run_id = $2 AND state IN ('failed', 'cancelled')
   RETURNING ${runCols}
 ), ev AS (${event('u', "'requeued'")})
@@ -203,6 +250,60 @@ SELECT * FROM u`,
 
     // $1 run
     events: `SELECT type, at, data::text AS data FROM ${s}.events WHERE run_id = $1 ORDER BY id`,
+
+    // --- Durable primitives (issue 19) ---
+
+    // $2 runId[], $3 workflow[], $4 version[], $5 input[] (json), $6 parentId[]: every child in
+    // one statement; an existing runId is left as it is (a replay re-creates none).
+    createRuns: `
+WITH ins AS (
+  INSERT INTO ${s}.runs (run_id, workflow, version, state, input, parent_id, created_at, updated_at)
+  SELECT x.run_id, x.workflow, x.version, 'pending', x.input, x.parent_id, ${NOW}, ${NOW}
+  FROM unnest($2::text[], $3::text[], $4::int[], $5::json[], $6::text[]) AS x (run_id, workflow, version, input, parent_id)
+  ON CONFLICT DO NOTHING
+  RETURNING run_id
+), ev AS (${event('ins', "'created'")})
+SELECT count(*)::int AS created FROM ins`,
+
+    // $1 parent, $2 prefix (or null), $3 outcomes. Ordered by code point (C collation), as the
+    // in-memory stores order; the outcome is the seq -1 record only (seq <= -2: compensation).
+    listChildren: `
+SELECT r.run_id, r.state, r.updated_at, st.record::text AS outcome
+FROM ${s}.runs r
+LEFT JOIN ${s}.steps st ON $3::boolean AND r.state IN ${ENDED} AND st.run_id = r.run_id AND st.seq = -1
+WHERE r.parent_id = $1 AND ($2::text IS NULL OR starts_with(r.run_id, $2::text))
+ORDER BY r.run_id COLLATE "C"`,
+
+    // $2 run
+    wake: `UPDATE ${s}.runs p SET ${wakeSet} WHERE p.run_id = $2 AND ${wakeable}`,
+
+    // $2 key, $3 payload (json). The first emit sets the key's row (a row made by a waiter has
+    // no \`at\` yet); it returns the row's waiters, latest version (ON CONFLICT reads it under
+    // the row lock), who are woken in the same statement.
+    emit: `
+WITH e AS (
+  INSERT INTO ${s}.emitted_events AS e (key, payload, at) VALUES ($2, $3::json, ${NOW})
+  ON CONFLICT (key) DO UPDATE SET payload = excluded.payload, at = excluded.at WHERE e.at IS NULL
+  RETURNING waiters
+), wk AS (
+  UPDATE ${s}.runs p SET ${wakeSet}
+  FROM (SELECT DISTINCT unnest(waiters) AS run_id FROM e) w
+  WHERE p.run_id = w.run_id AND ${wakeable}
+  RETURNING 1
+)
+SELECT count(*)::int AS won FROM e`,
+
+    // $1 key, $2 waiter: registers the waiter in the key's row (unless the event is there) and
+    // reads that row, both under its row lock: an emit either came first (and is read here) or
+    // comes after (and finds the waiter).
+    waitEvent: `
+INSERT INTO ${s}.emitted_events AS e (key, waiters) VALUES ($1, ARRAY[$2::text])
+ON CONFLICT (key) DO UPDATE SET waiters =
+  CASE WHEN e.at IS NOT NULL OR $2::text = ANY (e.waiters) THEN e.waiters ELSE e.waiters || $2::text END
+RETURNING payload::text AS payload, at`,
+
+    // $1 key
+    getEvent: `SELECT payload::text AS payload, at FROM ${s}.emitted_events WHERE key = $1 AND at IS NOT NULL`,
   }
 }
 

@@ -4,6 +4,7 @@
 import { err, ok, ResultAsync } from 'neverthrow'
 import { InvalidOptionsError, LeaseLostError, RunLockedError, StoreError, type StoreOperation } from '../errors.js'
 import type {
+  ChildRun,
   JsonValue,
   Lease,
   NewRun,
@@ -65,6 +66,8 @@ interface Row {
   fence: number | string
   lease_expires_at: number | string | null
   error: string | null
+  parent_id: string | null
+  woken: boolean
 }
 
 const UNIQUE_VIOLATION = '23505'
@@ -88,6 +91,8 @@ function toRunInfo(r: Row): RunInfo {
   if (r.reopen) info.reopen = true
   if (r.owner !== null) info.owner = r.owner
   if (r.error !== null) info.error = JSON.parse(r.error) as NonNullable<RunInfo['error']>
+  if (r.parent_id !== null) info.parentId = r.parent_id
+  if (r.woken) info.woken = true
   return info
 }
 
@@ -265,7 +270,14 @@ export function postgresStore(pool: Queryable | string, options: PostgresStoreOp
     },
 
     async createRun(run: NewRun) {
-      const params = [run.runId, run.workflow, run.version, JSON.stringify(run.input), run.idempotencyKey ?? null]
+      const params = [
+        run.runId,
+        run.workflow,
+        run.version,
+        JSON.stringify(run.input),
+        run.idempotencyKey ?? null,
+        run.parentId ?? null,
+      ]
       const [row] = await q<Row>('queue', run.runId, sql.createRun, params)
       if (row) return { run: toRunInfo(row), created: true }
       // Lost to an existing run (same id or key): answer it. Its insert has committed by now
@@ -315,6 +327,51 @@ export function postgresStore(pool: Queryable | string, options: PostgresStoreOp
     async requeue(runId) {
       const [row] = await q<Row>('queue', runId, sql.requeue, [runId])
       return row ? toRunInfo(row) : store.getRun(runId)
+    },
+    async createRuns(runs) {
+      if (runs.length === 0) return
+      await q('queue', runs[0]?.parentId ?? '', sql.createRuns, [
+        runs.map((r) => r.runId),
+        runs.map((r) => r.workflow),
+        runs.map((r) => r.version),
+        runs.map((r) => JSON.stringify(r.input)),
+        runs.map((r) => r.parentId ?? null),
+      ])
+    },
+    async listChildren(parentId, opts = {}) {
+      const rows = await q<{ run_id: string; state: RunState; updated_at: string; outcome: string | null }>(
+        'queue',
+        parentId,
+        sql.listChildren,
+        [parentId, opts.prefix ?? null, opts.outcomes === true],
+        false,
+      )
+      return rows.map((r): ChildRun => {
+        if (r.state !== 'succeeded' && r.state !== 'failed' && r.state !== 'cancelled') {
+          return { runId: r.run_id, state: r.state }
+        }
+        const child = { runId: r.run_id, state: r.state, endedAt: Number(r.updated_at) }
+        return r.outcome === null ? child : { ...child, outcome: JSON.parse(r.outcome) as StepRecord }
+      })
+    },
+    async wake(runId) {
+      await q('queue', runId, sql.wake, [runId])
+    },
+    async emit(key, payload) {
+      const [row] = await q<{ won: number }>('queue', '', sql.emit, [key, JSON.stringify(payload)])
+      return Number(row?.won) > 0
+    },
+    async getEvent(key, waiter) {
+      const [row] = await q<{ payload: string | null; at: string | null }>(
+        'queue',
+        waiter ?? '',
+        waiter === undefined ? sql.getEvent : sql.waitEvent,
+        waiter === undefined ? [key] : [key, waiter],
+        false,
+      )
+      return row && row.at !== null
+        ? { payload: JSON.parse(row.payload ?? 'null') as JsonValue, at: Number(row.at) }
+        : undefined
     },
     async runEvents(runId) {
       const rows = await q<{ type: string; at: string; data: string | null }>(

@@ -33,7 +33,7 @@ describe('postgresStore', () => {
         `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
         [schema],
       )
-      expect(rows.map((r) => r.table_name)).toEqual(['events', 'meta', 'runs', 'steps'])
+      expect(rows.map((r) => r.table_name)).toEqual(['emitted_events', 'events', 'meta', 'runs', 'steps'])
     } finally {
       await dropSchema(pools[0]!, schema)
       await Promise.all(pools.map((p) => p.end()))

@@ -5,13 +5,13 @@
  */
 import { createHash } from 'node:crypto'
 import { constants, existsSync, readFileSync } from 'node:fs'
-import { type FileHandle, link, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises'
+import { type FileHandle, link, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { threadId } from 'node:worker_threads'
 import { LeaseLostError, RunLockedError, StoreError } from '../../errors.js'
 import { createQueue, type QueueBackend, reopened } from './queue.js'
-import type { Lease, RunInfo, RunStore, StepRecord, StoreOptions } from './types.js'
+import type { EmittedEvent, Lease, RunInfo, RunStore, StepRecord, StoreOptions } from './types.js'
 
 const code = (e: unknown) => (e as NodeJS.ErrnoException | null)?.code
 
@@ -32,14 +32,21 @@ interface Grant {
 }
 
 /**
- * Owners holding a lease in this thread right now, across fileStore instances and across copies
- * of okflow loaded in one thread (its ESM and CJS builds): kept on globalThis, made on first use.
+ * Owners holding a lease in this thread right now, with how many leases each holds (a worker
+ * holds many runs under one owner), across fileStore instances and across copies of okflow
+ * loaded in one thread (its ESM and CJS builds): kept on globalThis, made on first use.
  */
-const OWNERS = Symbol.for('okflow.fileStore.owners')
-const owners = (): Set<string> => {
-  const g = globalThis as { [OWNERS]?: Set<string> }
-  g[OWNERS] ??= new Set()
+const OWNERS = Symbol.for('okflow.fileStore.owners.counted')
+const owners = (): Map<string, number> => {
+  const g = globalThis as { [OWNERS]?: Map<string, number> }
+  g[OWNERS] ??= new Map()
   return g[OWNERS]
+}
+const hold = (owner: string) => owners().set(owner, (owners().get(owner) ?? 0) + 1)
+const unhold = (owner: string) => {
+  const n = (owners().get(owner) ?? 0) - 1
+  if (n > 0) owners().set(owner, n)
+  else owners().delete(owner)
 }
 // Read on first use, not at import: importing okflow does no work.
 let host: string | undefined
@@ -105,6 +112,66 @@ async function writeWhole(path: string, text: string, exclusive = false): Promis
     throw e
   } finally {
     if (exclusive) await rm(tmp, { force: true })
+  }
+}
+
+/** A run-record lock older than this (by the file system's clock) was left by a crash: broken. */
+const LOCK_STALE_MS = 5000
+
+/** Whether a lock file was left behind: its process is gone (same host), or it is old. */
+async function staleLock(path: string): Promise<boolean> {
+  try {
+    const [text, st] = await Promise.all([readFile(path, 'utf8'), stat(path)])
+    if (Date.now() - st.mtimeMs > LOCK_STALE_MS) return true
+    const w = JSON.parse(text) as { pid?: number; host?: string }
+    if (w.host !== hostName() || typeof w.pid !== 'number' || w.pid === process.pid) return false
+    try {
+      process.kill(w.pid, 0)
+      return false
+    } catch (e) {
+      return code(e) !== 'EPERM'
+    }
+  } catch (e) {
+    // Gone meanwhile (free now), or created and not yet written: not stale.
+    if (code(e) === 'ENOENT' || e instanceof SyntaxError) return false
+    throw e
+  }
+}
+
+/** The complete lines of a lines file (each a JSON string); a torn last line is left out. */
+async function readLines(path: string): Promise<{ lines: string[]; whole: boolean }> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (e) {
+    if (code(e) === 'ENOENT') return { lines: [], whole: true }
+    throw e
+  }
+  const lines: string[] = []
+  for (const line of text.split('\n').slice(0, -1)) {
+    try {
+      const v = JSON.parse(line) as unknown
+      if (typeof v === 'string') lines.push(v)
+    } catch {
+      // torn by a crash (and a line appended after it): the caller appends it again
+    }
+  }
+  return { lines, whole: text.length === 0 || text.endsWith('\n') }
+}
+
+/** Adds the ids a lines file does not have yet, in one synced append. */
+async function addLines(path: string, ids: readonly string[]): Promise<void> {
+  const { lines, whole } = await readLines(path)
+  const have = new Set(lines)
+  const add = [...new Set(ids)].filter((id) => !have.has(id))
+  if (add.length === 0) return
+  // After a torn line, start a new one (so the first id is not glued to the torn one).
+  const text = `${whole ? '' : '\n'}${add.map((id) => `${JSON.stringify(id)}\n`).join('')}`
+  const h = await open(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_DSYNC)
+  try {
+    await h.write(text)
+  } finally {
+    await h.close()
   }
 }
 
@@ -192,27 +259,38 @@ interface HeldRun {
  *   At a takeover the journal is copied to a fresh file and renamed over: a frozen old holder
  *   that still writes writes into the old, unlinked file, never into the live journal.
  * - `<run>.run.json` (runs made with `createRun`) and `<key>.idem` (idempotency keys), for
- *   createClient/createWorker and the command line. Two processes changing one run's record
- *   at the same instant (a client's cancel and the worker's state change) can lose one change.
+ *   createClient/createWorker and the command line. A change of a run's record (a claim, a
+ *   state change, a cancel, a wake-up) holds `<run>.run.lock` (exclusive create; broken when its
+ *   process is gone or it is over 5 s old), so changes from several processes are not lost.
+ * - `<parent>.children` (one JSON string per line: the ids of its child runs, written before the
+ *   children's records), `<key>.event.json` (an emitted event: exclusive link, so the first emit
+ *   wins across processes) and `<key>.waiters` (runs waiting for the key, one per line).
  *
  * Run ids are URI-encoded into names; an id whose name would be long (over 200 bytes) or all
  * dots (`.`, `..`) gets a prefix and a hash instead, so every id stays inside `dir` and every name
  * (with the longest suffix, a grant's temp file) within 255 bytes.
  */
+/** Runs the operations given for one key one after another, in the order given. */
+function serialiser() {
+  const ops = new Map<string, Promise<unknown>>()
+  return <T>(key: string, op: () => Promise<T>): Promise<T> => {
+    const p = (ops.get(key) ?? Promise.resolve()).then(op, op)
+    const tail = p.catch(() => {})
+    ops.set(key, tail)
+    tail.then(() => {
+      if (ops.get(key) === tail) ops.delete(key)
+    })
+    return p
+  }
+}
+
 export function fileStore(dir: string, options: StoreOptions = {}): RunStore {
   const now = options.now ?? Date.now
   const held = new Map<string, HeldRun>()
   // Grant writes of one run in order: a heartbeat still in flight must not land after the release.
-  const grantOps = new Map<string, Promise<unknown>>()
-  const serial = <T>(runId: string, op: () => Promise<T>): Promise<T> => {
-    const p = (grantOps.get(runId) ?? Promise.resolve()).then(op, op)
-    const tail = p.catch(() => {})
-    grantOps.set(runId, tail)
-    tail.then(() => {
-      if (grantOps.get(runId) === tail) grantOps.delete(runId)
-    })
-    return p
-  }
+  const serial = serialiser()
+  // Run-record changes of one run in order here; across processes, the record's lock file.
+  const updates = serialiser()
   const base = (runId: string) => join(dir, safeName(runId))
   const grantPath = (runId: string, fence: number) => `${base(runId)}.${fence}.grant`
   let made: Promise<unknown> | undefined
@@ -284,7 +362,7 @@ export function fileStore(dir: string, options: StoreOptions = {}): RunStore {
       const other = await readGrant(runId, next.fence)
       throw new RunLockedError(runId, other && other.host === hostName() ? other.pid : undefined)
     }
-    owners().add(owner)
+    hold(owner)
     const lease: Lease = { runId, owner, fence: next.fence, expiresAt: next.expiresAt }
     try {
       const journal = `${base(runId)}.jsonl`
@@ -296,15 +374,17 @@ export function fileStore(dir: string, options: StoreOptions = {}): RunStore {
         }
       }
       const log = await open(journal, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_DSYNC)
-      held
-        .get(runId)
-        ?.log.close()
-        .catch(() => {})
+      const before = held.get(runId)
+      if (before) {
+        before.log.close().catch(() => {})
+        unhold(before.lease.owner)
+      }
       held.set(runId, { lease, log, seqs: undefined })
       await writeWhole(`${base(runId)}.lease`, `${next.fence}\n`)
       await syncDir(dir)
       if (fence > 0) await rm(grantPath(runId, fence), { force: true })
     } catch (e) {
+      if (held.get(runId)?.lease !== lease) unhold(owner) // release only counts a lease it finds held
       await release(lease).catch(() => {})
       throw e
     }
@@ -319,9 +399,9 @@ export function fileStore(dir: string, options: StoreOptions = {}): RunStore {
     const h = held.get(lease.runId)
     if (h && h.lease.fence === lease.fence) {
       held.delete(lease.runId)
+      unhold(lease.owner)
       await h.log.close().catch(() => {})
     }
-    owners().delete(lease.owner)
     try {
       checkLease(lease)
     } catch (e) {
@@ -385,13 +465,45 @@ export function fileStore(dir: string, options: StoreOptions = {}): RunStore {
       throw e
     }
   }
+  /** Holds `<run>.run.lock` (exclusive create) while `f` runs: one record change at a time across processes. */
+  async function locked<T>(runId: string, f: () => Promise<T>): Promise<T> {
+    const path = `${base(runId)}.run.lock`
+    for (let tries = 0; ; tries++) {
+      try {
+        const h = await open(path, 'wx')
+        try {
+          await h.writeFile(JSON.stringify(here()))
+        } finally {
+          await h.close()
+        }
+        break
+      } catch (e) {
+        if (code(e) !== 'EEXIST') throw e
+      }
+      if (await staleLock(path)) await rm(path, { force: true })
+      else await new Promise((r) => setTimeout(r, Math.min(1 + tries, 20)))
+    }
+    try {
+      return await f()
+    } finally {
+      await rm(path, { force: true })
+    }
+  }
+  const eventFile = (key: string) => join(dir, `${safeName(key)}.event.json`)
   const backend: QueueBackend = {
     now,
     getInfo: (runId) => readInfo(runFile(runId)),
-    putInfo: async (info) => {
-      await ensureDir()
-      await writeWhole(runFile(info.runId), JSON.stringify(info))
-    },
+    update: (runId, change) =>
+      updates(runId, async () => {
+        await ensureDir()
+        return locked(runId, async () => {
+          const info = await readInfo(runFile(runId))
+          const next = info && change(info)
+          if (next === undefined) return undefined
+          await writeWhole(runFile(runId), JSON.stringify(next))
+          return next
+        })
+      }),
     createInfo: async (info) => {
       await ensureDir()
       return writeWhole(runFile(info.runId), JSON.stringify(info), true)
@@ -427,6 +539,31 @@ export function fileStore(dir: string, options: StoreOptions = {}): RunStore {
       const { grant } = await latest(runId)
       return grant && !grant.released && grant.expiresAt > now() && !holderGone(grant) ? grant.owner : undefined
     },
+    load,
+    addChildren: async (parentId, runIds) => {
+      await ensureDir()
+      await updates(`children:${parentId}`, () => addLines(`${base(parentId)}.children`, runIds))
+    },
+    childIds: async (parentId) => (await readLines(`${base(parentId)}.children`)).lines,
+    createEvent: async (key, event) => {
+      await ensureDir()
+      // An exclusive link: of two emitters (in any processes) exactly one creates it.
+      return writeWhole(eventFile(key), JSON.stringify({ key, ...event }), true)
+    },
+    readEvent: async (key) => {
+      try {
+        const { payload, at } = JSON.parse(await readFile(eventFile(key), 'utf8')) as EmittedEvent
+        return { payload, at }
+      } catch (e) {
+        if (code(e) === 'ENOENT') return undefined
+        throw e
+      }
+    },
+    addWaiter: async (key, runId) => {
+      await ensureDir()
+      await updates(`waiters:${key}`, () => addLines(join(dir, `${safeName(key)}.waiters`), [runId]))
+    },
+    waitersOf: async (key) => (await readLines(join(dir, `${safeName(key)}.waiters`))).lines,
   }
 
   return {

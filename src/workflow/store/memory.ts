@@ -1,6 +1,6 @@
 import { LeaseLostError, RunLockedError, StoreError } from '../../errors.js'
 import { createQueue, type QueueBackend, reopened } from './queue.js'
-import type { Lease, RunInfo, RunStore, StepRecord, StoreOptions } from './types.js'
+import type { EmittedEvent, Lease, RunInfo, RunStore, StepRecord, StoreOptions } from './types.js'
 
 /** A store that keeps runs in this process's memory: for tests, and for resuming within one process. */
 export interface MemoryStore extends RunStore {
@@ -66,6 +66,9 @@ export function memoryStore(options: StoreOptions = {}): MemoryStore {
 
   const infos = new Map<string, string>()
   const keys = new Map<string, string>()
+  const children = new Map<string, Set<string>>()
+  const events = new Map<string, string>()
+  const waiting = new Map<string, Set<string>>()
   const waiters = new Set<() => void>()
   const changed = () => {
     for (const w of [...waiters]) w()
@@ -76,9 +79,14 @@ export function memoryStore(options: StoreOptions = {}): MemoryStore {
       const text = infos.get(runId)
       return text === undefined ? undefined : (JSON.parse(text) as RunInfo)
     },
-    putInfo: async (info) => {
-      infos.set(info.runId, JSON.stringify(info))
+    update: async (runId, change) => {
+      // Read, change and write with no await in between: atomic.
+      const text = infos.get(runId)
+      const next = text === undefined ? undefined : change(JSON.parse(text) as RunInfo)
+      if (next === undefined) return undefined
+      infos.set(runId, JSON.stringify(next))
       changed()
+      return JSON.parse(infos.get(runId) as string) as RunInfo
     },
     createInfo: async (info) => {
       if (infos.has(info.runId)) return false
@@ -109,7 +117,31 @@ export function memoryStore(options: StoreOptions = {}): MemoryStore {
       const h = leases.get(runId)
       return h && !h.released && h.expiresAt > now() ? h.owner : undefined
     },
+    load: async (runId) => loadNow(runId),
+    addChildren: async (parentId, runIds) => {
+      const set = children.get(parentId) ?? new Set<string>()
+      for (const id of runIds) set.add(id)
+      children.set(parentId, set)
+    },
+    childIds: async (parentId) => [...(children.get(parentId) ?? [])],
+    createEvent: async (key, event) => {
+      if (events.has(key)) return false
+      events.set(key, JSON.stringify(event))
+      return true
+    },
+    readEvent: async (key) => {
+      const text = events.get(key)
+      return text === undefined ? undefined : (JSON.parse(text) as EmittedEvent)
+    },
+    addWaiter: async (key, runId) => {
+      const set = waiting.get(key) ?? new Set<string>()
+      set.add(runId)
+      waiting.set(key, set)
+    },
+    waitersOf: async (key) => [...(waiting.get(key) ?? [])],
+    changed,
   }
+  const loadNow = (runId: string) => (logs.get(runId) ?? []).map((line) => JSON.parse(line) as StepRecord)
   const release = (lease: Lease) => {
     const h = leases.get(lease.runId)
     if (h && h.fence === lease.fence && h.owner === lease.owner) h.released = true
@@ -124,13 +156,12 @@ export function memoryStore(options: StoreOptions = {}): MemoryStore {
       return { ...lease, expiresAt: h.expiresAt }
     },
     release: async (lease) => release(lease),
-    load: async (runId) => (logs.get(runId) ?? []).map((line) => JSON.parse(line) as StepRecord),
+    load: async (runId) => loadNow(runId),
     append: async (lease, record) => appendNow(lease, [record]),
     appendMany: async (lease, records) => appendNow(lease, records),
     reopen: async (lease) => {
       current(lease)
-      const recs = (logs.get(lease.runId) ?? []).map((line) => JSON.parse(line) as StepRecord)
-      const keep = reopened(recs)
+      const keep = reopened(loadNow(lease.runId))
       logs.set(
         lease.runId,
         keep.map((r) => JSON.stringify(r)),
@@ -139,7 +170,8 @@ export function memoryStore(options: StoreOptions = {}): MemoryStore {
     },
     wait: (ms, signal) =>
       new Promise<void>((resolve) => {
-        // Resolves when a run is created or changes, after `ms`, or on abort; leaves nothing behind.
+        // Resolves when a run is created, changes or is woken, an event is emitted, after `ms`,
+        // or on abort; leaves nothing behind.
         const done = () => {
           clearTimeout(timer)
           waiters.delete(done)

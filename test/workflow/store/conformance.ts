@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { Lease, RunStore, StepRecord } from '../../../src/index.js'
+import type { JsonValue, Lease, RunInfo, RunState, RunStore, StepRecord } from '../../../src/index.js'
 
 /** A clock the suite moves by hand (stores take `now` in their options). */
 export interface TestClock {
@@ -14,6 +14,11 @@ export interface ConformanceOptions {
    * `real`: the store keeps its own clock; lease-expiry tests wait for real (leases are short).
    */
   readonly clock?: 'fake' | 'real'
+  /**
+   * `true` (default): also the durable-primitive methods (createRuns, listChildren, wake, emit,
+   * getEvent) and their rules; a store that leaves those optional methods out passes `false`.
+   */
+  readonly primitives?: boolean
 }
 
 /**
@@ -423,6 +428,419 @@ export function describeStoreConformance(
           expect(again?.run).toMatchObject({ runId: `${wf}-r`, claims: 2 })
           expect(await store.requestCancel(id('missing'))).toBeUndefined()
           expect(await store.requeue(id('missing'))).toBeUndefined()
+        } finally {
+          await cleanup()
+        }
+      })
+    })
+
+    describe.skipIf(options.primitives === false)('durable primitives', () => {
+      // Every test checks the methods exist first: a store without them fails here, not silently.
+      const prims = (store: RunStore) => {
+        const { createRuns, listChildren, wake, emit, getEvent } = store
+        if (!createRuns || !listChildren || !wake || !emit || !getEvent) {
+          throw new Error('the store lacks a durable-primitive method')
+        }
+        return {
+          createRuns: createRuns.bind(store),
+          listChildren: listChildren.bind(store),
+          wake: wake.bind(store),
+          emit: emit.bind(store),
+          getEvent: getEvent.bind(store),
+        }
+      }
+      const child = (parentId: string, runId: string, workflow: string, input: JsonValue = null) => ({
+        runId,
+        workflow,
+        version: 1,
+        input,
+        parentId,
+      })
+      /** Claims exactly `runId` (its workflow must have no other claimable run). */
+      const claimOne = async (store: RunStore, workflow: string, runId: string, owner = 'w') => {
+        const got = await store.claim([workflow], owner, LEASE, 1)
+        expect(got.map((c) => c.run.runId)).toEqual([runId])
+        return got[0] as { run: RunInfo; lease: Lease }
+      }
+      const ended = async (store: RunStore, workflow: string, runId: string, state: RunState, outcome?: StepRecord) => {
+        const { lease } = await claimOne(store, workflow, runId)
+        if (outcome) await store.append(lease, outcome)
+        await store.setState(lease, state, state === 'failed' ? { error: { message: 'x' } } : {})
+      }
+
+      it('createRuns makes pending children linked to their parent, idempotently by runId (a replay adds none)', async () => {
+        const { store, cleanup } = await setup()
+        try {
+          const p = prims(store)
+          const wf = id('task')
+          const parent = id('parent')
+          const kids = [0, 1, 2].map((i) => child(parent, `${parent}/0.${i}`, wf, { i }))
+          await p.createRuns(kids)
+          for (const k of kids) {
+            expect(await store.getRun(k.runId)).toMatchObject({
+              runId: k.runId,
+              workflow: wf,
+              version: 1,
+              state: 'pending',
+              input: k.input,
+              parentId: parent,
+              claims: 0,
+            })
+          }
+          // One of them runs and ends; creating all of them again changes none and adds none.
+          await ended(store, wf, `${parent}/0.0`, 'succeeded')
+          await p.createRuns([...kids.map((k) => ({ ...k, input: 'changed' })), child(parent, `${parent}/0.3`, wf, 3)])
+          expect(await store.getRun(`${parent}/0.0`)).toMatchObject({ state: 'succeeded', input: { i: 0 } })
+          expect(await store.getRun(`${parent}/0.1`)).toMatchObject({ state: 'pending', input: { i: 1 } })
+          expect((await p.listChildren(parent)).map((c) => c.runId)).toEqual(
+            [0, 1, 2, 3].map((i) => `${parent}/0.${i}`),
+          )
+          expect((await store.listRuns({ workflow: wf })).length).toBe(4)
+          await p.createRuns([]) // nothing to do is fine
+        } finally {
+          await cleanup()
+        }
+      })
+
+      it("listChildren: in runId order, only the parent's own (and only those under `prefix`), endedAt and outcome (seq -1) of ended ones", async () => {
+        const { store, clock, cleanup } = await setup()
+        try {
+          const p = prims(store)
+          const wf = id('task')
+          const parent = id('parent')
+          const other = id('other-parent')
+          // Created out of order, in two groups (positions 3 and 7) and one under another parent.
+          // Each child its own workflow, so a claim takes the one meant.
+          await p.createRuns([
+            child(parent, `${parent}/3.b`, `${wf}-b`),
+            child(parent, `${parent}/7.a`, `${wf}-7`),
+            child(parent, `${parent}/3.a`, `${wf}-a`),
+            child(other, `${other}/3.a`, `${wf}-x`),
+          ])
+          expect(await p.listChildren(parent)).toEqual([
+            { runId: `${parent}/3.a`, state: 'pending' },
+            { runId: `${parent}/3.b`, state: 'pending' },
+            { runId: `${parent}/7.a`, state: 'pending' },
+          ])
+          expect((await p.listChildren(parent, { prefix: `${parent}/3.` })).map((c) => c.runId)).toEqual([
+            `${parent}/3.a`,
+            `${parent}/3.b`,
+          ])
+          expect(await p.listChildren(id('nobody'))).toEqual([])
+
+          // 3.b ends first (ok, with a compensation marker in its journal too), then 3.a fails.
+          const { lease: lb } = await claimOne(store, `${wf}-b`, `${parent}/3.b`)
+          const outcomeB = rec(-1, { key: '$result', value: { v: 'b' } })
+          await store.append(lb, rec(0))
+          await store.append(lb, rec(-2, { key: '$comp', value: 'marker' }))
+          await store.append(lb, outcomeB)
+          await store.append(lb, rec(-3, { key: '$comp', value: 'marker' }))
+          await clock.advance(10)
+          await store.setState(lb, 'succeeded')
+          const endedB = (await store.getRun(`${parent}/3.b`))?.updatedAt
+          await clock.advance(10)
+          const outcomeA = rec(-1, { key: '$result', ok: false, value: { $okflowError: { name: 'E', message: 'm' } } })
+          await ended(store, `${wf}-a`, `${parent}/3.a`, 'failed', outcomeA)
+          const endedA = (await store.getRun(`${parent}/3.a`))?.updatedAt
+          expect(endedA).toBeGreaterThan(endedB as number)
+          const running = await claimOne(store, `${wf}-7`, `${parent}/7.a`)
+
+          const plain = await p.listChildren(parent)
+          expect(plain).toEqual([
+            { runId: `${parent}/3.a`, state: 'failed', endedAt: endedA },
+            { runId: `${parent}/3.b`, state: 'succeeded', endedAt: endedB },
+            { runId: `${parent}/7.a`, state: 'running' },
+          ])
+          const withOutcomes = await p.listChildren(parent, { prefix: `${parent}/3.`, outcomes: true })
+          expect(withOutcomes).toEqual([
+            { runId: `${parent}/3.a`, state: 'failed', endedAt: endedA, outcome: outcomeA },
+            { runId: `${parent}/3.b`, state: 'succeeded', endedAt: endedB, outcome: outcomeB },
+          ])
+          // A child that ended without an outcome record (cancelled while pending) has none.
+          await store.setState(running.lease, 'cancelled')
+          const [last] = await p.listChildren(parent, { prefix: `${parent}/7.`, outcomes: true })
+          expect(last).toMatchObject({ runId: `${parent}/7.a`, state: 'cancelled' })
+          expect(last?.outcome).toBeUndefined()
+          expect(typeof last?.endedAt).toBe('number')
+        } finally {
+          await cleanup()
+        }
+      })
+
+      it('wake: a sleeping run becomes due now; a pending or running one gets woken; an ended or unknown one is left alone', async () => {
+        const { store, clock, cleanup } = await setup()
+        try {
+          const p = prims(store)
+          const wf = id('wf')
+          // sleeping, due in an hour → due now
+          await store.createRun({ runId: `${wf}-s`, workflow: wf, version: 1, input: null })
+          const s = await claimOne(store, wf, `${wf}-s`)
+          await store.setState(s.lease, 'sleeping', { dueAt: clock.now() + 3_600_000 })
+          expect(await store.claim([wf], 'w', LEASE, 1)).toEqual([])
+          await p.wake(`${wf}-s`)
+          const info = await store.getRun(`${wf}-s`)
+          expect(info?.state).toBe('sleeping')
+          expect(info?.dueAt ?? 0).toBeLessThanOrEqual(clock.now())
+          const again = await claimOne(store, wf, `${wf}-s`)
+          expect(again.run.claims).toBe(2)
+          // running → woken (and still running, still held)
+          await p.wake(`${wf}-s`)
+          expect(await store.getRun(`${wf}-s`)).toMatchObject({ state: 'running', woken: true })
+          expect(await store.claim([wf], 'w2', LEASE, 1)).toEqual([])
+          // pending → woken
+          await store.createRun({ runId: `${wf}-p`, workflow: `${wf}-other`, version: 1, input: null })
+          await p.wake(`${wf}-p`)
+          expect(await store.getRun(`${wf}-p`)).toMatchObject({ state: 'pending', woken: true })
+          // ended → unchanged
+          await store.setState(again.lease, 'succeeded')
+          const done = await store.getRun(`${wf}-s`)
+          await clock.advance(10)
+          await p.wake(`${wf}-s`)
+          expect(await store.getRun(`${wf}-s`)).toEqual(done)
+          expect(done?.woken).toBeFalsy()
+          // unknown → nothing (and no run appears)
+          const ghost = id('ghost')
+          await p.wake(ghost)
+          expect(await store.getRun(ghost)).toBeUndefined()
+        } finally {
+          await cleanup()
+        }
+      })
+
+      it('a run woken while running is due at once when it goes to sleep (woken cleared); claim clears woken', async () => {
+        const { store, clock, cleanup } = await setup()
+        try {
+          const p = prims(store)
+          const wf = id('wf')
+          await store.createRun({ runId: `${wf}-r`, workflow: wf, version: 1, input: null })
+          const first = await claimOne(store, wf, `${wf}-r`)
+          await p.wake(`${wf}-r`)
+          await store.setState(first.lease, 'sleeping', { dueAt: clock.now() + 3_600_000 })
+          const asleep = await store.getRun(`${wf}-r`)
+          expect(asleep?.state).toBe('sleeping')
+          expect(asleep?.woken).toBeFalsy()
+          expect(asleep?.dueAt ?? 0).toBeLessThanOrEqual(clock.now())
+          const second = await claimOne(store, wf, `${wf}-r`)
+          expect(second.run.woken).toBeFalsy()
+          // Not woken this time: the sleep holds.
+          await store.setState(second.lease, 'sleeping', { dueAt: clock.now() + 3_600_000 })
+          expect(await store.claim([wf], 'w', LEASE, 1)).toEqual([])
+          expect((await store.getRun(`${wf}-r`))?.dueAt).toBe(clock.now() + 3_600_000)
+          // Woken while pending (e.g. put back by a draining worker): the claim clears it.
+          await store.createRun({ runId: `${wf}-q`, workflow: wf, version: 1, input: null })
+          await p.wake(`${wf}-q`)
+          const q = await claimOne(store, wf, `${wf}-q`)
+          expect(q.run.woken).toBeFalsy()
+          expect((await store.getRun(`${wf}-q`))?.woken).toBeFalsy()
+          await store.setState(q.lease, 'sleeping', { dueAt: clock.now() + 3_600_000 })
+          expect(await store.claim([wf], 'w', LEASE, 1)).toEqual([])
+        } finally {
+          await cleanup()
+        }
+      })
+
+      it('a child ending (succeeded, failed or cancelled) wakes its sleeping parent; a child that goes to sleep does not', async () => {
+        const { store, clock, cleanup } = await setup()
+        try {
+          const p = prims(store)
+          const wf = id('wf')
+          const task = id('task')
+          const parent = `${wf}-parent`
+          await store.createRun({ runId: parent, workflow: wf, version: 1, input: null })
+          const sleepParent = async () => {
+            const { lease } = await claimOne(store, wf, parent)
+            await store.setState(lease, 'sleeping', { dueAt: clock.now() + 3_600_000 })
+            expect(await store.claim([wf], 'w', LEASE, 1)).toEqual([])
+          }
+          await p.createRuns(['a', 'b', 'c', 'd'].map((x) => child(parent, `${parent}/0.${x}`, task)))
+          await sleepParent()
+          // A child sleeping is no end: the parent sleeps on.
+          const a = await store.claim([task], 'w', LEASE, 1)
+          await store.setState((a[0] as { lease: Lease }).lease, 'sleeping', { dueAt: clock.now() + 3_600_000 })
+          expect(await store.claim([wf], 'w', LEASE, 1)).toEqual([])
+          for (const state of ['succeeded', 'failed', 'cancelled'] as const) {
+            const [c] = await store.claim([task], 'w', LEASE, 1)
+            if (!c) throw new Error('no child to claim')
+            await store.setState(c.lease, state)
+            const info = await store.getRun(parent)
+            expect(info?.state).toBe('sleeping')
+            expect(info?.dueAt ?? 0).toBeLessThanOrEqual(clock.now())
+            const { lease } = await claimOne(store, wf, parent)
+            await store.setState(lease, 'sleeping', { dueAt: clock.now() + 3_600_000 })
+            expect(await store.claim([wf], 'w', LEASE, 1)).toEqual([])
+          }
+          // A child ending while the parent is running: the parent's next sleep is due at once.
+          await clock.advance(3_600_001) // both the parent and the sleeping child are due now
+          const { lease } = await claimOne(store, wf, parent)
+          const last = await claimOne(store, task, `${parent}/0.a`)
+          await store.setState(last.lease, 'succeeded')
+          await store.setState(lease, 'sleeping', { dueAt: clock.now() + 3_600_000 })
+          expect((await claimOne(store, wf, parent)).run.runId).toBe(parent)
+        } finally {
+          await cleanup()
+        }
+      })
+
+      it('emit: the first emit of a key wins and stays (true), later ones change nothing (false); getEvent reads it', async () => {
+        const { store, cleanup } = await setup()
+        try {
+          const p = prims(store)
+          const key = id('event')
+          expect(await p.getEvent(key)).toBeUndefined()
+          expect(await p.emit(key, { n: 1, s: 'ü' })).toBe(true)
+          const first = await p.getEvent(key)
+          expect(first).toMatchObject({ payload: { n: 1, s: 'ü' } })
+          expect(typeof first?.at).toBe('number')
+          expect(await p.emit(key, { n: 2 })).toBe(false)
+          expect(await p.emit(key, null)).toBe(false)
+          expect(await p.getEvent(key)).toEqual(first)
+          // Keys are independent; a null payload is a payload.
+          const other = id('event')
+          expect(await p.emit(other, null)).toBe(true)
+          expect(await p.getEvent(other)).toMatchObject({ payload: null })
+          // Concurrent emits of one key: exactly one wins.
+          const race = id('event')
+          const wins = await Promise.all(Array.from({ length: 8 }, (_, i) => p.emit(race, i)))
+          expect(wins.filter(Boolean)).toHaveLength(1)
+          expect((await p.getEvent(race))?.payload).toBe(wins.indexOf(true))
+        } finally {
+          await cleanup()
+        }
+      })
+
+      it('emit wakes the runs registered by getEvent(key, waiter), and only those; an emit before the wait is not lost', async () => {
+        const { store, clock, cleanup } = await setup()
+        try {
+          const p = prims(store)
+          const wf = id('wf')
+          const key = id('event')
+          const sleepy = async (runId: string) => {
+            await store.createRun({ runId, workflow: wf, version: 1, input: null })
+            const { lease } = await claimOne(store, wf, runId)
+            return lease
+          }
+          // Two waiters register (and read nothing yet), then sleep; a third run sleeps unregistered.
+          const l1 = await sleepy(`${wf}-1`)
+          expect(await p.getEvent(key, `${wf}-1`)).toBeUndefined()
+          await store.setState(l1, 'sleeping', { dueAt: clock.now() + 3_600_000 })
+          const l2 = await sleepy(`${wf}-2`)
+          expect(await p.getEvent(key, `${wf}-2`)).toBeUndefined()
+          expect(await p.getEvent(key, `${wf}-2`)).toBeUndefined() // registering twice is fine
+          await store.setState(l2, 'sleeping', { dueAt: clock.now() + 3_600_000 })
+          const l3 = await sleepy(`${wf}-3`)
+          await store.setState(l3, 'sleeping', { dueAt: clock.now() + 3_600_000 })
+          expect(await store.claim([wf], 'w', LEASE, 5)).toEqual([])
+          expect(await p.emit(key, 'go')).toBe(true)
+          const woke = (await store.claim([wf], 'w', LEASE, 5)).map((c) => c.run.runId).sort()
+          expect(woke).toEqual([`${wf}-1`, `${wf}-2`])
+          // A waiter still running when the emit comes: its next sleep is due at once.
+          const key2 = id('event')
+          const l4 = await sleepy(`${wf}-4`)
+          expect(await p.getEvent(key2, `${wf}-4`)).toBeUndefined()
+          expect(await p.emit(key2, 4)).toBe(true)
+          await store.setState(l4, 'sleeping', { dueAt: clock.now() + 3_600_000 })
+          expect((await store.claim([wf], 'w', LEASE, 5)).map((c) => c.run.runId)).toEqual([`${wf}-4`])
+          // Emitted before anyone waits (no worker running): a later reader gets it.
+          const early = id('event')
+          expect(await p.emit(early, { early: true })).toBe(true)
+          expect(await p.getEvent(early, `${wf}-late`)).toMatchObject({ payload: { early: true } })
+        } finally {
+          await cleanup()
+        }
+      })
+
+      it('requestCancel cascades to unfinished descendants: pending/sleeping ones cancelled at once, running ones flagged, ended ones left', async () => {
+        const { store, clock, cleanup } = await setup()
+        try {
+          const p = prims(store)
+          const wf = id('wf')
+          const task = id('task')
+          const root = `${wf}-root`
+          await store.createRun({ runId: root, workflow: wf, version: 1, input: null })
+          const rootClaim = await claimOne(store, wf, root)
+          // root → a (running), b (sleeping), c (pending), d (succeeded, with a pending child d/x),
+          // a → a/x (pending grandchild).
+          await p.createRuns(['a', 'b', 'c', 'd'].map((x) => child(root, `${root}/0.${x}`, task)))
+          const claims = await store.claim([task], 'w', LEASE, 4)
+          const leaseOf = (runId: string) => {
+            const c = claims.find((x) => x.run.runId === runId)
+            if (!c) throw new Error(`${runId} not claimed`)
+            return c.lease
+          }
+          await store.setState(leaseOf(`${root}/0.b`), 'sleeping', { dueAt: clock.now() + 3_600_000 })
+          await store.setState(leaseOf(`${root}/0.c`), 'pending')
+          await p.createRuns([child(`${root}/0.d`, `${root}/0.d/0.x`, `${task}-deep`)])
+          await store.setState(leaseOf(`${root}/0.d`), 'succeeded')
+          await p.createRuns([child(`${root}/0.a`, `${root}/0.a/0.x`, `${task}-deep`)])
+          const doneBefore = await store.getRun(`${root}/0.d`)
+
+          const answered = await store.requestCancel(root)
+          expect(answered).toMatchObject({ runId: root, state: 'running', cancelRequested: true })
+          expect(await store.getRun(`${root}/0.a`)).toMatchObject({ state: 'running', cancelRequested: true })
+          expect(await store.getRun(`${root}/0.b`)).toMatchObject({ state: 'cancelled' })
+          expect(await store.getRun(`${root}/0.c`)).toMatchObject({ state: 'cancelled' })
+          expect(await store.getRun(`${root}/0.d`)).toEqual(doneBefore)
+          expect(await store.getRun(`${root}/0.a/0.x`)).toMatchObject({ state: 'cancelled' })
+          expect(await store.getRun(`${root}/0.d/0.x`)).toMatchObject({ state: 'cancelled' })
+          expect(await store.claim([task, `${task}-deep`], 'w2', LEASE, 10)).toEqual([])
+          // The running ones end as their holders see the flag.
+          await store.setState(leaseOf(`${root}/0.a`), 'cancelled')
+          await store.setState(rootClaim.lease, 'cancelled')
+          expect((await p.listChildren(root)).map((c) => c.state)).toEqual([
+            'cancelled',
+            'cancelled',
+            'cancelled',
+            'succeeded',
+          ])
+        } finally {
+          await cleanup()
+        }
+      })
+
+      it('reopen empties a journal that has compensation markers (seq <= -2); the outcome is seq -1 only', async () => {
+        const { store, cleanup } = await setup()
+        try {
+          const run = id('comp')
+          const a = await store.acquire(run, 'o', LEASE)
+          await store.append(a, rec(0))
+          await store.append(a, rec(1))
+          await store.append(a, rec(2, { ok: false, value: 'boom' }))
+          await store.append(a, rec(-4, { key: '$comp' })) // compensation of step 1 started
+          await store.append(a, rec(-5, { key: '$comp' })) // … and ended
+          await store.append(a, rec(-1, { key: '$result', ok: false, value: 'boom' }))
+          await store.reopen(a)
+          expect(await store.load(run)).toEqual([])
+          await store.append(a, rec(0, { value: 'again' })) // every position can be recorded again
+          await store.append(a, rec(-2, { key: '$comp' }))
+          expect((await store.load(run)).map((r) => r.seq)).toEqual([0, -2])
+          // Without markers, reopen keeps the ok steps before the first failure, as before; -1 goes.
+          const plain = id('plain')
+          const b = await store.acquire(plain, 'o', LEASE)
+          await store.append(b, rec(0))
+          await store.append(b, rec(1, { ok: false }))
+          await store.append(b, rec(-1, { key: '$result', ok: false }))
+          await store.reopen(b)
+          expect((await store.load(plain)).map((r) => r.seq)).toEqual([0])
+        } finally {
+          await cleanup()
+        }
+      })
+
+      it('a child whose journal has markers but no seq -1 has no outcome (seq <= -2 is never taken for it)', async () => {
+        const { store, cleanup } = await setup()
+        try {
+          const p = prims(store)
+          const task = id('task')
+          const parent = id('parent')
+          await p.createRuns([child(parent, `${parent}/0.0`, task)])
+          const { lease } = await claimOne(store, task, `${parent}/0.0`)
+          await store.append(lease, rec(0, { ok: false, value: 'boom' }))
+          await store.append(lease, rec(-2, { key: '$comp', ok: false, value: 'comp failed' }))
+          await store.append(lease, rec(-3, { key: '$comp', ok: false, value: 'comp failed' }))
+          await store.setState(lease, 'failed', { error: { message: 'boom' } })
+          const [c] = await p.listChildren(parent, { outcomes: true })
+          expect(c).toMatchObject({ runId: `${parent}/0.0`, state: 'failed' })
+          expect(c?.outcome).toBeUndefined()
         } finally {
           await cleanup()
         }

@@ -35,3 +35,32 @@ describe('memoryStore.wait', () => {
     }
   })
 })
+
+describe('memoryStore.wait and the durable primitives', () => {
+  it('resolves on an emit and on a wake-up too', async () => {
+    vi.useFakeTimers()
+    try {
+      const store = memoryStore()
+      let woke = 0
+      const emitted = store.wait?.(60_000).then(() => woke++)
+      await vi.advanceTimersByTimeAsync(10)
+      expect(woke).toBe(0)
+      await store.emit?.('k', 1)
+      await emitted
+      expect(woke).toBe(1)
+      await store.createRun({ runId: 'r', workflow: 'wf', version: 1, input: null })
+      const [c] = await store.claim(['wf'], 'w', 60_000, 1)
+      if (!c) throw new Error('nothing claimed')
+      await store.setState(c.lease, 'sleeping', { dueAt: Date.now() + 3_600_000 })
+      const waking = store.wait?.(60_000).then(() => woke++)
+      await vi.advanceTimersByTimeAsync(10)
+      expect(woke).toBe(1)
+      await store.wake?.('r')
+      await waking
+      expect(woke).toBe(2)
+      expect(vi.getTimerCount()).toBe(0)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+})
