@@ -261,10 +261,12 @@ function historyOf(info: RunInfo, records: readonly StepRecord[]): WorkflowEvent
   const base = { runId: info.runId, workflow: info.workflow }
   const start = info.createdAt
   const events: WorkflowEvent[] = [{ type: 'workflow_start', ...base, ts: start }]
-  const steps = records.filter((r) => r.seq >= 0).sort((a, b) => (a.startedAt ?? 0) - (b.startedAt ?? 0))
+  // Steps, and compensations that ended (their end markers, seq -(3 + 2*pos): `undo <step>`).
+  const undone = (r: StepRecord) => r.seq <= -3 && r.seq % 2 !== 0
+  const steps = records.filter((r) => r.seq >= 0 || undone(r)).sort((a, b) => (a.startedAt ?? 0) - (b.startedAt ?? 0))
   let last = start
   for (const r of steps) {
-    const stepId = `s${r.seq + 1}`
+    const stepId = r.seq >= 0 ? `s${r.seq + 1}` : `u${(-r.seq - 1) / 2}`
     const t0 = r.startedAt ?? last
     const t1 = r.endedAt ?? t0
     last = Math.max(last, t1)
@@ -283,7 +285,9 @@ function historyOf(info: RunInfo, records: readonly StepRecord[]): WorkflowEvent
     const error = outcome ? fromRecord(outcome)._unsafeUnwrapErr() : summaryError(info)
     events.push({ type: 'workflow_error', ...base, ts: end, durationMs, error })
   } else if (info.state === 'cancelled') {
-    events.push({ type: 'workflow_cancelled', ...base, ts: end, durationMs, error: new CancelledError('cancelled') })
+    const error =
+      outcome && compensatedCancel(outcome) ? fromRecord(outcome)._unsafeUnwrapErr() : new CancelledError('cancelled')
+    events.push({ type: 'workflow_cancelled', ...base, ts: end, durationMs, error })
   }
   return events
 }

@@ -15,6 +15,7 @@ import {
   defineWorkflow,
   fileStore,
   memoryStore,
+  renderTimeline,
   type StepRecord,
   TimeoutError,
   UnexpectedError,
@@ -364,9 +365,18 @@ for (const [label, makeStore] of stores) {
       const log: string[] = []
       const runId = 'o4'
       await createWorkflow(deps, { store, runId })(saga(log))
-      const again = await createWorkflow(deps, { store, runId, retry: true })(saga(log, false))
+      const ev = events()
+      const again = await createWorkflow(deps, { store, runId, retry: true, onEvent: ev.onEvent })(saga(log, false))
       expect(again._unsafeUnwrap()).toBe('done')
       expect(log).toHaveLength(3)
+      // Every step ran again (none replayed: what they did had been undone).
+      const ran = ev.list.filter((x) => x.type === 'step_success')
+      expect(ran.map((x) => [x.type === 'step_success' && x.name, x.replayed ?? false])).toEqual([
+        ['reserve', false],
+        ['charge', false],
+        ['ship', false],
+      ])
+      expect((await store.load(runId)).map((x) => x.seq)).toEqual([0, 1, 2, -1])
     })
   })
 }
@@ -407,6 +417,16 @@ describe('compensation on a worker', () => {
     expect(log).toEqual(['cancel hotel-7'])
     expect((await client.get(started.runId))._unsafeUnwrap().state).toBe('cancelled')
     expect(worker.metrics().cancelled).toBe(1)
+    // Its history (what `okflow runs timeline` draws) shows the compensation as a step.
+    const history = (await client.history(started.runId))._unsafeUnwrap()
+    expect(history.filter((x) => x.type === 'step_start').map((x) => [x.name, x.kind])).toEqual([
+      ['hotel', 'step'],
+      ['undo hotel', 'compensate'],
+    ])
+    const last = history.at(-1)
+    expect(last?.type).toBe('workflow_cancelled')
+    expect(last?.type === 'workflow_cancelled' && last.error).toBeInstanceOf(CompensatedError)
+    expect(renderTimeline([...history])).toContain('undo hotel')
   })
 
   it('a worker that shuts down hands the run back without compensating it (it resumes elsewhere)', async () => {
