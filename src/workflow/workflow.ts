@@ -84,7 +84,8 @@ function checkOptions(o: WorkflowOptions): InvalidOptionsError | undefined {
  *   ts-pattern; okflow's own errors replay as their classes, other classes as plain `Error`s.
  * - A finished run returns its saved outcome (ok or err) without running the body's steps.
  *   A cancelled run (its `signal`), and one that ended with `ReplayMismatchError`,
- *   `RunLockedError` or `StoreError`, saves no outcome, so it can be resumed.
+ *   `RunLockedError` or `StoreError`, saves no outcome, so it can be resumed (a cancelled run
+ *   whose steps' `compensate` ran is over: its CompensatedError is saved, see compensate.ts).
  * - A step still running at the crash was not saved and runs again on resume: steps with
  *   outside effects should be idempotent (an idempotency key derived from the runId helps).
  * - Store failures end the run with `StoreError` (or `RunLockedError`); nothing throws. The

@@ -15,6 +15,7 @@ import {
   defineWorkflow,
   fileStore,
   memoryStore,
+  renderHtmlReport,
   renderTimeline,
   type StepRecord,
   TimeoutError,
@@ -191,6 +192,13 @@ describe('compensation in process (no store)', () => {
     ])
     // The terminal event comes last, after the compensations.
     expect(ev.list.at(-1)?.type).toBe('workflow_error')
+    // The timeline and the HTML report draw the compensation as a step of its own.
+    expect(
+      renderTimeline(ev.list)
+        .split('\n')
+        .some((l) => l.startsWith('undo reserve')),
+    ).toBe(true)
+    expect(renderHtmlReport(ev.list)).toContain('undo reserve')
     expect(ev.list.filter((x) => x.type.startsWith('workflow_'))).toHaveLength(2)
   })
 
