@@ -368,6 +368,33 @@ for (const [label, makeStore] of stores) {
       expect(ran).toEqual([])
     })
 
+    it('a resumed run undoes replayed parallel steps in the order they first completed, not the order they replay in', async () => {
+      const store = makeStore()
+      const log: string[] = []
+      const body: WorkflowBody<Deps, void> = async (step, d) => {
+        const undo = (name: string) => () => {
+          log.push(name)
+          return ok(undefined)
+        }
+        // `slow` starts first and completes last; a replay settles both in call order.
+        await Promise.all([
+          step(() => new Promise<Result<number, never>>((res) => setTimeout(() => res(ok(1)), 30)), {
+            name: 'slow',
+            compensate: undo('undo slow'),
+          }),
+          step(() => ok(2), { name: 'fast', compensate: undo('undo fast') }),
+        ])
+        await step(() => d.fail(), { name: 'fail' })
+      }
+      // The first attempt cannot write its first start marker: nothing is undone yet.
+      const first = await createWorkflow(deps, { store: failing(store, (x) => x.seq < -1), runId: 'o5' })(body)
+      expect(first._unsafeUnwrapErr()).toMatchObject({ _tag: 'StoreError' })
+      expect(log).toEqual([])
+      const second = await createWorkflow(deps, { store, runId: 'o5' })(body)
+      expect(compensatedOf(second).compensated).toEqual(['slow', 'fast'])
+      expect(log).toEqual(['undo slow', 'undo fast'])
+    })
+
     it('retry of a compensated run starts again from its first step (the journal is emptied)', async () => {
       const store = makeStore()
       const log: string[] = []
