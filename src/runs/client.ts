@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { err, ok, type Result, ResultAsync } from 'neverthrow'
 import {
   CancelledError,
+  CompensatedError,
   ERRORS,
   InvalidOptionsError,
   RunNotFoundError,
@@ -131,14 +132,17 @@ export function createClient(store: RunStore, options: ClientOptions = {}): Clie
   }
 
   const outcome = async (info: RunInfo): Promise<Result<unknown, unknown>> => {
-    if (info.state === 'cancelled') return err(new CancelledError(`run "${info.runId}" was cancelled`))
+    const cancelled = err(new CancelledError(`run "${info.runId}" was cancelled`))
     let records: readonly StepRecord[]
     try {
       records = await store.load(info.runId)
     } catch (e) {
+      if (info.state === 'cancelled') return cancelled
       return err(e instanceof StoreError ? e : new StoreError('load', info.runId, e))
     }
     const rec = records.find((r) => r.seq === -1)
+    // A cancelled run has an outcome only when compensations ran (a CompensatedError of the cancel).
+    if (info.state === 'cancelled') return rec && compensatedCancel(rec) ? fromRecord(rec) : cancelled
     if (rec) return fromRecord(rec)
     if (info.state === 'failed') return err(summaryError(info))
     return err(new StoreError('load', info.runId, new Error('the run succeeded but its outcome is not recorded')))
@@ -288,15 +292,23 @@ export function createClient(store: RunStore, options: ClientOptions = {}): Clie
   return client
 }
 
+/** The record of a cancelled run whose compensations ran (not a stale one of an earlier attempt). */
+function compensatedCancel(rec: StepRecord): boolean {
+  const e = fromRecord(rec)
+  return e.isErr() && e.error instanceof CompensatedError && e.error.error instanceof CancelledError
+}
+
 /** Workflow events rebuilt from a run's records (what a timeline or report draws). */
 function historyOf(info: RunInfo, records: readonly StepRecord[]): WorkflowEvent[] {
   const base = { runId: info.runId, workflow: info.workflow }
   const start = info.createdAt
   const events: WorkflowEvent[] = [{ type: 'workflow_start', ...base, ts: start }]
-  const steps = records.filter((r) => r.seq >= 0).sort((a, b) => (a.startedAt ?? 0) - (b.startedAt ?? 0))
+  // Steps, and compensations that ended (their end markers, seq -(3 + 2*pos): `undo <step>`).
+  const undone = (r: StepRecord) => r.seq <= -3 && r.seq % 2 !== 0
+  const steps = records.filter((r) => r.seq >= 0 || undone(r)).sort((a, b) => (a.startedAt ?? 0) - (b.startedAt ?? 0))
   let last = start
   for (const r of steps) {
-    const stepId = `s${r.seq + 1}`
+    const stepId = r.seq >= 0 ? `s${r.seq + 1}` : `u${(-r.seq - 1) / 2}`
     const t0 = r.startedAt ?? last
     const t1 = r.endedAt ?? t0
     last = Math.max(last, t1)
@@ -315,7 +327,9 @@ function historyOf(info: RunInfo, records: readonly StepRecord[]): WorkflowEvent
     const error = outcome ? fromRecord(outcome)._unsafeUnwrapErr() : summaryError(info)
     events.push({ type: 'workflow_error', ...base, ts: end, durationMs, error })
   } else if (info.state === 'cancelled') {
-    events.push({ type: 'workflow_cancelled', ...base, ts: end, durationMs, error: new CancelledError('cancelled') })
+    const error =
+      outcome && compensatedCancel(outcome) ? fromRecord(outcome)._unsafeUnwrapErr() : new CancelledError('cancelled')
+    events.push({ type: 'workflow_cancelled', ...base, ts: end, durationMs, error })
   }
   return events
 }

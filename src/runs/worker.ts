@@ -3,7 +3,14 @@
 // rule that a slot is freed exactly once would be spread over several files.
 import { randomUUID } from 'node:crypto'
 import { err, ok, type Result, ResultAsync } from 'neverthrow'
-import { CancelledError, InvalidOptionsError, LeaseLostError, RunLockedError, StoreError } from '../errors.js'
+import {
+  CancelledError,
+  CompensatedError,
+  InvalidOptionsError,
+  LeaseLostError,
+  RunLockedError,
+  StoreError,
+} from '../errors.js'
 import { checkConcurrency, checkFunction, checkMs, checkSignal, firstError } from '../internal/options.js'
 import type { WorkflowEvent } from '../workflow/events.js'
 import { HELD_LEASE, SLEEP_IN_PROCESS } from '../workflow/held-lease.js'
@@ -201,7 +208,8 @@ export function createWorker(
       return
     }
     const error = summary(e)
-    if (e instanceof CancelledError) {
+    // A cancelled run whose compensations ran ends cancelled too (its outcome, recorded, says which ran).
+    if (e instanceof CancelledError || (e instanceof CompensatedError && e.error instanceof CancelledError)) {
       if (await setState(a, 'cancelled', error)) m.cancelled++
       return
     }

@@ -35,8 +35,9 @@ import {
   type StoreOperation,
 } from '../errors.js'
 import { HELD_LEASE, SLEEP_IN_PROCESS } from './held-lease.js'
+import type { WorkflowRun } from './run.js'
 import { fromRecord, type RecordMeta, type StepCodec, toRecord } from './store/record.js'
-import type { Lease, StepRecord, WorkflowStore } from './store/types.js'
+import type { Lease, RunQueue, StepRecord, WorkflowStore } from './store/types.js'
 import { isSuspended, Suspended } from './suspend.js'
 
 export { fromRecord, type StepCodec, toRecord } from './store/record.js'
@@ -85,6 +86,13 @@ type Write = { rec: StepRecord; done: (e: DurableError | undefined) => void }
 export class Durable {
   /** Position of the next step the body asks for. */
   pos = 0
+  /** Compensation markers (seq <= -2) by seq. */
+  marks = new Map<number, StepRecord>()
+  /**
+   * Set when the run stopped while compensating: the error it had ended with. A step with no
+   * record then does not run: it ends with this error, so the body ends as it did before.
+   */
+  halt: AnyResult | undefined
   closed = false
   /** Set when the lease was taken over: nothing more is written. */
   lost: LeaseLostError | undefined
@@ -159,13 +167,20 @@ export class Durable {
       }
     }
     const steps = new Map<number, StepRecord>()
+    const marks = new Map<number, StepRecord>()
     let outcome: StepRecord | undefined
     for (const rec of records) {
-      if (rec.seq < 0) outcome = rec
+      if (rec.seq === -1) outcome = rec
+      else if (rec.seq < 0) marks.set(rec.seq, rec)
       else steps.set(rec.seq, rec)
     }
     const d = new Durable(store, runId, lease, leaseMs, !held, steps, outcome, o)
     d.reopened = reopened
+    d.marks = marks
+    // A started compensation holds the error the run ended with: the run was compensating when
+    // it stopped, so it replays to that error and compensates on (see compensate.ts).
+    const started = [...marks.values()].find((m) => m.seq % 2 === 0)
+    if (started && !outcome) d.halt = fromRecord(started)
     return ok(d)
   }
 
@@ -209,6 +224,8 @@ export class Durable {
   replay(pos: number, key: string, codec?: StepCodec): AnyResult | undefined {
     const rec = this.steps.get(pos)
     if (!rec) {
+      // A run resuming its compensations replays to the error it ended with (see compensate.ts).
+      if (this.halt) return this.halt
       this.inFlight.add(pos)
       return undefined
     }
@@ -315,8 +332,9 @@ export class Durable {
    * Ends the run: waits for pending appends, records the outcome (unless the run was cancelled
    * or the durable machinery failed, so it can be resumed), releases the lease.
    */
-  async close(r: AnyResult): Promise<AnyResult> {
+  async close(r: AnyResult, run?: WorkflowRun): Promise<AnyResult> {
     if (r.isErr() && isSuspended(r.error)) r = await this.suspend(r.error)
+    else if (run && (run.undo || this.halt)) r = await this.compensate(r, run)
     this.closed = true
     await this.flushing
     let out = this.lost ? err(this.lost) : r
@@ -331,6 +349,28 @@ export class Durable {
     }
     await this.done()
     return out
+  }
+
+  /**
+   * Runs the compensations of a run that failed or was cancelled (or goes on with those of a run
+   * that stopped while compensating). Not when the durable machinery failed (the run resumes
+   * later), nor when a worker hands the run back (drained): only a cancel the store was asked
+   * for (`client.cancel`) counts as a cancel there.
+   */
+  private async compensate(r: AnyResult, run: WorkflowRun): Promise<AnyResult> {
+    if (!this.halt) {
+      if (r.isOk() || (resumable(r) && !(r.error instanceof CancelledError))) return r
+      if (r.error instanceof CancelledError && !this.owned) {
+        try {
+          const info = await (this.store as Partial<RunQueue>).getRun?.(this.runId)
+          if (!info?.cancelRequested) return r
+        } catch (e) {
+          return err(storeError('queue', this.runId, e))
+        }
+      }
+    } else if (r.isErr() && resumable(r) && !(r.error instanceof CancelledError)) return r
+    const { compensate } = await import('./compensate.js')
+    return compensate(run, this.halt ?? r, this)
   }
 
   /** Stops the heartbeat and releases the lease (a held one stays with its worker). */

@@ -53,6 +53,7 @@ export type {
   StepContext,
   StepOptions,
   WorkflowError,
+  WorkflowFailure,
   WorkflowOptions,
   WorkflowRunOptions,
 } from './types.js'

@@ -32,7 +32,7 @@ import type { RunTaskOptions, WorkerPool } from '../worker/pool.js'
 import type { TaskError, TaskInput, TaskName, TaskOutput } from '../worker/types.js'
 import type { StepKind } from './events.js'
 import { checkString, optionsOf, unreadable } from './options.js'
-import { type OpenStep, WorkflowExit, type WorkflowRun } from './run.js'
+import { type Compensate, type OpenStep, WorkflowExit, type WorkflowRun } from './run.js'
 import type { StepCodec } from './store/record.js'
 import type { JsonValue } from './store/types.js'
 import { isSuspended } from './suspend.js'
@@ -120,11 +120,14 @@ export interface OffloadStepOptions extends Omit<RunTaskOptions, 'signal'> {
  */
 export interface Step<E> {
   /** Runs `fn` as a named step and resolves to its ok value; its err ends the workflow. */
-  <F extends StepFn>(fn: F & Declared<ErrOf<F>, E>, opts?: StepOptions<E> & { policy?: undefined }): Promise<OkOf<F>>
+  <F extends StepFn>(
+    fn: F & Declared<ErrOf<F>, E>,
+    opts?: StepOptions<E, OkOf<F>> & { policy?: undefined },
+  ): Promise<OkOf<F>>
   /** A step whose attempts run through `opts.policy`: its errors and a fallback's values are added. */
   <F extends StepFn, P extends AnyPolicy>(
     fn: F & Declared<PolicyError<ErrOf<F>, PolicyAdds<P>, PolicyHandles<P>>, E>,
-    opts: StepOptions<E> & { policy: P },
+    opts: StepOptions<E, OkOf<F> | PolicyOk<P>> & { policy: P },
   ): Promise<OkOf<F> | PolicyOk<P>>
   /** `step(fn, { timeoutMs: ms, name })`. */
   withTimeout<F extends StepFn>(
@@ -200,8 +203,15 @@ type AnyResult = Result<unknown, unknown>
 /** Starts a step's work; `done` takes its outcome (only the first call counts). */
 export type Start = (s: OpenStep, done: (r: AnyResult) => void) => void
 export const NO_WORK: Start = () => {}
-/** What a durable run saves of a step (`record: false`: nothing; `codec`: how its value is encoded). */
-export type Saving = { readonly record?: boolean | undefined; readonly codec?: StepCodec | undefined }
+/**
+ * What a durable run saves of a step (`record: false`: nothing; `codec`: how its value is
+ * encoded), and how to undo it (`undo`: its `compensate` option).
+ */
+export type Saving = {
+  readonly record?: boolean | undefined
+  readonly codec?: StepCodec | undefined
+  readonly undo?: Compensate | undefined
+}
 
 /** Throws the first failed check: `guard` below ends the step with it. */
 // Three fixed parameters rather than a rest one: every step call makes no array here.
@@ -279,7 +289,14 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
     return new Promise<never>((resolve, reject) => {
       const settle = (r: AnyResult) => {
         // A step closed while running (the workflow ended) has a value nobody wants.
-        if (run.end(s, r) && r.isOk()) return resolve(r.value as never)
+        if (run.end(s, r) && r.isOk()) {
+          // Completed: undone in reverse if the run fails (compensate.ts).
+          if (saving.undo) {
+            run.undo ??= []
+            run.undo.push({ pos, name, fn: saving.undo, value: r.value })
+          }
+          return resolve(r.value as never)
+        }
         if (r.isErr()) run.exit ??= { error: r.error }
         reject(new WorkflowExit(r.isOk() ? run.exit?.error : r.error, name))
       }
@@ -344,6 +361,8 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
     const record = o.record as boolean | undefined
     const codec = o.codec as StepCodec | undefined
     const pol = o.policy as Policy | undefined
+    const undo = o.compensate as Compensate | undefined
+    must(checkFunction('compensate', undo))
     must(
       record === undefined || typeof record === 'boolean'
         ? undefined
@@ -375,7 +394,7 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
       } else if (timed) s.cancel = runOne(fn, { timeoutMs, label: name, context: { attempt: 1 } }, done)
       else startAt(fn as AnyInput, plainCtx, 0, (_, r) => done(r))
     }
-    return exec(name, 'step', start, o.key ?? name, undefined, { record, codec })
+    return exec(name, 'step', start, o.key ?? name, undefined, { record, codec, undo })
   }) as unknown as Step<E>
 
   step.withTimeout = guard('step', (named, fn: StepFn, options?: unknown) => {

@@ -84,7 +84,8 @@ function checkOptions(o: WorkflowOptions): InvalidOptionsError | undefined {
  *   ts-pattern; okflow's own errors replay as their classes, other classes as plain `Error`s.
  * - A finished run returns its saved outcome (ok or err) without running the body's steps.
  *   A cancelled run (its `signal`), and one that ended with `ReplayMismatchError`,
- *   `RunLockedError` or `StoreError`, saves no outcome, so it can be resumed.
+ *   `RunLockedError` or `StoreError`, saves no outcome, so it can be resumed (a cancelled run
+ *   whose steps' `compensate` ran is over: its CompensatedError is saved, see compensate.ts).
  * - A step still running at the crash was not saved and runs again on resume: steps with
  *   outside effects should be idempotent (an idempotency key derived from the runId helps).
  * - Store failures end the run with `StoreError` (or `RunLockedError`); nothing throws. The
@@ -166,13 +167,16 @@ async function runWorkflow<D, T>(
       // timeout, abort): running steps are cancelled at once. A durable run closes its store
       // first, but a cancel, a timeout or an error stops it now: no step starts after it, and
       // steps still running are aborted (their results are not saved: they re-run on resume).
-      // A suspension (on a worker) lets them finish and save instead (see durable.ts).
-      if (!run.durable) end(x as R)
+      // A suspension (on a worker) lets them finish and save instead (see durable.ts). A run
+      // with steps to compensate ends after its compensations.
+      if (!run.durable && !run.undo) end(x as R)
       else if (x.isErr() && !isSuspended(x.error)) run.stop(x.error)
       resolve(x as R)
     })
   })
-  if (!run.durable) return r
   // Pending appends finish and the outcome is saved before the lock goes and the result is out.
-  return end((await run.durable.close(r)) as R)
+  // A run with steps to undo compensates if it failed (durable: in `close`). From the chunk of
+  // the step methods loaded on first use: its name is in this bundle already.
+  if (run.durable) return end((await run.durable.close(r, run)) as R)
+  return run.undo ? end((await (await import('./primitives/index.js')).compensate(run, r)) as R) : r
 }

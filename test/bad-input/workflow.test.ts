@@ -159,6 +159,13 @@ describe('step(fn, options)', () => {
         { option: 'key' },
       ))
   }
+  for (const v of [null, 1, 'undo', {}, [], true, proxy]) {
+    it(`compensate ${label(v)}`, () =>
+      expectTypedErr(
+        inBody((step) => step(() => ok(1), { compensate: v })),
+        { option: 'compensate' },
+      ))
+  }
 })
 
 describe('step.withTimeout(fn, { ms })', () => {

@@ -32,3 +32,6 @@ export const sleep: LazyMethod = guarded('sleep', sleepStep)
 export const map: LazyMethod = guarded('map', mapStep)
 export const select: LazyMethod = guarded('select', selectStep)
 export const waitCompleted: LazyMethod = guarded('waitCompleted', waitCompletedStep)
+
+/** Compensation (compensate.ts): loaded with these, by a run that has steps to undo and failed. */
+export { compensate } from '../compensate.js'
