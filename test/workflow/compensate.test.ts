@@ -395,6 +395,48 @@ for (const [label, makeStore] of stores) {
       expect(log).toEqual(['undo slow', 'undo fast'])
     })
 
+    it('a run resuming its compensations does not sleep again (a sleep it was cancelled in is over)', async () => {
+      const store = makeStore()
+      const log: string[] = []
+      let sleeping = false
+      const body =
+        (crash: boolean): WorkflowBody<Deps, string> =>
+        async (step) => {
+          await step(() => ok(1), {
+            name: 'a',
+            compensate: () => {
+              log.push('undo a')
+              return crash ? Promise.reject(new Error('crash')) : ok(undefined)
+            },
+          })
+          await step(() => ok(2), {
+            name: 'b',
+            compensate: () => {
+              log.push('undo b')
+              return ok(undefined)
+            },
+          })
+          sleeping = true
+          await step.sleep('cool off', 60_000)
+          await step(() => ok(3), { name: 'c', compensate: () => ok(log.push('undo c')) })
+          return 'never'
+        }
+      const controller = new AbortController()
+      const first = createWorkflow(deps, { store: failing(store, (x) => x.seq === -3), runId: 'o6' })(body(true), {
+        signal: controller.signal,
+      })
+      await until(() => sleeping)
+      // The sleep's wake-up time is recorded at its start (seq 2): cancel once it is, mid-sleep.
+      while (!(await store.load('o6')).some((x) => x.seq === 2)) await new Promise((res) => setTimeout(res, 5))
+      controller.abort('stop')
+      expect((await first)._unsafeUnwrapErr()).toMatchObject({ _tag: 'StoreError' })
+      expect(log).toEqual(['undo b', 'undo a'])
+      const second = await createWorkflow(deps, { store, runId: 'o6' })(body(false))
+      const e = compensatedOf(second)
+      expect([e.error instanceof CancelledError, e.compensated, e.interrupted]).toEqual([true, ['b'], ['a']])
+      expect(log).toEqual(['undo b', 'undo a'])
+    })
+
     it('retry of a compensated run starts again from its first step (the journal is emptied)', async () => {
       const store = makeStore()
       const log: string[] = []
