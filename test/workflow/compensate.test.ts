@@ -437,6 +437,26 @@ for (const [label, makeStore] of stores) {
       expect(log).toEqual(['undo b', 'undo a'])
     })
 
+    it('a compensation error that is not JSON is recorded (and reported) as the InvalidOptionsError that says why', async () => {
+      const store = makeStore()
+      const body: WorkflowBody<Deps, void> = async (step, d) => {
+        await step(() => ok(1), { name: 'a', compensate: () => err({ retry: () => 'a function is not data' }) })
+        await step(() => d.fail(), { name: 'b' })
+      }
+      const e = compensatedOf(await createWorkflow(deps, { store, runId: 'o7' })(body))
+      expect(e.failed.map((f) => f.step)).toEqual(['a'])
+      expect(e.failed[0]?.error).toMatchObject({
+        _tag: 'InvalidOptionsError',
+        option: 'compensation "undo a" error.retry',
+      })
+      // The outcome was recorded whole: a replay answers the same.
+      const again = compensatedOf(await createWorkflow(deps, { store, runId: 'o7' })(body))
+      expect(again.failed[0]?.error).toMatchObject({
+        _tag: 'InvalidOptionsError',
+        option: 'compensation "undo a" error.retry',
+      })
+    })
+
     it('retry of a compensated run starts again from its first step (the journal is emptied)', async () => {
       const store = makeStore()
       const log: string[] = []
