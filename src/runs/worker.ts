@@ -200,7 +200,8 @@ export function createWorker(
       if (await setState(a, 'pending', undefined, Date.now() + backoff)) m.released++
       return
     }
-    const error = summary(e)
+    // A run cancelled while it was suspending: the cancel is its end (not the suspension).
+    const error = summary(isSuspended(e) ? a.controller.signal.reason : e)
     if (e instanceof CancelledError) {
       if (await setState(a, 'cancelled', error)) m.cancelled++
       return

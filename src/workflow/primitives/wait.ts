@@ -69,7 +69,9 @@ async function wait(
   } else {
     const t = Date.now()
     until = timeoutMs === undefined || timeoutMs === Number.POSITIVE_INFINITY ? null : t + timeoutMs
-    const saved = await d.save(at, stepKey, ok({ until }), `step "${name}"`, { name, kind: 'waitFor', startedAt: t })
+    // Named apart from the outcome's record, so a run's history reads "payment (deadline)", then "payment".
+    const meta = { name: `${name} (deadline)`, kind: 'waitFor', startedAt: t }
+    const saved = await d.save(at, stepKey, ok({ until }), `step "${name}"`, meta)
     if (saved.isErr()) return saved
   }
   for (;;) {
