@@ -59,6 +59,12 @@ describe('a long step.sleep on a worker suspends the run', () => {
     expect((await client.result('q1', { timeoutMs: 10_000 }))._unsafeUnwrap()).toBe(42)
     expect((await client.get('s1'))._unsafeUnwrap().state).toBe('sleeping')
     expect(afterSleep).toBe(0)
+    // Its history (from the records) shows the sleep lasting until its wake-up time.
+    const history = (await client.history('s1'))._unsafeUnwrap()
+    expect(history.filter((e) => 'name' in e && e.name === 'nap').map((e) => [e.type, e.ts])).toEqual([
+      ['step_start', T0],
+      ['step_success', T0 + 60_000],
+    ])
     // Its time comes: claimed again, replayed (a and the sleep are not run again), finished.
     vi.setSystemTime(T0 + 60_000)
     expect((await client.result('s1', { timeoutMs: 10_000 }))._unsafeUnwrap()).toBe('a-b')
