@@ -312,6 +312,40 @@ export function childrenSuite(name: string, makeStore: () => Promise<RunStore>):
       expect([...made].sort()).toEqual(['a', 'b', 'c'])
     })
 
+    it('cancelling the parent while its children run cancels the unfinished children too', async () => {
+      const store = await makeStore()
+      const started: number[] = []
+      const wait = defineTask('wait', async (x: number, { signal }) => {
+        started.push(x)
+        await new Promise((r) => {
+          const t = setTimeout(r, 5000)
+          signal.addEventListener('abort', () => {
+            clearTimeout(t)
+            r(undefined)
+          })
+        })
+        return okAsync(x)
+      })
+      const parent = defineWorkflow('cancelled', { wait }, (step, deps, xs: number[]) =>
+        step.map('wait', xs, deps.wait, { concurrency: 2 }),
+      )
+      const client = await start(store, [parent, wait])
+      await client.start(parent, [1, 2, 3, 4], { runId: 'c' })
+      for (let i = 0; i < 500 && started.length < 2; i++) await pause(5)
+      expect((await client.cancel('c')).isOk()).toBe(true)
+      expect((await client.result('c', { timeoutMs: 20_000 }))._unsafeUnwrapErr()).toMatchObject({
+        _tag: 'CancelledError',
+      })
+      for (let i = 0; i < 500; i++) {
+        const kids = await children(store, 'c')
+        if (kids.every((k) => k.state === 'cancelled')) break
+        await pause(10)
+      }
+      const kids = await children(store, 'c')
+      expect(kids.map((k) => k.state)).toEqual(['cancelled', 'cancelled'])
+      expect(started).toHaveLength(2) // the others were never created
+    })
+
     it('bad input ends the step with InvalidOptionsError naming the option (on a worker too)', async () => {
       const store = await makeStore()
       const t = defineTask('t', (x: number) => okAsync(x))
