@@ -178,8 +178,10 @@ function onWorker(
         let kid = kids.get((units[i] as Unit).runId)
         if (!kid) continue
         if (!chunked && kid.state === 'succeeded') continue
-        if (!kid.outcome && kid.state !== 'cancelled') {
-          kid = (await look(store, parentId, [units[i] as Unit], true)).get(kid.runId) ?? kid
+        if (!kid.outcome && kid.state === 'failed') {
+          // Listed without outcomes (cheap for many children): read this one's from its journal.
+          const outcome = (await store.load(kid.runId)).find((r) => r.seq === -1)
+          if (outcome) kid = { ...kid, outcome }
         }
         const r = resultOf(kid)
         if (r.isErr()) return r
