@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util'
 import { describeError, printable, showValue } from '../internal/describe-error.js'
 import { renderHtmlReport } from '../report/html.js'
 import { reportModel } from '../report/model.js'
-import type { RunInfo } from '../workflow/store/types.js'
+import type { RunInfo, StepRecord } from '../workflow/store/types.js'
 import { renderTimeline } from '../workflow/timeline.js'
 import {
   CliFailure,
@@ -162,6 +162,15 @@ const oneLine = (v: unknown, ok: boolean) => {
 }
 const errorOf = (r: ListedRun) =>
   isRegistered(r) && r.error ? showValue(`${r.error.tag ? `${r.error.tag}: ` : ''}${r.error.message}`, 80) : ''
+/** The step position a compensation marker is about: seq -(2 + 2*pos) started, -(3 + 2*pos) ended. */
+const compensated = (seq: number) => Math.floor((-seq - 2) / 2)
+/** A compensation marker's line: which step it undid, and whether this is its start or its end. */
+function compensation(r: StepRecord, records: readonly StepRecord[]): string {
+  const pos = compensated(r.seq)
+  const step = records.find((x) => x.seq === pos)
+  return `compensation of ${step ? (step.name ?? step.key) : `step ${pos}`} ${-r.seq % 2 === 0 ? 'started' : 'ended'}`
+}
+
 const ms = (from: number | undefined, to: number | undefined) =>
   from === undefined || to === undefined ? '-' : `${(to - from).toLocaleString('en-US')} ms`
 
@@ -242,8 +251,8 @@ async function command(name: string, args: string[], flags: Flags, io: CliIO): P
         for (const r of run.records) {
           const tries = r.attempts !== undefined && r.attempts > 1 ? ` (${r.attempts} attempts)` : ''
           rows.push([
-            r.seq === -1 ? '=' : String(r.seq),
-            r.seq === -1 ? '(run outcome)' : (r.name ?? r.key),
+            r.seq === -1 ? '=' : r.seq <= -2 ? `c${compensated(r.seq)}` : String(r.seq),
+            r.seq === -1 ? '(run outcome)' : r.seq <= -2 ? compensation(r, run.records) : (r.name ?? r.key),
             `${r.ok ? 'ok' : 'err'}${tries}`,
             r.seq === -1 ? '' : ms(r.startedAt, r.endedAt),
             oneLine(recordValue(r), r.ok),

@@ -201,7 +201,8 @@ export class RunSource {
    */
   async events(run: RunDetail): Promise<{ events: readonly WorkflowEvent[]; timed: boolean }> {
     const timed = run.records.every(
-      (r) => r.seq === -1 || (num(r.startedAt) !== undefined && num(r.endedAt) !== undefined),
+      // Only steps are drawn: the outcome and compensation markers (seq < 0) need no times.
+      (r) => r.seq < 0 || (num(r.startedAt) !== undefined && num(r.endedAt) !== undefined),
     )
     if (isRegistered(run) && timed) {
       return { events: unwrap(await this.client.history(run.runId), this.opened), timed }

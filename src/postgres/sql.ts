@@ -89,6 +89,10 @@ DO $$ BEGIN
   END IF;
 END $$;
 CREATE INDEX IF NOT EXISTS runs_parent ON ${s}.runs (parent_id, run_id COLLATE "C") WHERE parent_id IS NOT NULL;
+-- In claim order: a claim among thousands of pending children reads its LIMIT rows in order and
+-- stops (with the index above on workflow only, every candidate was sorted at every claim).
+CREATE INDEX IF NOT EXISTS runs_due ON ${s}.runs ((coalesce(due_at, created_at)), run_id)
+  WHERE state IN ('pending', 'sleeping', 'running');
 -- One row per event key: emitted (at, payload set) or only waited for so far (at null). The
 -- waiters live in the key's row: an emit and a waiter's registration both write that row, so
 -- the later of the two sees the other's (no wake-up lost between two snapshots).
@@ -226,7 +230,8 @@ WITH RECURSIVE tree AS (
 ), u AS (
   UPDATE ${s}.runs r SET cancel_requested = true, updated_at = ${NOW},
     state = CASE WHEN r.state IN ('pending', 'sleeping') AND (r.owner IS NULL OR r.lease_expires_at <= ${NOW})
-      THEN 'cancelled' ELSE r.state END
+      THEN 'cancelled' ELSE r.state END,
+    woken = r.woken AND NOT (r.state IN ('pending', 'sleeping') AND (r.owner IS NULL OR r.lease_expires_at <= ${NOW}))
   FROM tree WHERE r.run_id = tree.run_id AND r.state IN ('pending', 'sleeping', 'running')
   RETURNING ${cols('r.')}
 ), ev AS (${event('u', "'cancel requested'")}

@@ -476,6 +476,39 @@ describe('okflow on a fileStore: missing and damaged stores', () => {
     const shown = (await okflow('show', 'legacy', '--store', old)).stdout.split('\n')
     expect(shown[2]).toMatch(/^0\s+a\s+ok\s+-\s+1$/)
   })
+
+  it('a journal with compensation markers (seq <= -2): show names them, the outcome is seq -1 only, timeline stays to scale', async () => {
+    const comp = join(dir, 'comp')
+    mkdirSync(comp, { recursive: true })
+    const boom = { $okflowError: { name: 'Error', message: 'boom' } }
+    writeFileSync(
+      join(comp, 'refund.jsonl'),
+      `${[
+        { seq: 0, key: 'charge', ok: true, value: 1, startedAt: 1000, endedAt: 1010 },
+        { seq: 1, key: 'ship', ok: false, value: boom, startedAt: 1010, endedAt: 1030 },
+        { seq: -2, key: '$compensate', ok: true }, // no times: markers are not drawn
+        { seq: -3, key: '$compensate', ok: true, value: 'refunded' },
+        { seq: -1, key: '$result', ok: false, value: boom, endedAt: 1040 },
+      ]
+        .map((r) => JSON.stringify(r))
+        .join('\n')}\n`,
+    )
+    const shown = await okflow('show', 'refund', '--store', comp)
+    expect(shown.code).toBe(0)
+    const lines = shown.stdout.split('\n')
+    expect(lines[0]).toContain('failed · 2 steps recorded')
+    expect(lines.find((l) => l.startsWith('c0'))).toMatch(/^c0\s+compensation of charge started\s+ok/)
+    expect(lines.filter((l) => l.startsWith('c0'))[1]).toMatch(
+      /^c0\s+compensation of charge ended\s+ok\s+-\s+refunded$/,
+    )
+    const listed = await json('list', '--store', comp)
+    expect(listed).toMatchObject([{ runId: 'refund', state: 'failed', steps: 2 }])
+    const timeline = await okflow('timeline', 'refund', '--store', comp)
+    expect(timeline.code).toBe(0)
+    expect(timeline.stderr).not.toContain('keep no step times')
+    const rows = timeline.stdout.split('\n').filter((l) => l.includes('│'))
+    expect(rows.map((l) => l.split('│')[0]!.trim())).toEqual(['charge', 'ship'])
+  })
 })
 
 describe('okflow on Postgres: missing schema, server down', () => {

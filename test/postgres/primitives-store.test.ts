@@ -32,7 +32,7 @@ describe('postgresStore schema version 2', () => {
       const { rows: indexes } = await pool.query(`SELECT indexname FROM pg_indexes WHERE schemaname = $1 ORDER BY 1`, [
         schema,
       ])
-      expect(indexes.map((i) => i.indexname)).toContain('runs_parent')
+      expect(indexes.map((i) => i.indexname)).toEqual(expect.arrayContaining(['runs_parent', 'runs_due']))
 
       const store = postgresStore(pool, { schema })
       const old = await store.getRun('old')
@@ -107,7 +107,8 @@ describe('postgresStore durable primitives under concurrency', () => {
   it('children ending at once (3 claimers) wake their parent; a parent already woken is not rewritten by each child', async () => {
     const pool = testPool(8)
     const schema = freshSchema('ends')
-    const store = postgresStore(pool, { schema })
+    const now = () => 1_000_000
+    const store = postgresStore(pool, { schema, now })
     try {
       expect((await store.migrate()).isOk()).toBe(true)
       await store.createRun({ runId: 'parent', workflow: 'wf', version: 1, input: null })
@@ -121,7 +122,7 @@ describe('postgresStore durable primitives under concurrency', () => {
           parentId: 'parent',
         })),
       )
-      await store.setState(p?.lease as Lease, 'sleeping', { dueAt: Date.now() + 3_600_000 })
+      await store.setState(p?.lease as Lease, 'sleeping', { dueAt: now() + 3_600_000 })
       const xmin = async () =>
         (await pool.query(`SELECT xmin::text AS x FROM "${schema}".runs WHERE run_id = 'parent'`)).rows[0].x as string
       const before = await xmin()
@@ -132,7 +133,7 @@ describe('postgresStore durable primitives under concurrency', () => {
       expect(woken).not.toBe(before)
       const parent = await store.getRun('parent')
       expect(parent?.state).toBe('sleeping')
-      expect(parent?.dueAt ?? Number.POSITIVE_INFINITY).toBeLessThanOrEqual(Date.now())
+      expect(parent?.dueAt).toBe(now())
       // The other 59 end on 3 claimers at once; the parent is due already, so none rewrites it.
       const worker = async (owner: string) => {
         let n = 0
@@ -159,6 +160,34 @@ describe('postgresStore durable primitives under concurrency', () => {
     } finally {
       await dropSchema(pool, schema)
       await pool.end()
+    }
+  })
+
+  it('a wake-up from another pool while the run goes to sleep is never lost', async () => {
+    const a = testPool(4)
+    const b = testPool(4)
+    const schema = freshSchema('sleepwake')
+    const now = () => 1_000_000 // one clock for both pools (not the server's, not this process's)
+    const worker = postgresStore(a, { schema, now })
+    const other = postgresStore(b, { schema, now })
+    try {
+      expect((await worker.migrate()).isOk()).toBe(true)
+      for (let round = 0; round < 40; round++) {
+        const runId = `r${round}`
+        await worker.createRun({ runId, workflow: `wf${round}`, version: 1, input: null })
+        const [c] = await worker.claim([`wf${round}`], 'w', LEASE, 1)
+        await Promise.all([
+          worker.setState(c?.lease as Lease, 'sleeping', { dueAt: now() + 3_600_000 }),
+          other.wake?.(runId),
+        ])
+        const info = await worker.getRun(runId)
+        expect(info?.state).toBe('sleeping')
+        expect(info?.dueAt).toBe(now())
+        expect(info?.woken).toBeUndefined()
+      }
+    } finally {
+      await dropSchema(a, schema)
+      await Promise.all([a.end(), b.end()])
     }
   })
 

@@ -14,6 +14,11 @@ export interface ConformanceOptions {
    * `real`: the store keeps its own clock; lease-expiry tests wait for real (leases are short).
    */
   readonly clock?: 'fake' | 'real'
+  /**
+   * `true` (default): also the durable-primitive methods (createRuns, listChildren, wake, emit,
+   * getEvent) and their rules; a store that leaves those optional methods out passes `false`.
+   */
+  readonly primitives?: boolean
 }
 
 /**
@@ -429,7 +434,7 @@ export function describeStoreConformance(
       })
     })
 
-    describe('durable primitives', () => {
+    describe.skipIf(options.primitives === false)('durable primitives', () => {
       // Every test checks the methods exist first: a store without them fails here, not silently.
       const prims = (store: RunStore) => {
         const { createRuns, listChildren, wake, emit, getEvent } = store
@@ -768,12 +773,14 @@ export function describeStoreConformance(
           await store.setState(leaseOf(`${root}/0.d`), 'succeeded')
           await p.createRuns([child(`${root}/0.a`, `${root}/0.a/0.x`, `${task}-deep`)])
           const doneBefore = await store.getRun(`${root}/0.d`)
+          await p.wake(`${root}/0.c`) // woken while pending: a cancel ends that too
 
           const answered = await store.requestCancel(root)
           expect(answered).toMatchObject({ runId: root, state: 'running', cancelRequested: true })
           expect(await store.getRun(`${root}/0.a`)).toMatchObject({ state: 'running', cancelRequested: true })
           expect(await store.getRun(`${root}/0.b`)).toMatchObject({ state: 'cancelled' })
           expect(await store.getRun(`${root}/0.c`)).toMatchObject({ state: 'cancelled' })
+          expect((await store.getRun(`${root}/0.c`))?.woken).toBeFalsy()
           expect(await store.getRun(`${root}/0.d`)).toEqual(doneBefore)
           expect(await store.getRun(`${root}/0.a/0.x`)).toMatchObject({ state: 'cancelled' })
           expect(await store.getRun(`${root}/0.d/0.x`)).toMatchObject({ state: 'cancelled' })

@@ -1,5 +1,5 @@
-import { appendFileSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { fileStore, type Lease } from '../../../src/index.js'
@@ -59,6 +59,45 @@ describe('fileStore events across store instances', () => {
       await a.setState(c?.lease as Lease, 'sleeping', { dueAt: Date.now() + 3_600_000 })
       expect(await b.emit?.('late', 1)).toBe(true)
       expect((await b.claim(['wf'], 'w2', 60_000, 1)).map((x) => x.run.runId)).toEqual(['waiter'])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('fileStore run-record changes from two store instances', () => {
+  it('a wake-up from another instance while the run goes to sleep is never lost (the record lock serialises them)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'okflow-wake-'))
+    try {
+      const worker = fileStore(join(dir, 'runs'))
+      const emitter = fileStore(join(dir, 'runs'))
+      for (let round = 0; round < 30; round++) {
+        const runId = `r${round}`
+        await worker.createRun({ runId, workflow: `wf${round}`, version: 1, input: null })
+        const [c] = await worker.claim([`wf${round}`], 'w', 60_000, 1)
+        await Promise.all([
+          worker.setState(c?.lease as Lease, 'sleeping', { dueAt: Date.now() + 3_600_000 }),
+          emitter.wake?.(runId),
+        ])
+        const info = await worker.getRun(runId)
+        expect(info?.state).toBe('sleeping')
+        expect(info?.dueAt ?? Number.POSITIVE_INFINITY).toBeLessThanOrEqual(Date.now())
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('a lock file left by a process that is gone is broken, and the change goes through', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'okflow-lock-'))
+    try {
+      const store = fileStore(join(dir, 'runs'))
+      await store.createRun({ runId: 'r', workflow: 'wf', version: 1, input: null })
+      // A pid that is not running on this host (the kernel's pid_max is below 2^22).
+      writeFileSync(join(dir, 'runs', 'r.run.lock'), JSON.stringify({ pid: 4_194_304 + 7, host: hostname() }))
+      await store.wake?.('r')
+      expect(await store.getRun('r')).toMatchObject({ state: 'pending', woken: true })
+      expect(existsSync(join(dir, 'runs', 'r.run.lock'))).toBe(false)
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
