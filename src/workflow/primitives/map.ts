@@ -99,14 +99,15 @@ function inProcess(
   const runChild = (item: unknown, i: number, ctx: TaskContext) => {
     if (task) return task.fn(item, ctx)
     const w = wf as Workflow
-    // A workflow child runs as a workflow of its own; with a store, durably, under its child id
-    // (a resumed parent finds its finished children's outcomes there).
+    // A workflow child runs as a workflow of its own; with a store, durably, under its child id:
+    // a resumed parent finds its finished children's outcomes there, and a retried (reopened)
+    // parent runs its failed children again, as on a worker.
     const store = d ? (d as unknown as { store: WorkflowOptions['store'] }).store : undefined
     return import('../workflow.js').then(({ createWorkflow }) =>
       createWorkflow(w.deps, {
         name: w.name,
         signal: ctx.signal,
-        ...(store ? { store, runId: childId(s.run.runId, s.at, i) } : {}),
+        ...(store ? { store, runId: childId(s.run.runId, s.at, i), retry: d?.reopened === true } : {}),
       })((step, deps) => w.body(step as never, deps, item)),
     )
   }
