@@ -289,9 +289,9 @@ export function childrenSuite(name: string, makeStore: () => Promise<RunStore>):
       })
       const parent = defineWorkflow('bound', { echo }, async (step, deps) => {
         const first = await step.select('first', [
-          deps.echo.with({ v: 'a', ms: 80 }),
+          deps.echo.with({ v: 'a', ms: 300 }),
           deps.echo.with({ v: 'b', ms: 1 }),
-          deps.echo.with({ v: 'c', ms: 150 }),
+          deps.echo.with({ v: 'c', ms: 900 }),
         ])
         const some = await step.waitCompleted('some', first.rest)
         const rest = await step.all('rest', some.pending)
@@ -310,6 +310,15 @@ export function childrenSuite(name: string, makeStore: () => Promise<RunStore>):
       // Three child runs in all: waitCompleted and all attached to select's.
       expect((await children(store, 'b')).map((k) => k.runId)).toEqual(['b/0.0', 'b/0.1', 'b/0.2'])
       expect([...made].sort()).toEqual(['a', 'b', 'c'])
+      // The records hold the decisions: select's winner (with the completion order it saw), the split.
+      const steps = await store.load('b')
+      expect(steps.find((x) => x.seq === 0)?.value).toMatchObject({
+        completed: [{ index: 1, result: { ok: true, value: 'b' } }],
+        order: expect.arrayContaining([1]),
+      })
+      expect(steps.find((x) => x.seq === 1)?.value).toEqual({
+        completed: [{ index: 0, result: { ok: true, value: 'a' } }],
+      })
     })
 
     it('cancelling the parent while its children run cancels the unfinished children too', async () => {
