@@ -65,6 +65,7 @@ async function checkout(userId: number, skus: string[]) {
         .with({ _tag: 'TimeoutError' }, (x) => `✗ ${x.label ?? 'checkout'} took too long`)
         .with({ _tag: 'CancelledError' }, () => '✗ cancelled')
         .with({ _tag: 'AllFailedError' }, (x) => `✗ ${x.errors.length} attempts failed`)
+        .with({ _tag: 'CompensatedError' }, (x) => `✗ ${x.message}`) // only with steps that have a `compensate`
         .with({ _tag: P.union('UnexpectedError', 'InvalidOptionsError') }, (x) => `✗ bug: ${x.message}`)
         .with(
           { _tag: P.union('QueueFullError', 'WorkerCrashedError', 'TaskFailedError') },

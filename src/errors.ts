@@ -332,6 +332,50 @@ export class StageFailedError<S extends string = string, E = unknown> extends Er
   }
 }
 
+// --- Compensation (sagas) ---
+
+/**
+ * A run failed or was cancelled and the compensations of its completed steps ran (in reverse
+ * order of completion, each at most once): `error` is what the run ended with (also the
+ * `cause`), `compensated` the steps whose compensation ended ok, in the order they ran,
+ * `failed` those whose compensation answered an err (or threw), with that error, and
+ * `interrupted` (durable runs) those whose compensation had started but not ended when the
+ * process crashed: they are not run again, so they may or may not have taken effect.
+ */
+export class CompensatedError<E = unknown> extends Error {
+  readonly _tag = 'CompensatedError' as const
+  override readonly name = 'CompensatedError' as const
+  /** What the run ended with before its compensations ran. */
+  readonly error: E
+  /** Names of the steps whose compensation ended ok, in the order they ran. */
+  readonly compensated: string[]
+  /** Steps whose compensation failed, with its error, in the order they ran. */
+  readonly failed: { step: string; error: unknown }[]
+  /** Steps whose compensation was cut off by a crash (started, never ended): not run again. */
+  readonly interrupted: string[]
+  constructor(
+    error: E,
+    compensated: string[],
+    failed: { step: string; error: unknown }[] = [],
+    interrupted: string[] = [],
+  ) {
+    const n = compensated.length + failed.length + interrupted.length
+    const notes = [
+      failed.length ? `${failed.length} failed` : '',
+      interrupted.length ? `${interrupted.length} interrupted` : '',
+    ]
+      .filter(Boolean)
+      .join(', ')
+    super(`${describeItemError(error)}; ${n} compensation${n === 1 ? '' : 's'} ran${notes ? ` (${notes})` : ''}`, {
+      cause: error,
+    })
+    this.error = error
+    this.compensated = compensated
+    this.failed = failed
+    this.interrupted = interrupted
+  }
+}
+
 /**
  * Every error class okflow defines, by tag: the one list (durable replay revives errors by it,
  * `OkflowError` is derived from it, tests check the exports against it). A new class is one
@@ -358,6 +402,7 @@ export const ERRORS = {
   RateLimitedError,
   DataCloneError,
   StageFailedError,
+  CompensatedError,
 } as const
 
 /** Every error class okflow defines. */

@@ -7,6 +7,7 @@ import {
   BulkheadRejectedError,
   CancelledError,
   CircuitOpenError,
+  CompensatedError,
   DataCloneError,
   InvalidOptionsError,
   ItemFailedError,
@@ -47,6 +48,10 @@ const describeError = (e: OkflowError): string =>
     .with({ _tag: 'RateLimitedError' }, (x) => `limited for ${x.retryAfterMs}`)
     .with({ _tag: 'DataCloneError' }, (x) => `not cloneable: ${x.message}`)
     .with({ _tag: 'StageFailedError' }, (x) => `stage ${x.stage} failed at ${x.index}`)
+    .with(
+      { _tag: 'CompensatedError' },
+      (x) => `undone ${x.compensated.join('+')} after ${(x.error as Error).message}; ${x.failed.length} failed`,
+    )
     .exhaustive()
 
 describe('errors', () => {
@@ -72,6 +77,7 @@ describe('errors', () => {
         new RateLimitedError(100),
         new DataCloneError('fn'),
         new StageFailedError('parse', 3, 'bad'),
+        new CompensatedError(new Error('declined'), ['reserve', 'charge'], [{ step: 'ship', error: 'x' }]),
       ].map(describeError),
     ).toEqual([
       'unexpected: boom',
@@ -93,7 +99,16 @@ describe('errors', () => {
       'limited for 100',
       'not cloneable: fn',
       'stage parse failed at 3',
+      'undone reserve+charge after declined; 1 failed',
     ])
+  })
+
+  it('CompensatedError says what the run failed with and how many compensations ran', () => {
+    const e = new CompensatedError(new TimeoutError(5, 'pay'), ['reserve'], [{ step: 'charge', error: 'x' }], ['ship'])
+    expect(e.message).toBe('TimeoutError: pay timed out after 5 ms; 3 compensations ran (1 failed, 1 interrupted)')
+    expect(e.cause).toBe(e.error)
+    expect(new CompensatedError('declined', ['a']).message).toBe('declined; 1 compensation ran')
+    expect(new CompensatedError('declined', ['a']).interrupted).toEqual([])
   })
 
   it('one registry lists every error class: each is exported, and its key is its _tag and name', () => {

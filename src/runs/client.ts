@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { err, ok, type Result, ResultAsync } from 'neverthrow'
 import {
   CancelledError,
+  CompensatedError,
   ERRORS,
   InvalidOptionsError,
   RunNotFoundError,
@@ -44,6 +45,12 @@ export interface ResultOptions {
   readonly signal?: AbortSignal
 }
 
+/** What `client.emit` answers. */
+export interface EmitResult {
+  /** True when this emit was the key's first (the one waiters get); false when the key had an event already. */
+  readonly first: boolean
+}
+
 /** Errors `client.result` adds to the workflow's own: waiting stopped, or the store failed. */
 export type ResultWaitError = RunNotFoundError | TimeoutError | CancelledError | StoreError
 
@@ -71,6 +78,13 @@ export interface Client {
   cancel(runId: string): ResultAsync<RunInfo, RunNotFoundError | StoreError>
   /** Runs a failed (or cancelled) run again: its saved ok steps replay, it goes on from the step that failed. */
   retry(runId: string): ResultAsync<RunInfo, RunNotFoundError | StoreError | InvalidOptionsError>
+  /**
+   * Sends the event `key` to the runs waiting for it in `step.waitFor(name, key)`, now or later:
+   * the store keeps it, so a run that reaches its wait afterwards gets it too, and it needs no
+   * worker running. The first emit of a key wins: `first` is false when the key had an event
+   * already (this payload is then dropped). `payload` must be JSON.
+   */
+  emit(key: string, payload: unknown): ResultAsync<EmitResult, StoreError | InvalidOptionsError>
   /** Runs, newest first. */
   list(filter?: RunFilter): ResultAsync<readonly RunInfo[], StoreError>
   /**
@@ -118,14 +132,17 @@ export function createClient(store: RunStore, options: ClientOptions = {}): Clie
   }
 
   const outcome = async (info: RunInfo): Promise<Result<unknown, unknown>> => {
-    if (info.state === 'cancelled') return err(new CancelledError(`run "${info.runId}" was cancelled`))
+    const cancelled = err(new CancelledError(`run "${info.runId}" was cancelled`))
     let records: readonly StepRecord[]
     try {
       records = await store.load(info.runId)
     } catch (e) {
+      if (info.state === 'cancelled') return cancelled
       return err(e instanceof StoreError ? e : new StoreError('load', info.runId, e))
     }
     const rec = records.find((r) => r.seq === -1)
+    // A cancelled run has an outcome only when compensations ran (a CompensatedError of the cancel).
+    if (info.state === 'cancelled') return rec && compensatedCancel(rec) ? fromRecord(rec) : cancelled
     if (rec) return fromRecord(rec)
     if (info.state === 'failed') return err(summaryError(info))
     return err(new StoreError('load', info.runId, new Error('the run succeeded but its outcome is not recorded')))
@@ -217,6 +234,35 @@ export function createClient(store: RunStore, options: ClientOptions = {}): Clie
       })
     },
 
+    emit(key, payload) {
+      let invalid: InvalidOptionsError | undefined
+      try {
+        invalid =
+          bad ??
+          firstError(
+            typeof key === 'string' && key !== ''
+              ? undefined
+              : new InvalidOptionsError('key', key, 'a non-empty string'),
+            typeof store.emit === 'function'
+              ? undefined
+              : new InvalidOptionsError('store', store, 'a store with emit (memoryStore, fileStore, postgresStore)'),
+            checkJson('payload', payload),
+          )
+      } catch {
+        // A Proxy (or a getter) in the payload that throws when read.
+        invalid = new InvalidOptionsError('payload', undefined, 'JSON data that can be read')
+      }
+      if (invalid) return fail(invalid)
+      return lift(async () => {
+        try {
+          const first = await (store.emit as NonNullable<RunStore['emit']>)(key, payload as JsonValue)
+          return ok({ first: first === true })
+        } catch (e) {
+          return err(queueError('', e))
+        }
+      })
+    },
+
     list(filter = {}) {
       if (bad) return fail(bad as never)
       return lift(async () => {
@@ -246,15 +292,23 @@ export function createClient(store: RunStore, options: ClientOptions = {}): Clie
   return client
 }
 
+/** The record of a cancelled run whose compensations ran (not a stale one of an earlier attempt). */
+function compensatedCancel(rec: StepRecord): boolean {
+  const e = fromRecord(rec)
+  return e.isErr() && e.error instanceof CompensatedError && e.error.error instanceof CancelledError
+}
+
 /** Workflow events rebuilt from a run's records (what a timeline or report draws). */
 function historyOf(info: RunInfo, records: readonly StepRecord[]): WorkflowEvent[] {
   const base = { runId: info.runId, workflow: info.workflow }
   const start = info.createdAt
   const events: WorkflowEvent[] = [{ type: 'workflow_start', ...base, ts: start }]
-  const steps = records.filter((r) => r.seq >= 0).sort((a, b) => (a.startedAt ?? 0) - (b.startedAt ?? 0))
+  // Steps, and compensations that ended (their end markers, seq -(3 + 2*pos): `undo <step>`).
+  const undone = (r: StepRecord) => r.seq <= -3 && r.seq % 2 !== 0
+  const steps = records.filter((r) => r.seq >= 0 || undone(r)).sort((a, b) => (a.startedAt ?? 0) - (b.startedAt ?? 0))
   let last = start
   for (const r of steps) {
-    const stepId = `s${r.seq + 1}`
+    const stepId = r.seq >= 0 ? `s${r.seq + 1}` : `u${(-r.seq - 1) / 2}`
     const t0 = r.startedAt ?? last
     const t1 = r.endedAt ?? t0
     last = Math.max(last, t1)
@@ -273,7 +327,9 @@ function historyOf(info: RunInfo, records: readonly StepRecord[]): WorkflowEvent
     const error = outcome ? fromRecord(outcome)._unsafeUnwrapErr() : summaryError(info)
     events.push({ type: 'workflow_error', ...base, ts: end, durationMs, error })
   } else if (info.state === 'cancelled') {
-    events.push({ type: 'workflow_cancelled', ...base, ts: end, durationMs, error: new CancelledError('cancelled') })
+    const error =
+      outcome && compensatedCancel(outcome) ? fromRecord(outcome)._unsafeUnwrapErr() : new CancelledError('cancelled')
+    events.push({ type: 'workflow_cancelled', ...base, ts: end, durationMs, error })
   }
   return events
 }

@@ -2,6 +2,7 @@ export {
   type Client,
   type ClientOptions,
   createClient,
+  type EmitResult,
   type ResultOptions,
   type ResultWaitError,
   type RunId,

@@ -3,10 +3,17 @@
 // rule that a slot is freed exactly once would be spread over several files.
 import { randomUUID } from 'node:crypto'
 import { err, ok, type Result, ResultAsync } from 'neverthrow'
-import { CancelledError, InvalidOptionsError, LeaseLostError, RunLockedError, StoreError } from '../errors.js'
+import {
+  CancelledError,
+  CompensatedError,
+  InvalidOptionsError,
+  LeaseLostError,
+  RunLockedError,
+  StoreError,
+} from '../errors.js'
 import { checkConcurrency, checkFunction, checkMs, checkSignal, firstError } from '../internal/options.js'
 import type { WorkflowEvent } from '../workflow/events.js'
-import { HELD_LEASE } from '../workflow/held-lease.js'
+import { HELD_LEASE, SLEEP_IN_PROCESS } from '../workflow/held-lease.js'
 import type { Lease, RunInfo, RunState, RunStore } from '../workflow/store/types.js'
 import { isSuspended } from '../workflow/suspend.js'
 import type { WorkflowOptions } from '../workflow/types.js'
@@ -29,6 +36,12 @@ export interface WorkerOptions {
   readonly onEvent?: (event: WorkflowEvent) => void
   /** This worker's lease owner token (default a random UUID; must be unique per worker). */
   readonly owner?: string
+  /**
+   * A `step.sleep` with at most this long left sleeps here, holding its slot (default 1000 ms);
+   * a longer one suspends the run: it gives up its slot and lease, and is claimed again when due.
+   * `0` suspends every sleep that is not over, `Infinity` none.
+   */
+  readonly sleepInProcessMs?: number
 }
 
 export interface WorkerMetrics {
@@ -103,6 +116,7 @@ export function createWorker(
       ? checkMs('pollMs', pollMs)
       : new InvalidOptionsError('pollMs', pollMs, 'a number of milliseconds >= 1'),
     checkMs('drainMs', options.drainMs),
+    checkMs('sleepInProcessMs', options.sleepInProcessMs),
     checkSignal('signal', options.signal),
     checkFunction('onEvent', options.onEvent),
     options.owner === undefined || (typeof options.owner === 'string' && options.owner !== '')
@@ -170,8 +184,10 @@ export function createWorker(
       return
     }
     const e = r.error
-    if (isSuspended(e)) {
+    // Suspended while a cancel was asked for: the run is cancelled below, not put to sleep.
+    if (isSuspended(e) && a.stop !== 'cancel') {
       // Waits off the worker (a sleep, an event, children): no slot, no lease, until due or woken.
+      // (A worker that is closing puts it to sleep all the same: it is not this worker's any more.)
       // Without a due time (woken only), looked at again after a minute all the same: polling is the truth.
       if (await setState(a, 'sleeping', undefined, e.dueAt ?? Date.now() + 60_000)) m.suspended++
       return
@@ -192,7 +208,8 @@ export function createWorker(
       return
     }
     const error = summary(e)
-    if (e instanceof CancelledError) {
+    // A cancelled run whose compensations ran ends cancelled too (its outcome, recorded, says which ran).
+    if (e instanceof CancelledError || (e instanceof CompensatedError && e.error instanceof CancelledError)) {
       if (await setState(a, 'cancelled', error)) m.cancelled++
       return
     }
@@ -206,6 +223,11 @@ export function createWorker(
     const a: Active = { run, lease, controller, done: Promise.resolve() }
     active.set(run.runId, a)
     m.claimed++
+    // Cancelled while it slept (or before a wake-up was due): it stops at its first step.
+    if (run.cancelRequested) {
+      a.stop = 'cancel'
+      controller.abort(new CancelledError(`run "${run.runId}" was cancelled`))
+    }
     const body = async (): Promise<void> => {
       if (!wf) {
         await settle(a, err(new InvalidOptionsError('workflow', run.workflow, 'a workflow this worker knows')))
@@ -220,6 +242,7 @@ export function createWorker(
         signal: controller.signal,
         onEvent: options.onEvent,
         [HELD_LEASE]: lease,
+        [SLEEP_IN_PROCESS]: options.sleepInProcessMs,
       } as WorkflowOptions
       const r = await createWorkflow(wf.deps, o)((step, deps) => wf.body(step, deps, run.input))
       await settle(a, r)

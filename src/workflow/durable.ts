@@ -10,12 +10,18 @@
  *
  * For workers (createWorker, internal): a worker that already holds the lease from
  * `store.claim(…)` runs the run under that lease with
- *   createWorkflow(deps, { store, runId, leaseMs, retry: true, [HELD_LEASE]: lease } as WorkflowOptions)
+ *   createWorkflow(deps, { store, runId, leaseMs, retry: true, signal, [HELD_LEASE]: lease } as WorkflowOptions)
  * (`HELD_LEASE` is in held-lease.ts, apart from this module, which is loaded only on demand)
  * The run then does not acquire: it uses `lease` (heartbeats it while live, fails with
  * LeaseLostError if it is taken) and does NOT release it at the end: the worker ends the run
  * with `store.setState(lease, …)`, which releases it. `retry: true` reopens a failed run's
  * journal (so a requeued run runs again from its failed step); it is harmless for other runs.
+ *
+ * Suspension (a run on a worker that must wait: see suspend.ts). When a step answers
+ * `Suspended`, no new step starts (the run has exited), and steps already running are allowed
+ * to finish and save their records (each bounded by its own timeout; the worker's signal or a
+ * lost lease cuts the wait short) before the run ends without an outcome. Only steps that save
+ * a record are waited for: a `record: false` step is aborted, it would run again on wake anyway.
  */
 import { randomUUID } from 'node:crypto'
 import { err, ok, type Result } from 'neverthrow'
@@ -28,9 +34,11 @@ import {
   StoreError,
   type StoreOperation,
 } from '../errors.js'
+import { HELD_LEASE, SLEEP_IN_PROCESS } from './held-lease.js'
+import type { WorkflowRun } from './run.js'
 import { fromRecord, type RecordMeta, type StepCodec, toRecord } from './store/record.js'
-import type { Lease, StepRecord, WorkflowStore } from './store/types.js'
-import { isSuspended } from './suspend.js'
+import type { Lease, RunQueue, StepRecord, WorkflowStore } from './store/types.js'
+import { isSuspended, Suspended } from './suspend.js'
 
 export { fromRecord, type StepCodec, toRecord } from './store/record.js'
 
@@ -45,23 +53,27 @@ const storeError = (op: StoreOperation, runId: string, e: unknown) =>
     ? e
     : new StoreError(op, runId, e)
 
-/** Outcomes that are not the run's answer: a cancelled or broken run stays resumable. */
+/** Outcomes that are not the run's answer: a cancelled (or suspended) or broken run stays resumable. */
 const resumable = (r: AnyResult) =>
   r.isErr() &&
   (r.error instanceof CancelledError ||
     r.error instanceof ReplayMismatchError ||
     r.error instanceof RunLockedError ||
     r.error instanceof StoreError ||
-    r.error instanceof LeaseLostError ||
-    isSuspended(r.error))
+    r.error instanceof LeaseLostError)
 
+/** What `open` reads of the workflow's options (createWorkflow passes them as they are). */
 export interface OpenOptions {
   /** Lease length; renewed every third of it. */
   readonly leaseMs?: number | undefined
   /** A failed run is reopened: its ok steps replay, the failed one runs again. */
   readonly retry?: boolean | undefined
+  /** The run's stop signal: it also cuts short a suspending run's wait for its running steps. */
+  readonly signal?: AbortSignal | undefined
   /** A lease the caller already holds (a worker after `claim`): not acquired, not released. */
-  readonly held?: Lease | undefined
+  readonly [HELD_LEASE]?: Lease | undefined
+  /** On a worker: a `step.sleep` whose remainder is at most this long sleeps in process (default 1000). */
+  readonly [SLEEP_IN_PROCESS]?: number | undefined
 }
 
 type Write = { rec: StepRecord; done: (e: DurableError | undefined) => void }
@@ -74,6 +86,13 @@ type Write = { rec: StepRecord; done: (e: DurableError | undefined) => void }
 export class Durable {
   /** Position of the next step the body asks for. */
   pos = 0
+  /** Compensation markers (seq <= -2) by seq. */
+  marks = new Map<number, StepRecord>()
+  /**
+   * Set when the run stopped while compensating: the error it had ended with. A step with no
+   * record then does not run: it ends with this error, so the body ends as it did before.
+   */
+  halt: AnyResult | undefined
   closed = false
   /** Set when the lease was taken over: nothing more is written. */
   lost: LeaseLostError | undefined
@@ -85,9 +104,17 @@ export class Durable {
   private timer: ReturnType<typeof setInterval> | undefined
   /** Local time by which the lease runs out unless renewed (our own clock: a store's may differ). */
   private validUntil: number
+  /** Positions of steps running now that will save a record (a suspending run waits for them). */
+  private readonly inFlight = new Set<number>()
+  private idle: (() => void) | undefined
+  /** The earliest due time of the suspensions seen (the run wakes for the first of them). */
+  private dueAt: number | undefined
+  /** On a worker: the longest sleep that sleeps in process instead of suspending (Infinity in process). */
+  readonly sleepInProcessMs: number
+  private readonly stopSignal: AbortSignal | undefined
 
   private constructor(
-    private readonly store: WorkflowStore,
+    readonly store: WorkflowStore,
     readonly runId: string,
     private lease: Lease,
     private readonly leaseMs: number,
@@ -96,7 +123,10 @@ export class Durable {
     readonly steps: Map<number, StepRecord>,
     /** The recorded outcome of a finished run. */
     readonly outcome: StepRecord | undefined,
+    o: OpenOptions,
   ) {
+    this.sleepInProcessMs = owned ? Number.POSITIVE_INFINITY : (o[SLEEP_IN_PROCESS] ?? 1000)
+    this.stopSignal = o.signal
     this.validUntil = Date.now() + leaseMs
     this.timer = setInterval(() => this.heartbeat(), Math.max(1, Math.floor(leaseMs / 3)))
     this.timer.unref?.()
@@ -110,14 +140,15 @@ export class Durable {
   /** Takes the run's lease (unless held) and loads its history; a failed run is reopened on `retry`. */
   static async open(store: WorkflowStore, runId: string, o: OpenOptions = {}): Promise<Result<Durable, DurableError>> {
     const leaseMs = o.leaseMs ?? 30_000
+    const held = o[HELD_LEASE]
     let lease: Lease
     try {
-      lease = o.held ?? (await store.acquire(runId, randomUUID(), leaseMs))
+      lease = held ?? (await store.acquire(runId, randomUUID(), leaseMs))
     } catch (e) {
       return err(storeError('lock', runId, e))
     }
     const giveUp = async (e: DurableError) => {
-      if (!o.held) await store.release(lease).catch(() => {})
+      if (!held) await store.release(lease).catch(() => {})
       return err(e)
     }
     let records: readonly StepRecord[]
@@ -136,13 +167,20 @@ export class Durable {
       }
     }
     const steps = new Map<number, StepRecord>()
+    const marks = new Map<number, StepRecord>()
     let outcome: StepRecord | undefined
     for (const rec of records) {
-      if (rec.seq < 0) outcome = rec
+      if (rec.seq === -1) outcome = rec
+      else if (rec.seq < 0) marks.set(rec.seq, rec)
       else steps.set(rec.seq, rec)
     }
-    const d = new Durable(store, runId, lease, leaseMs, !o.held, steps, outcome)
+    const d = new Durable(store, runId, lease, leaseMs, !held, steps, outcome, o)
     d.reopened = reopened
+    d.marks = marks
+    // A started compensation holds the error the run ended with: the run was compensating when
+    // it stopped, so it replays to that error and compensates on (see compensate.ts).
+    const started = [...marks.values()].find((m) => m.seq % 2 === 0)
+    if (started && !outcome) d.halt = fromRecord(started)
     return ok(d)
   }
 
@@ -178,10 +216,19 @@ export class Durable {
     this.timer = undefined
   }
 
-  /** The recorded result at `pos`, a ReplayMismatchError if the recording has another key there, or undefined. */
+  /**
+   * The recorded result at `pos`, a ReplayMismatchError if the recording has another key there, or
+   * undefined: the step at `pos` then runs, and counts as in flight until `save(pos, …)` is called
+   * for it (call replay only for a step that will be saved; read `steps` to peek).
+   */
   replay(pos: number, key: string, codec?: StepCodec): AnyResult | undefined {
     const rec = this.steps.get(pos)
-    if (!rec) return undefined
+    if (!rec) {
+      // A run resuming its compensations replays to the error it ended with (see compensate.ts).
+      if (this.halt) return this.halt
+      this.inFlight.add(pos)
+      return undefined
+    }
     return rec.key === key
       ? fromRecord(rec, codec, this.runId)
       : err(new ReplayMismatchError(this.runId, pos, rec.key, key))
@@ -189,11 +236,50 @@ export class Durable {
 
   /** Saves a finished step; resolves to its result, or to the err that it could not be saved. */
   save(seq: number, key: string, r: AnyResult, what: string, meta?: RecordMeta): Promise<AnyResult> {
-    if (this.closed) return Promise.resolve(r)
-    if (this.lost) return Promise.resolve(err(this.lost))
-    const rec = toRecord(seq, key, r, what, meta)
-    if (rec instanceof InvalidOptionsError) return Promise.resolve(err(rec))
-    return this.write(rec).then((e) => (e ? err(e) : r))
+    const left = () => {
+      if (this.inFlight.delete(seq) && this.inFlight.size === 0) this.idle?.()
+    }
+    // A suspension is not the step's outcome: nothing is written, the run waits and asks again.
+    if (r.isErr() && isSuspended(r.error)) {
+      const due = r.error.dueAt
+      if (due !== undefined && !(this.dueAt !== undefined && this.dueAt <= due)) this.dueAt = due
+      left()
+      return Promise.resolve(r)
+    }
+    let out: Promise<AnyResult>
+    if (this.closed) out = Promise.resolve(r)
+    else if (this.lost) out = Promise.resolve(err(this.lost))
+    else {
+      const rec = toRecord(seq, key, r, what, meta)
+      out =
+        rec instanceof InvalidOptionsError ? Promise.resolve(err(rec)) : this.write(rec).then((e) => (e ? err(e) : r))
+    }
+    // After the caller's own callbacks (the step's settle: its events) have run.
+    out.then(() => queueMicrotask(left))
+    return out
+  }
+
+  /**
+   * A suspending run (see the module comment): waits for the steps still running to save their
+   * records (or for the run's signal, or a lost lease), then answers the suspension due at the
+   * earliest time any of its steps asked for.
+   */
+  private async suspend(s: Suspended): Promise<AnyResult> {
+    const stop = this.stopSignal
+    if (this.inFlight.size > 0 && !this.lost && !stop?.aborted) {
+      let end: () => void = () => {}
+      await new Promise<void>((resolve) => {
+        end = () => resolve()
+        this.idle = end
+        this.signal.addEventListener('abort', end)
+        stop?.addEventListener('abort', end)
+      })
+      this.idle = undefined
+      this.signal.removeEventListener('abort', end)
+      stop?.removeEventListener('abort', end)
+    }
+    const due = s.dueAt === undefined || (this.dueAt !== undefined && this.dueAt < s.dueAt) ? this.dueAt : s.dueAt
+    return err(due === s.dueAt ? s : new Suspended(due, s.why))
   }
 
   private write(rec: StepRecord): Promise<DurableError | undefined> {
@@ -246,7 +332,9 @@ export class Durable {
    * Ends the run: waits for pending appends, records the outcome (unless the run was cancelled
    * or the durable machinery failed, so it can be resumed), releases the lease.
    */
-  async close(r: AnyResult): Promise<AnyResult> {
+  async close(r: AnyResult, run?: WorkflowRun): Promise<AnyResult> {
+    if (r.isErr() && isSuspended(r.error)) r = await this.suspend(r.error)
+    else if (run && (run.undo || this.halt)) r = await this.compensate(r, run)
     this.closed = true
     await this.flushing
     let out = this.lost ? err(this.lost) : r
@@ -261,6 +349,28 @@ export class Durable {
     }
     await this.done()
     return out
+  }
+
+  /**
+   * Runs the compensations of a run that failed or was cancelled (or goes on with those of a run
+   * that stopped while compensating). Not when the durable machinery failed (the run resumes
+   * later), nor when a worker hands the run back (drained): only a cancel the store was asked
+   * for (`client.cancel`) counts as a cancel there.
+   */
+  private async compensate(r: AnyResult, run: WorkflowRun): Promise<AnyResult> {
+    if (!this.halt) {
+      if (r.isOk() || (resumable(r) && !(r.error instanceof CancelledError))) return r
+      if (r.error instanceof CancelledError && !this.owned) {
+        try {
+          const info = await (this.store as Partial<RunQueue>).getRun?.(this.runId)
+          if (!info?.cancelRequested) return r
+        } catch (e) {
+          return err(storeError('queue', this.runId, e))
+        }
+      }
+    } else if (r.isErr() && resumable(r) && !(r.error instanceof CancelledError)) return r
+    const { compensate } = await import('./compensate.js')
+    return compensate(run, this.halt ?? r, this)
   }
 
   /** Stops the heartbeat and releases the lease (a held one stays with its worker). */

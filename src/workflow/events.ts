@@ -1,4 +1,4 @@
-/** What a workflow step is: a plain step, a parallel group, a child of a group, a sleep or an offload. */
+/** What a workflow step is: a plain step, a parallel group, a child of a group, a sleep, an offload, a wait for an event, a map over child tasks, a select, a waitCompleted, or the compensation of a step (`undo <name>`). */
 export type StepKind =
   | 'step'
   | 'all'
@@ -7,9 +7,11 @@ export type StepKind =
   | 'child'
   | 'sleep'
   | 'offload'
+  | 'waitFor'
   | 'map'
   | 'select'
   | 'waitCompleted'
+  | 'compensate'
 
 interface Base {
   /** Id of this run (the `runId` option, or a random UUID). */

@@ -1,2 +1,4 @@
 /** Option key (a symbol, so it is not public API) under which a worker hands over the lease it holds. */
 export const HELD_LEASE: unique symbol = Symbol('okflow.heldLease')
+/** Option key under which a worker says how long a `step.sleep` may sleep in process before it suspends the run. */
+export const SLEEP_IN_PROCESS: unique symbol = Symbol('okflow.sleepInProcessMs')

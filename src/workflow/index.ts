@@ -11,6 +11,7 @@ export type {
   StepSelected,
   StepWaitCompleted,
   UndeclaredStepError,
+  WaitForOptions,
 } from './step.js'
 export { fileStore } from './store/file.js'
 export { type MemoryStore, memoryStore } from './store/memory.js'
@@ -52,6 +53,7 @@ export type {
   StepContext,
   StepOptions,
   WorkflowError,
+  WorkflowFailure,
   WorkflowOptions,
   WorkflowRunOptions,
 } from './types.js'

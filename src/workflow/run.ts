@@ -1,6 +1,7 @@
 import { err, type Result } from 'neverthrow'
 import { CancelledError, TimeoutError } from '../errors.js'
 import type { Cancel } from '../internal/run.js'
+import type { ResultLike, ResultPromiseLike, TaskContext } from '../types.js'
 import type { Durable } from './durable.js'
 import { now, type StepKind, type WorkflowEvent } from './events.js'
 
@@ -36,6 +37,18 @@ export interface OpenStep {
 
 type AnyResult = Result<unknown, unknown>
 
+/** A step's `compensate` option: undoes the step, given its value. */
+export type Compensate = (value: unknown, ctx: TaskContext) => ResultLike | ResultPromiseLike
+
+/** A completed step with a `compensate`, as the run lists it (in completion order). */
+export interface Undo {
+  /** The step's position (durable runs: its compensation markers are at -(2 + 2*pos) and -(3 + 2*pos)). */
+  readonly pos: number
+  readonly name: string
+  readonly fn: Compensate
+  readonly value: unknown
+}
+
 /**
  * The state of one workflow run: open steps, the first error, and the event stream.
  * Guarantees the event contract: `step_start` and its end share a stepId, children end before
@@ -47,6 +60,8 @@ export interface WorkflowRun {
   exit: { error: unknown } | undefined
   /** The recorded history, when the workflow has a store. */
   durable: Durable | undefined
+  /** Completed steps that have a `compensate`, in completion order (made on first use). */
+  undo?: Undo[]
   /** Aborted when the run stops or ends, for steps that take a signal (made on first use). */
   readonly signal: AbortSignal
   /**

@@ -32,7 +32,7 @@ import type { RunTaskOptions, WorkerPool } from '../worker/pool.js'
 import type { TaskError, TaskInput, TaskName, TaskOutput } from '../worker/types.js'
 import type { StepKind } from './events.js'
 import { checkString, optionsOf, unreadable } from './options.js'
-import { type OpenStep, WorkflowExit, type WorkflowRun } from './run.js'
+import { type Compensate, type OpenStep, WorkflowExit, type WorkflowRun } from './run.js'
 import type { StepCodec } from './store/record.js'
 import type { JsonValue } from './store/types.js'
 import { isSuspended } from './suspend.js'
@@ -120,11 +120,14 @@ export interface OffloadStepOptions extends Omit<RunTaskOptions, 'signal'> {
  */
 export interface Step<E> {
   /** Runs `fn` as a named step and resolves to its ok value; its err ends the workflow. */
-  <F extends StepFn>(fn: F & Declared<ErrOf<F>, E>, opts?: StepOptions<E> & { policy?: undefined }): Promise<OkOf<F>>
+  <F extends StepFn>(
+    fn: F & Declared<ErrOf<F>, E>,
+    opts?: StepOptions<E, OkOf<F>> & { policy?: undefined },
+  ): Promise<OkOf<F>>
   /** A step whose attempts run through `opts.policy`: its errors and a fallback's values are added. */
   <F extends StepFn, P extends AnyPolicy>(
     fn: F & Declared<PolicyError<ErrOf<F>, PolicyAdds<P>, PolicyHandles<P>>, E>,
-    opts: StepOptions<E> & { policy: P },
+    opts: StepOptions<E, OkOf<F> | PolicyOk<P>> & { policy: P },
   ): Promise<OkOf<F> | PolicyOk<P>>
   /** `step(fn, { timeoutMs: ms, name })`. */
   withTimeout<F extends StepFn>(
@@ -200,8 +203,15 @@ type AnyResult = Result<unknown, unknown>
 /** Starts a step's work; `done` takes its outcome (only the first call counts). */
 export type Start = (s: OpenStep, done: (r: AnyResult) => void) => void
 export const NO_WORK: Start = () => {}
-/** What a durable run saves of a step (`record: false`: nothing; `codec`: how its value is encoded). */
-export type Saving = { readonly record?: boolean | undefined; readonly codec?: StepCodec | undefined }
+/**
+ * What a durable run saves of a step (`record: false`: nothing; `codec`: how its value is
+ * encoded), and how to undo it (`undo`: its `compensate` option).
+ */
+export type Saving = {
+  readonly record?: boolean | undefined
+  readonly codec?: StepCodec | undefined
+  readonly undo?: Compensate | undefined
+}
 
 /** Throws the first failed check: `guard` below ends the step with it. */
 // Three fixed parameters rather than a rest one: every step call makes no array here.
@@ -279,7 +289,14 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
     return new Promise<never>((resolve, reject) => {
       const settle = (r: AnyResult) => {
         // A step closed while running (the workflow ended) has a value nobody wants.
-        if (run.end(s, r) && r.isOk()) return resolve(r.value as never)
+        if (run.end(s, r) && r.isOk()) {
+          // Completed: undone in reverse if the run fails (compensate.ts).
+          if (saving.undo) {
+            run.undo ??= []
+            run.undo.push({ pos, name, fn: saving.undo, value: r.value })
+          }
+          return resolve(r.value as never)
+        }
         if (r.isErr()) run.exit ??= { error: r.error }
         reject(new WorkflowExit(r.isOk() ? run.exit?.error : r.error, name))
       }
@@ -288,8 +305,8 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
         if (ended) return
         ended = true
         // A step that ends because the run was cancelled is not its outcome: leave it to re-run.
-        // Nor is a suspension (the run waits, off its worker, and asks again when woken).
-        if (d && !old && !bad && !run.signal.aborted && !(r.isErr() && isSuspended(r.error))) {
+        // Nor is a suspension (`save` writes none: the run waits, off its worker, and asks again when woken).
+        if (d && !old && !bad && !run.signal.aborted) {
           const meta = { name, kind, startedAt, attempts: s.attempt, codec: saving.codec }
           d.save(pos, key as string, r, `step "${name}"`, meta).then(settle)
         } else settle(r)
@@ -344,6 +361,8 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
     const record = o.record as boolean | undefined
     const codec = o.codec as StepCodec | undefined
     const pol = o.policy as Policy | undefined
+    const undo = o.compensate as Compensate | undefined
+    must(checkFunction('compensate', undo))
     must(
       record === undefined || typeof record === 'boolean'
         ? undefined
@@ -375,7 +394,7 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
       } else if (timed) s.cancel = runOne(fn, { timeoutMs, label: name, context: { attempt: 1 } }, done)
       else startAt(fn as AnyInput, plainCtx, 0, (_, r) => done(r))
     }
-    return exec(name, 'step', start, o.key ?? name, undefined, { record, codec })
+    return exec(name, 'step', start, o.key ?? name, undefined, { record, codec, undo })
   }) as unknown as Step<E>
 
   step.withTimeout = guard('step', (named, fn: StepFn, options?: unknown) => {
@@ -414,18 +433,6 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
   step.any = group('any', anyAsync as never) as never
   step.race = group('race', raceAsync as never) as never
 
-  step.sleep = guard('sleep', (named, name: string, ms: number) => {
-    named.name = label(name)
-    // A step that sleeps forever could only end by cancellation: refuse it rather than hang.
-    must(
-      checkString('name', name),
-      ms === Number.POSITIVE_INFINITY
-        ? new InvalidOptionsError('ms', ms, 'a finite number of ms')
-        : checkMs('ms', ms, false),
-    )
-    return exec(name, 'sleep', (_, done) => sleep(ms, run.signal).then(done))
-  }) as never
-
   // Loaded on first use: their code costs a workflow that does not call them nothing. Each takes
   // its positions now, at the call, so a replay gives every step the same position however fast
   // the module loads.
@@ -437,6 +444,19 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
       const ctx: LazyStep = { run, exec, at, name: named.name }
       return import('./primitives/index.js').then((m) => m[kind](ctx, name, a, b, c, d))
     })
+  const durableSleep = lazy('sleep', 1) as (name: string, ms: number) => Promise<never>
+  step.sleep = guard('sleep', (named, name: string, ms: number) => {
+    named.name = label(name)
+    // A step that sleeps forever could only end by cancellation: refuse it rather than hang.
+    must(
+      checkString('name', name),
+      ms === Number.POSITIVE_INFINITY
+        ? new InvalidOptionsError('ms', ms, 'a finite number of ms')
+        : checkMs('ms', ms, false),
+    )
+    // A durable sleep records its wake-up time (primitives/sleep.ts).
+    return run.durable ? durableSleep(name, ms) : exec(name, 'sleep', (_, done) => sleep(ms, run.signal).then(done))
+  }) as never
   step.offload = lazy('offload', 1) as never
   step.waitFor = lazy('waitFor', 2) as never
   step.map = lazy('map', 1) as never
@@ -447,7 +467,7 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
 }
 
 /** The step methods whose code is loaded on first use (`primitives/`). */
-export type LazyKind = 'offload' | 'waitFor' | 'map' | 'select' | 'waitCompleted'
+export type LazyKind = 'offload' | 'waitFor' | 'map' | 'select' | 'waitCompleted' | 'sleep'
 
 /** The one path of every step (see makeStep): replay, record, events, exit. */
 export type Exec = (

@@ -1,6 +1,7 @@
 import type {
   AllFailedError,
   CancelledError,
+  CompensatedError,
   InvalidOptionsError,
   QueueFullError,
   TaskFailedError,
@@ -11,7 +12,7 @@ import type {
 import type { RetryOptions } from '../internal/retry.js'
 import type { AnyPolicy, PolicyAdds } from '../policy/executor.js'
 import type { RegisteredWorkflow } from '../runs/define.js'
-import type { ErrOf, TaskContext } from '../types.js'
+import type { ErrOf, ResultLike, ResultPromiseLike, TaskContext } from '../types.js'
 import type { WorkerTaskMap, WorkerTasks } from '../worker/define.js'
 import type { WorkerPool } from '../worker/pool.js'
 import type { TaskError, TaskName } from '../worker/types.js'
@@ -53,10 +54,16 @@ type DepErrorOf<F> =
 export type DepsError<D> = { [K in keyof D]: DepError<D[K]> }[keyof D]
 
 /**
- * Everything a workflow over `D` can end with: its dependencies' errors plus okflow's own
- * (a failed `step.any` carries the errors of its inputs in an AllFailedError).
+ * What a run over `D` fails with before any compensation: its dependencies' errors plus okflow's
+ * own (a failed `step.any` carries the errors of its inputs in an AllFailedError).
  */
-export type WorkflowError<D> = DepsError<D> | LibraryError | AllFailedError<DepsError<D> | LibraryError>
+export type WorkflowFailure<D> = DepsError<D> | LibraryError | AllFailedError<DepsError<D> | LibraryError>
+
+/**
+ * Everything a workflow over `D` can end with: a WorkflowFailure, or, when steps with a
+ * `compensate` had completed, that failure inside a CompensatedError saying which compensations ran.
+ */
+export type WorkflowError<D> = WorkflowFailure<D> | CompensatedError<WorkflowFailure<D>>
 
 /** What a step's function receives. */
 export interface StepContext extends TaskContext {
@@ -65,7 +72,7 @@ export interface StepContext extends TaskContext {
 }
 
 /** Options of one step. */
-export interface StepOptions<E> {
+export interface StepOptions<E, T = never> {
   /** Shown in events and the timeline (default `step N`). */
   name?: string | undefined
   /** Time limit of each attempt. */
@@ -87,6 +94,13 @@ export interface StepOptions<E> {
    * adds must be declared: list the policy among the workflow's deps.
    */
   policy?: AnyPolicy | undefined
+  /**
+   * Undoes the step (a saga): called with the step's value if the run later fails or is
+   * cancelled. Compensations run in reverse order of completion, one at a time, each at most
+   * once, with a signal the cancel does not abort; the run's error is then a CompensatedError.
+   * Returns any Result form; its err (or throw) is reported in `CompensatedError.failed`.
+   */
+  compensate?: ((value: T, ctx: TaskContext) => ResultLike | ResultPromiseLike) | undefined
 }
 
 /** Options of `createWorkflow`. */

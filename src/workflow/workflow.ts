@@ -5,11 +5,11 @@ import { checkFunction, checkMs, checkSignal, firstError } from '../internal/opt
 import { runOne } from '../internal/run.js'
 import { fromThrow } from '../internal/start.js'
 import type { DurableError } from './durable.js'
-import { HELD_LEASE } from './held-lease.js'
 import { checkString, optionsOf, unreadable } from './options.js'
 import { createRun, WorkflowExit } from './run.js'
 import { makeStep, type Step } from './step.js'
-import type { Lease, WorkflowStore } from './store/types.js'
+import type { WorkflowStore } from './store/types.js'
+import { isSuspended } from './suspend.js'
 import type { WorkflowError, WorkflowOptions, WorkflowRunOptions } from './types.js'
 
 /** The body of a workflow: plain async code that calls `step` for each unit of work. */
@@ -84,7 +84,8 @@ function checkOptions(o: WorkflowOptions): InvalidOptionsError | undefined {
  *   ts-pattern; okflow's own errors replay as their classes, other classes as plain `Error`s.
  * - A finished run returns its saved outcome (ok or err) without running the body's steps.
  *   A cancelled run (its `signal`), and one that ended with `ReplayMismatchError`,
- *   `RunLockedError` or `StoreError`, saves no outcome, so it can be resumed.
+ *   `RunLockedError` or `StoreError`, saves no outcome, so it can be resumed (a cancelled run
+ *   whose steps' `compensate` ran is over: its CompensatedError is saved, see compensate.ts).
  * - A step still running at the crash was not saved and runs again on resume: steps with
  *   outside effects should be idempotent (an idempotency key derived from the runId helps).
  * - Store failures end the run with `StoreError` (or `RunLockedError`); nothing throws. The
@@ -132,11 +133,10 @@ async function runWorkflow<D, T>(
   }
   if (o.store) {
     // Locked and loaded before the body starts; a finished run answers from its record.
-    const held = (o as { [HELD_LEASE]?: Lease })[HELD_LEASE]
     // Loaded only by runs with a store: a workflow without one does not pay for leases,
     // records and codecs (a bundler puts this in a chunk of its own).
     const { Durable, fromRecord } = await import('./durable.js')
-    const opened = await Durable.open(o.store, run.runId, { leaseMs: o.leaseMs, retry: o.retry, held })
+    const opened = await Durable.open(o.store, run.runId, o)
     if (opened.isErr()) return end(opened as never)
     const d = opened.value
     if (d.outcome) {
@@ -167,12 +167,16 @@ async function runWorkflow<D, T>(
       // timeout, abort): running steps are cancelled at once. A durable run closes its store
       // first, but a cancel, a timeout or an error stops it now: no step starts after it, and
       // steps still running are aborted (their results are not saved: they re-run on resume).
-      if (!run.durable) end(x as R)
-      else if (x.isErr()) run.stop(x.error)
+      // A suspension (on a worker) lets them finish and save instead (see durable.ts). A run
+      // with steps to compensate ends after its compensations.
+      if (!run.durable && !run.undo) end(x as R)
+      else if (x.isErr() && !isSuspended(x.error)) run.stop(x.error)
       resolve(x as R)
     })
   })
-  if (!run.durable) return r
   // Pending appends finish and the outcome is saved before the lock goes and the result is out.
-  return end((await run.durable.close(r)) as R)
+  // A run with steps to undo compensates if it failed (durable: in `close`). From the chunk of
+  // the step methods loaded on first use: its name is in this bundle already.
+  if (run.durable) return end((await run.durable.close(r, run)) as R)
+  return run.undo ? end((await (await import('./primitives/index.js')).compensate(run, r)) as R) : r
 }

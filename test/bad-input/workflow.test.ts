@@ -1,9 +1,9 @@
 // Bad input at every public entry of the in-process workflow: createWorkflow and its per-run
-// options, the body's step / withTimeout / all / any / race / sleep / offload, and the sync
+// options, the body's step / withTimeout / all / any / race / sleep / waitFor / offload, and the sync
 // helpers renderTimeline and toMermaid (which document a TypeError / RangeError instead).
 import { ok, okAsync } from 'neverthrow'
 import { afterAll, describe, expect, it } from 'vitest'
-import { createWorkflow, renderTimeline, toMermaid, type WorkflowEvent } from '../../src/index.js'
+import { createWorkflow, memoryStore, renderTimeline, toMermaid, type WorkflowEvent } from '../../src/index.js'
 import {
   BAD_FUNCTIONS,
   BAD_NUMBERS,
@@ -159,6 +159,13 @@ describe('step(fn, options)', () => {
         { option: 'key' },
       ))
   }
+  for (const v of [null, 1, 'undo', {}, [], true, proxy]) {
+    it(`compensate ${label(v)}`, () =>
+      expectTypedErr(
+        inBody((step) => step(() => ok(1), { compensate: v })),
+        { option: 'compensate' },
+      ))
+  }
 })
 
 describe('step.withTimeout(fn, { ms })', () => {
@@ -250,6 +257,51 @@ describe('step.sleep(name, ms)', () => {
         { option: 'ms' },
       ))
   }
+})
+
+describe('step.waitFor(name, key, options)', () => {
+  // In a durable run, so that only the arguments are wrong (without a store: option `store`).
+  const durable = (use: (step: AnyStep) => Promise<unknown>) => () =>
+    createWorkflow({}, { store: memoryStore(), runId: 'bad-wait' })(async (step) => use(step as unknown as AnyStep))
+  const waitFor = (step: AnyStep, ...args: unknown[]) => step.waitFor?.(...args) as Promise<unknown>
+  for (const v of BAD_NAMES) {
+    it(`name ${label(v)}`, () =>
+      expectTypedErr(
+        durable((step) => waitFor(step, v, 'k')),
+        { option: 'name' },
+      ))
+    it(`key ${label(v)}`, () =>
+      expectTypedErr(
+        durable((step) => waitFor(step, 'w', v)),
+        { option: 'key' },
+      ))
+  }
+  for (const v of BAD_NAMES.filter((x) => x !== undefined && x !== proxy)) {
+    it(`options.key ${label(v)}`, () =>
+      expectTypedErr(
+        durable((step) => waitFor(step, 'w', 'k', { key: v })),
+        { option: 'options.key' },
+      ))
+  }
+  for (const v of BAD_MS) {
+    it(`timeoutMs ${label(v)}`, () =>
+      expectTypedErr(
+        durable((step) => waitFor(step, 'w', 'k', { timeoutMs: v })),
+        { option: 'timeoutMs' },
+      ))
+  }
+  for (const v of [...BAD_OPTIONS, ...unreadable]) {
+    it(`options ${label(v)}`, () =>
+      expectTypedErr(
+        durable((step) => waitFor(step, 'w', 'k', v)),
+        { option: 'options' },
+      ))
+  }
+  it('no store → option store', () =>
+    expectTypedErr(
+      inBody((step) => waitFor(step, 'w', 'k')),
+      { option: 'store' },
+    ))
 })
 
 describe('step.offload(name, pool, task, input, options)', () => {

@@ -2,6 +2,7 @@ import { ok, type ResultAsync } from 'neverthrow'
 import { describe, expectTypeOf, it } from 'vitest'
 import {
   type AllFailedError,
+  type CompensatedError,
   createWorkflow,
   type DurableError,
   fileStore,
@@ -25,7 +26,9 @@ type User = { id: number }
 type NotFound = { _tag: 'NotFound' }
 declare const fetchUser: (id: number) => ResultAsync<User, NotFound>
 type Parts<R> = R extends ResultAsync<infer T, infer E> ? { ok: T; err: E } : never
-type Base = NotFound | LibraryError | AllFailedError<NotFound | LibraryError>
+type Failure = NotFound | LibraryError | AllFailedError<NotFound | LibraryError>
+// A run whose completed steps had a `compensate` fails with a CompensatedError around the failure.
+type Base = Failure | CompensatedError<Failure>
 
 describe('durable workflow types', () => {
   it('a store adds the durable errors to the result; no store adds nothing', () => {

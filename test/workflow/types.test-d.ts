@@ -4,6 +4,7 @@ import { describe, expectTypeOf, it } from 'vitest'
 import {
   type AllFailedError,
   type CancelledError,
+  type CompensatedError,
   createWorkflow,
   type InvalidOptionsError,
   type LibraryError,
@@ -13,6 +14,7 @@ import {
   type UndeclaredStepError,
   type UnexpectedError,
   type WorkerCrashedError,
+  type WorkflowFailure,
 } from '../../src/index.js'
 import type { WorkerPool, WorkerTasks } from '../../src/worker/index.js'
 
@@ -38,7 +40,8 @@ describe('workflow types', () => {
       return { user, receipt }
     })
     expectTypeOf<Parts<typeof r>['ok']>().toEqualTypeOf<{ user: User; receipt: string }>()
-    type Expected = NotFound | Declined | LibraryError | AllFailedError<NotFound | Declined | LibraryError>
+    type Failure = NotFound | Declined | LibraryError | AllFailedError<NotFound | Declined | LibraryError>
+    type Expected = Failure | CompensatedError<Failure>
     expectTypeOf<Parts<typeof r>['err']>().toEqualTypeOf<Expected>()
     expectTypeOf<LibraryError>().toEqualTypeOf<
       | UnexpectedError
@@ -116,6 +119,7 @@ describe('workflow types', () => {
           { _tag: P.union('QueueFullError', 'WorkerCrashedError', 'TaskFailedError', 'AllFailedError') },
           () => 'lib',
         )
+        .with({ _tag: 'CompensatedError' }, () => 'undone')
         .exhaustive()
     expectTypeOf(describe).returns.toEqualTypeOf<string>()
   })
@@ -142,5 +146,57 @@ describe('workflow types', () => {
       _tag: 'Missing'
       id: number
     }>()
+  })
+})
+
+describe('compensation types', () => {
+  it('compensate gets the step value typed; the error union holds a CompensatedError of the inner failure', () => {
+    const checkout = createWorkflow({ fetchUser, chargeCard })
+    const r = checkout(async (step, deps) => {
+      const user = await step(() => deps.fetchUser(1), {
+        name: 'user',
+        compensate: (u, ctx) => {
+          expectTypeOf(u).toEqualTypeOf<User>()
+          expectTypeOf(ctx.signal).toEqualTypeOf<AbortSignal>()
+          return ok(undefined)
+        },
+      })
+      const receipt = await step(() => deps.chargeCard(user), {
+        name: 'charge',
+        compensate: async (id) => {
+          expectTypeOf(id).toEqualTypeOf<string>()
+          return err({ _tag: 'RefundFailed' as const })
+        },
+      })
+      return receipt
+    })
+    type Failure = NotFound | Declined | LibraryError | AllFailedError<NotFound | Declined | LibraryError>
+    type E = Parts<typeof r>['err']
+    expectTypeOf<Extract<E, { _tag: 'CompensatedError' }>>().toEqualTypeOf<CompensatedError<Failure>>()
+    expectTypeOf<
+      WorkflowFailure<{ fetchUser: typeof fetchUser; chargeCard: typeof chargeCard }>
+    >().toEqualTypeOf<Failure>()
+    const undone = (e: E) =>
+      match(e)
+        .with({ _tag: 'CompensatedError' }, (x) => {
+          expectTypeOf(x.error).toEqualTypeOf<Failure>()
+          expectTypeOf(x.compensated).toEqualTypeOf<string[]>()
+          expectTypeOf(x.failed).toEqualTypeOf<{ step: string; error: unknown }[]>()
+          expectTypeOf(x.interrupted).toEqualTypeOf<string[]>()
+          return x.compensated
+        })
+        .otherwise(() => [])
+    expectTypeOf(undone).returns.toEqualTypeOf<string[]>()
+  })
+
+  it('a compensate that expects another value type does not compile', () => {
+    createWorkflow({ fetchUser })(async (step, deps) =>
+      // @ts-expect-error: the step's value is a User, not a string
+      step(() => deps.fetchUser(1), { compensate: (v: string) => ok(v) }),
+    )
+    createWorkflow({ fetchUser })(async (step, deps) =>
+      // @ts-expect-error: compensate must be a function
+      step(() => deps.fetchUser(1), { compensate: 'undo' }),
+    )
   })
 })

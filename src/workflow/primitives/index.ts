@@ -6,6 +6,8 @@ import { type LazyKind, type LazyMethod, type LazyStep, NO_WORK } from '../step.
 import { map as mapStep } from './map.js'
 import { offload as offloadStep } from './offload.js'
 import { select as selectStep } from './select.js'
+import { sleep as sleepStep } from './sleep.js'
+import { waitFor as waitForStep } from './wait.js'
 import { waitCompleted as waitCompletedStep } from './wait-completed.js'
 
 export { group } from './group.js'
@@ -24,14 +26,12 @@ export const guarded =
     }
   }
 
-/** Until a primitive is built, its step ends with an InvalidOptionsError (never a throw or a hang). */
-const notYet =
-  (kind: LazyKind): LazyMethod =>
-  (s: LazyStep) =>
-    s.exec(s.name, 'step', NO_WORK, s.name, new InvalidOptionsError('step', kind, 'a step method okflow has'), {}, s.at)
-
 export const offload: LazyMethod = guarded('offload', offloadStep)
-export const waitFor: LazyMethod = notYet('waitFor')
+export const waitFor: LazyMethod = guarded('waitFor', waitForStep)
+export const sleep: LazyMethod = guarded('sleep', sleepStep)
 export const map: LazyMethod = guarded('map', mapStep)
 export const select: LazyMethod = guarded('select', selectStep)
 export const waitCompleted: LazyMethod = guarded('waitCompleted', waitCompletedStep)
+
+/** Compensation (compensate.ts): loaded with these, by a run that has steps to undo and failed. */
+export { compensate } from '../compensate.js'

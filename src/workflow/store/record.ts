@@ -106,6 +106,8 @@ export interface RecordMeta {
   readonly name?: string | undefined
   readonly kind?: string | undefined
   readonly startedAt?: number | undefined
+  /** When the step ends, if not now (a durable sleep's record, written at its start, ends at its wake-up time). */
+  readonly endedAt?: number | undefined
   readonly attempts?: number | undefined
   readonly codec?: StepCodec | undefined
 }
@@ -123,7 +125,7 @@ export function toRecord(
   if (meta.kind !== undefined) base.kind = meta.kind
   if (meta.startedAt !== undefined) {
     base.startedAt = meta.startedAt
-    base.endedAt = Date.now()
+    base.endedAt = meta.endedAt ?? Date.now()
   }
   if (meta.attempts !== undefined && meta.attempts > 1) base.attempts = meta.attempts
   const v = r.isOk() ? r.value : r.error
