@@ -207,8 +207,9 @@ export function createWorker(
       if (await setState(a, 'pending', undefined, Date.now() + backoff)) m.released++
       return
     }
-    const error = summary(e)
-    // A cancelled run whose compensations ran ends cancelled too (its outcome, recorded, says which ran).
+    // A run cancelled while it was suspending: the cancel is its end (not the suspension). A
+    // cancelled run whose compensations ran ends cancelled too (its outcome, recorded, says which ran).
+    const error = summary(isSuspended(e) ? a.controller.signal.reason : e)
     if (e instanceof CancelledError || (e instanceof CompensatedError && e.error instanceof CancelledError)) {
       if (await setState(a, 'cancelled', error)) m.cancelled++
       return

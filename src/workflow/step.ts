@@ -35,7 +35,6 @@ import { checkString, optionsOf, unreadable } from './options.js'
 import { type Compensate, type OpenStep, WorkflowExit, type WorkflowRun } from './run.js'
 import type { StepCodec } from './store/record.js'
 import type { JsonValue } from './store/types.js'
-import { isSuspended } from './suspend.js'
 import type { ChildErr, ChildFailure, ChildInput, ChildOk, MapChild } from './task.js'
 import type { StepContext, StepOptions } from './types.js'
 

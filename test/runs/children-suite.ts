@@ -289,9 +289,9 @@ export function childrenSuite(name: string, makeStore: () => Promise<RunStore>):
       })
       const parent = defineWorkflow('bound', { echo }, async (step, deps) => {
         const first = await step.select('first', [
-          deps.echo.with({ v: 'a', ms: 80 }),
+          deps.echo.with({ v: 'a', ms: 300 }),
           deps.echo.with({ v: 'b', ms: 1 }),
-          deps.echo.with({ v: 'c', ms: 150 }),
+          deps.echo.with({ v: 'c', ms: 900 }),
         ])
         const some = await step.waitCompleted('some', first.rest)
         const rest = await step.all('rest', some.pending)
@@ -310,6 +310,49 @@ export function childrenSuite(name: string, makeStore: () => Promise<RunStore>):
       // Three child runs in all: waitCompleted and all attached to select's.
       expect((await children(store, 'b')).map((k) => k.runId)).toEqual(['b/0.0', 'b/0.1', 'b/0.2'])
       expect([...made].sort()).toEqual(['a', 'b', 'c'])
+      // The records hold the decisions: select's winner (with the completion order it saw), the split.
+      const steps = await store.load('b')
+      expect(steps.find((x) => x.seq === 0)?.value).toMatchObject({
+        completed: [{ index: 1, result: { ok: true, value: 'b' } }],
+        order: expect.arrayContaining([1]),
+      })
+      expect(steps.find((x) => x.seq === 1)?.value).toEqual({
+        completed: [{ index: 0, result: { ok: true, value: 'a' } }],
+      })
+    })
+
+    it('cancelling the parent while its children run cancels the unfinished children too', async () => {
+      const store = await makeStore()
+      const started: number[] = []
+      const wait = defineTask('wait', async (x: number, { signal }) => {
+        started.push(x)
+        await new Promise((r) => {
+          const t = setTimeout(r, 5000)
+          signal.addEventListener('abort', () => {
+            clearTimeout(t)
+            r(undefined)
+          })
+        })
+        return okAsync(x)
+      })
+      const parent = defineWorkflow('cancelled', { wait }, (step, deps, xs: number[]) =>
+        step.map('wait', xs, deps.wait, { concurrency: 2 }),
+      )
+      const client = await start(store, [parent, wait])
+      await client.start(parent, [1, 2, 3, 4], { runId: 'c' })
+      for (let i = 0; i < 500 && started.length < 2; i++) await pause(5)
+      expect((await client.cancel('c')).isOk()).toBe(true)
+      expect((await client.result('c', { timeoutMs: 20_000 }))._unsafeUnwrapErr()).toMatchObject({
+        _tag: 'CancelledError',
+      })
+      for (let i = 0; i < 500; i++) {
+        const kids = await children(store, 'c')
+        if (kids.every((k) => k.state === 'cancelled')) break
+        await pause(10)
+      }
+      const kids = await children(store, 'c')
+      expect(kids.map((k) => k.state)).toEqual(['cancelled', 'cancelled'])
+      expect(started).toHaveLength(2) // the others were never created
     })
 
     it('bad input ends the step with InvalidOptionsError naming the option (on a worker too)', async () => {

@@ -59,6 +59,12 @@ describe('a long step.sleep on a worker suspends the run', () => {
     expect((await client.result('q1', { timeoutMs: 10_000 }))._unsafeUnwrap()).toBe(42)
     expect((await client.get('s1'))._unsafeUnwrap().state).toBe('sleeping')
     expect(afterSleep).toBe(0)
+    // Its history (from the records) shows the sleep lasting until its wake-up time.
+    const history = (await client.history('s1'))._unsafeUnwrap()
+    expect(history.filter((e) => 'name' in e && e.name === 'nap').map((e) => [e.type, e.ts])).toEqual([
+      ['step_start', T0],
+      ['step_success', T0 + 60_000],
+    ])
     // Its time comes: claimed again, replayed (a and the sleep are not run again), finished.
     vi.setSystemTime(T0 + 60_000)
     expect((await client.result('s1', { timeoutMs: 10_000 }))._unsafeUnwrap()).toBe('a-b')
@@ -199,6 +205,38 @@ describe('a long step.sleep on a worker suspends the run', () => {
     vi.setSystemTime(T0 + 60_000)
     expect((await client.result('two', { timeoutMs: 10_000 }))._unsafeUnwrap()).toBe('both')
     await worker.close()
+  })
+
+  it('a run cancelled while it waits for a running step before suspending is cancelled, not put to sleep', async () => {
+    const store = fakeClock()
+    let started = false
+    const wf = defineWorkflow('cancel-mid-suspend', {}, async (step) => {
+      await Promise.all([
+        step(
+          ({ signal }) =>
+            new Promise((resolve) => {
+              started = true
+              signal.addEventListener('abort', () => resolve(ok('aborted')))
+            }),
+          { name: 'slow' },
+        ),
+        step.sleep('nap', 60_000),
+      ])
+      return 'never'
+    })
+    const worker = createWorker(store, [wf], { pollMs: 5 })
+    await worker.start()
+    const client = createClient(store, { pollMs: 5 })
+    await client.start(wf, null, { runId: 'cms' })
+    await until(() => started)
+    // The sleep's record is in: it has asked to suspend, and 'slow' holds the run on the worker.
+    while (!(await store.load('cms')).some((r) => r.key === 'nap')) await new Promise((r) => setTimeout(r, 5))
+    expect((await client.get('cms'))._unsafeUnwrap().state).toBe('running')
+    await client.cancel('cms')
+    const info = await stateOf(store, 'cms', 'cancelled')
+    expect(info.error).toMatchObject({ tag: 'CancelledError', message: 'Cancelled: run "cms" was cancelled' })
+    await worker.close()
+    expect(worker.metrics()).toMatchObject({ cancelled: 1, suspended: 0 })
   })
 
   it('a sleeping run is cancelled at once by client.cancel', async () => {

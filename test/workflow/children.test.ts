@@ -98,6 +98,31 @@ describe('step.map in process', () => {
     expect(r._unsafeUnwrap()).toEqual([6, 6])
   })
 
+  it('with a store, workflow children run durably under their child ids: a retried parent runs only the failed one again', async () => {
+    const store = memoryStore()
+    let cells = 0
+    let fail = true
+    const double = defineTask('double', (x: number) => {
+      cells++
+      return okAsync(x * 2)
+    })
+    const oops = () => (fail ? errAsync(new Odd('row 1 fails once')) : okAsync(0))
+    const row = defineWorkflow('row', { double, oops }, async (step, deps, xs: number[]) => {
+      const ys = await step.map('cells', xs, deps.double)
+      if (xs[0] === 3) await step(() => deps.oops(), { name: 'flaky' })
+      return ys.reduce((a, b) => a + b, 0)
+    })
+    const wf = createWorkflow({ row }, { store, runId: 'tree', retry: true })
+    const body = (step: Parameters<Parameters<typeof wf>[0]>[0], deps: { row: typeof row }) =>
+      step.map('rows', [[1, 2], [3]], deps.row)
+    expect((await wf(body))._unsafeUnwrapErr()).toMatchObject({ message: 'row 1 fails once' })
+    expect(cells).toBe(3)
+    expect(store.runs().sort()).toEqual(['tree', 'tree/0.0', 'tree/0.1'])
+    fail = false
+    expect((await wf(body))._unsafeUnwrap()).toEqual([6, 6])
+    expect(cells).toBe(3) // both rows' cells were recorded: none ran again
+  })
+
   it('bad input: an InvalidOptionsError naming the option; a map over no items is ok([])', async () => {
     const t = defineTask('t', (x: number) => okAsync(x))
     type Loose = { map: (...args: unknown[]) => Promise<unknown> }

@@ -104,6 +104,21 @@ describe('step.waitFor deadline (memoryStore, fake timers)', () => {
     ])
   })
 
+  it('a retried run whose wait timed out keeps its deadline: the event if emitted since, else a timeout at once', async () => {
+    vi.useFakeTimers({ now: 1_000_000 })
+    const store = memoryStore()
+    const wf = createWorkflow({}, { store, runId: 'retry', retry: true })
+    const body = async (step: Parameters<Parameters<typeof wf>[0]>[0]) => step.waitFor('w', 'k', { timeoutMs: 1000 })
+    const first = wf(body)
+    await recordsOf(store, 'retry', 1)
+    await vi.advanceTimersByTimeAsync(1200)
+    expect((await first)._unsafeUnwrapErr()).toMatchObject({ _tag: 'TimeoutError' })
+    // Retried with no event: the recorded deadline has passed, so it times out again without waiting.
+    expect((await wf(body))._unsafeUnwrapErr()).toMatchObject({ _tag: 'TimeoutError', label: 'w' })
+    await createClient(store).emit('k', 'finally')
+    expect((await wf(body))._unsafeUnwrap()).toBe('finally')
+  })
+
   it('an emit that comes right at the deadline is still read (one last look before the timeout)', async () => {
     vi.useFakeTimers({ now: 1_000_000 })
     const inner = memoryStore()
@@ -151,6 +166,23 @@ describe('step.waitFor refuses what cannot work', () => {
     const client = createClient(memoryStore())
     expect((await client.emit('k', { at: new Date() }))._unsafeUnwrapErr()).toMatchObject({ option: 'payload.at' })
     expect((await client.emit('', 1))._unsafeUnwrapErr()).toMatchObject({ option: 'key' })
+  })
+
+  it('a store whose getEvent rejects → the run ends with StoreError, nothing recorded for the wait; resumed, it gets the event', async () => {
+    const store = memoryStore()
+    let fail = true
+    const flaky: RunStore = {
+      ...store,
+      getEvent: (key, waiter) => (fail ? Promise.reject(new Error('connection reset')) : store.getEvent!(key, waiter)),
+    }
+    const wf = createWorkflow({}, { store: flaky, runId: 'flaky' })
+    const body = async (step: Parameters<Parameters<typeof wf>[0]>[0]) => step.waitFor('w', 'k')
+    const r = await wf(body)
+    expect(r._unsafeUnwrapErr()).toMatchObject({ _tag: 'StoreError', operation: 'queue', runId: 'flaky' })
+    expect((await store.load('flaky')).map((x) => x.seq)).toEqual([0]) // the deadline only
+    fail = false
+    await createClient(store).emit('k', 'here')
+    expect((await wf(body))._unsafeUnwrap()).toBe('here')
   })
 
   it('a store whose emit rejects → StoreError', async () => {

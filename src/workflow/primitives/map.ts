@@ -99,14 +99,15 @@ function inProcess(
   const runChild = (item: unknown, i: number, ctx: TaskContext) => {
     if (task) return task.fn(item, ctx)
     const w = wf as Workflow
-    // A workflow child runs as a workflow of its own; with a store, durably, under its child id
-    // (a resumed parent finds its finished children's outcomes there).
+    // A workflow child runs as a workflow of its own; with a store, durably, under its child id:
+    // a resumed parent finds its finished children's outcomes there, and a retried (reopened)
+    // parent runs its failed children again, as on a worker.
     const store = d ? (d as unknown as { store: WorkflowOptions['store'] }).store : undefined
     return import('../workflow.js').then(({ createWorkflow }) =>
       createWorkflow(w.deps, {
         name: w.name,
         signal: ctx.signal,
-        ...(store ? { store, runId: childId(s.run.runId, s.at, i) } : {}),
+        ...(store ? { store, runId: childId(s.run.runId, s.at, i), retry: d?.reopened === true } : {}),
       })((step, deps) => w.body(step as never, deps, item)),
     )
   }
@@ -178,8 +179,10 @@ function onWorker(
         let kid = kids.get((units[i] as Unit).runId)
         if (!kid) continue
         if (!chunked && kid.state === 'succeeded') continue
-        if (!kid.outcome && kid.state !== 'cancelled') {
-          kid = (await look(store, parentId, [units[i] as Unit], true)).get(kid.runId) ?? kid
+        if (!kid.outcome && kid.state === 'failed') {
+          // Listed without outcomes (cheap for many children): read this one's from its journal.
+          const outcome = (await store.load(kid.runId)).find((r) => r.seq === -1)
+          if (outcome) kid = { ...kid, outcome }
         }
         const r = resultOf(kid)
         if (r.isErr()) return r

@@ -74,11 +74,14 @@ export function completion(
   // the inputs as given (a recorded split never ran them here).
   const units = store && calls ? callUnits(s, calls) : undefined
   const restOf = (i: number) => (units ? bind(values[i] as AnyInput, (units[i] as { runId: string }).runId) : values[i])
+  let order: number[] = []
   const codec: NonNullable<Saving['codec']> = {
     encode: (v) => {
       const value = v as { index?: number; result?: AnyResult; completed?: Split['completed'] }
       const completed = first ? [{ index: value.index as number, result: value.result as AnyResult }] : value.completed
-      return { completed: (completed ?? []).map((c) => ({ index: c.index, result: settledJson(c.result) })) }
+      const json = { completed: (completed ?? []).map((c) => ({ index: c.index, result: settledJson(c.result) })) }
+      // select: every input ended when it decided, in completion order (for histories).
+      return first ? { ...json, order } : json
     },
     decode: (j) => {
       const split = revive(j) as SplitJson
@@ -95,7 +98,7 @@ export function completion(
     const parentId = s.run.runId
     const decide = async (): Promise<AnyResult> => {
       const kids = await look(store, parentId, units, true)
-      const order = completionOrder(units, kids)
+      order = completionOrder(units, kids)
       if (order.length === 0) {
         await createMissing(store, units, kids, Number.POSITIVE_INFINITY)
         return suspend(`children of ${kind} "${s.name}"`)
@@ -116,6 +119,7 @@ export function completion(
         if (r.isErr()) return done(r)
         const { completed, pending } = r.value
         const taken = first ? completed.slice(0, 1) : completed
+        order = completed.map((c) => c.index)
         const byIndex = new Map<number, AnyInput>()
         for (const p of pending) byIndex.set(p.index, p as unknown as AnyInput)
         // For select, inputs that finished in the same turn after the first are rest too, settled.

@@ -1,5 +1,5 @@
 import { err, ok, type Result } from 'neverthrow'
-import { InvalidOptionsError, StoreError, TimeoutError } from '../../errors.js'
+import { InvalidOptionsError, LeaseLostError, StoreError, TimeoutError } from '../../errors.js'
 import { checkMs } from '../../internal/options.js'
 import { sleep as pause } from '../../internal/sleep.js'
 import type { Durable } from '../durable.js'
@@ -60,6 +60,14 @@ async function wait(
   timeoutMs: number | undefined,
 ): Promise<AnyResult> {
   const { run, at, name } = s
+  // The store failed, not the wait: the run ends with it, and nothing is recorded as the wait's
+  // outcome (stopped first, so the outcome is not saved), so it can be resumed.
+  const broken = (e: unknown): AnyResult => {
+    const se = e instanceof StoreError || e instanceof LeaseLostError ? e : new StoreError('queue', run.runId, e)
+    run.exit ??= { error: se }
+    run.stop(se)
+    return err(se)
+  }
   let until: number | null
   const recorded = d.replay(at, stepKey)
   if (recorded) {
@@ -69,8 +77,10 @@ async function wait(
   } else {
     const t = Date.now()
     until = timeoutMs === undefined || timeoutMs === Number.POSITIVE_INFINITY ? null : t + timeoutMs
-    const saved = await d.save(at, stepKey, ok({ until }), `step "${name}"`, { name, kind: 'waitFor', startedAt: t })
-    if (saved.isErr()) return saved
+    // Named apart from the outcome's record, so a run's history reads "payment (deadline)", then "payment".
+    const meta = { name: `${name} (deadline)`, kind: 'waitFor', startedAt: t }
+    const saved = await d.save(at, stepKey, ok({ until }), `step "${name}"`, meta)
+    if (saved.isErr()) return saved.error instanceof InvalidOptionsError ? saved : broken(saved.error)
   }
   for (;;) {
     // Cancelled meanwhile: the step has ended already (its cancel hook), nothing more to do.
@@ -80,7 +90,7 @@ async function wait(
     try {
       ev = await (store.getEvent as NonNullable<RunQueue['getEvent']>)(key, run.runId)
     } catch (e) {
-      return err(e instanceof StoreError ? e : new StoreError('queue', run.runId, e))
+      return broken(e)
     }
     if (ev) return ok(ev.payload)
     // A read that started at or after the deadline was the last one.
