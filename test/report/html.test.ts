@@ -105,9 +105,13 @@ describe('renderHtmlReport', () => {
       await step(() => ok(1), { name: 'first' })
       return step(({ signal }) => (slow ? laterOk(10_000, 0, signal) : ok(2)), { name: 'second' })
     }
+    // Cancelled once the second step runs (not after a fixed delay: the store opens first).
     const ac = new AbortController()
-    setTimeout(() => ac.abort('stop'), 5)
-    expect((await wf((s) => body(s, true), { signal: ac.signal }))._unsafeUnwrapErr()).toBeInstanceOf(CancelledError)
+    const stopAtSecond = (e: WorkflowEvent) => {
+      if (e.type === 'step_start' && e.name === 'second') ac.abort('stop')
+    }
+    const first = await wf((s) => body(s, true), { signal: ac.signal, onEvent: stopAtSecond })
+    expect(first._unsafeUnwrapErr()).toBeInstanceOf(CancelledError)
     await wf((s) => body(s, false), { onEvent: (e) => events.push(e) })
     const run = dataOf(renderHtmlReport(events))
     expect(run.steps.map((s) => [s.name, s.replayed])).toEqual([
