@@ -112,14 +112,19 @@ async function fill(store: RunStore) {
     await step(() => ok({ sku: 'A1' }), { name: 'reserve stock' })
     return step(() => decline(), { name: 'charge card' })
   })
+  // Cancelled once its slow step runs (not after a fixed delay: the store opens first).
   const ac = new AbortController()
-  setTimeout(() => ac.abort('deploy'), 20)
   await wf('order/3 <b>')(
     async (step) => {
       await step(() => ok(1), { name: '<img src=x onerror=alert(1)>' })
       return step(({ signal }) => laterOk(10_000, 2, signal), { name: 'slow' })
     },
-    { signal: ac.signal },
+    {
+      signal: ac.signal,
+      onEvent: (e) => {
+        if (e.type === 'step_start' && e.name === 'slow') ac.abort('deploy')
+      },
+    },
   )
 
   const fx = checkoutFixture()

@@ -156,9 +156,13 @@ describe('otelEvents', () => {
       await step.all('pair', [() => ok(1), () => ok(2)])
       return step(({ signal }) => (slow ? laterOk(10_000, 0, signal) : ok(2)), { name: 'last' })
     }
+    // Cancelled once the last step runs (not after a fixed delay: the store opens first).
     const ac = new AbortController()
-    setTimeout(() => ac.abort('stop'), 10)
-    expect((await wf((s) => body(s, true), { signal: ac.signal }))._unsafeUnwrapErr()).toBeInstanceOf(CancelledError)
+    const stopAtLast = (e: WorkflowEvent) => {
+      if (e.type === 'step_start' && e.name === 'last') ac.abort('stop')
+    }
+    const first = await wf((s) => body(s, true), { signal: ac.signal, onEvent: stopAtLast })
+    expect(first._unsafeUnwrapErr()).toBeInstanceOf(CancelledError)
     exporter.reset()
     await wf((s) => body(s, false), { onEvent: otelEvents({ tracer }) })
     expect(

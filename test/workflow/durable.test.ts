@@ -123,9 +123,12 @@ describe('durable workflows (memoryStore)', () => {
       )
       return b
     }
+    // Cancelled once b runs (not after a fixed delay: the store opens first).
     const ac = new AbortController()
-    setTimeout(() => ac.abort('shutdown'), 20)
-    const cancelled = await wf((s) => body(s, true), { signal: ac.signal })
+    const stopAtB = (e: WorkflowEvent) => {
+      if (e.type === 'step_start' && e.name === 'b') ac.abort('shutdown')
+    }
+    const cancelled = await wf((s) => body(s, true), { signal: ac.signal, onEvent: stopAtB })
     expect(cancelled._unsafeUnwrapErr()).toBeInstanceOf(CancelledError)
     expect((await store.load('r3')).map((r) => r.key)).toEqual(['a'])
     expect((await wf((s) => body(s, false)))._unsafeUnwrap()).toBe(2)
