@@ -276,7 +276,7 @@ SELECT count(*)::int AS created FROM ins`,
 SELECT r.run_id, r.state, r.updated_at, st.record::text AS outcome
 FROM ${s}.runs r
 LEFT JOIN ${s}.steps st ON $3::boolean AND r.state IN ${ENDED} AND st.run_id = r.run_id AND st.seq = -1
-WHERE r.parent_id = $1 AND ($2::text IS NULL OR starts_with(r.run_id, $2::text))
+WHERE r.parent_id = $1 AND ($2::text IS NULL OR (r.run_id COLLATE "C" >= $2::text AND r.run_id COLLATE "C" < $2::text || chr(1114111)))
 ORDER BY r.run_id COLLATE "C"`,
 
     // $2 run

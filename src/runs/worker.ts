@@ -196,8 +196,9 @@ export function createWorker(
       m.leaseLost++
       return
     }
-    if (e instanceof CancelledError && a.stop !== 'cancel') {
-      // Drained (or the store cut the run short): back to pending, picked up at once elsewhere.
+    if (e instanceof CancelledError && a.stop === 'drain') {
+      // Drained: back to pending, picked up at once elsewhere. (A CancelledError the run ended
+      // with by itself, e.g. from a cancelled child, is its failure: it is recorded below.)
       if (await setState(a, 'pending')) m.released++
       return
     }
@@ -210,7 +211,9 @@ export function createWorker(
     // A run cancelled while it was suspending: the cancel is its end (not the suspension). A
     // cancelled run whose compensations ran ends cancelled too (its outcome, recorded, says which ran).
     const error = summary(isSuspended(e) ? a.controller.signal.reason : e)
-    if (e instanceof CancelledError || (e instanceof CompensatedError && e.error instanceof CancelledError)) {
+    const cancelled =
+      e instanceof CancelledError || (e instanceof CompensatedError && e.error instanceof CancelledError)
+    if (cancelled && a.stop === 'cancel') {
       if (await setState(a, 'cancelled', error)) m.cancelled++
       return
     }

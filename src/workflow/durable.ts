@@ -53,10 +53,14 @@ const storeError = (op: StoreOperation, runId: string, e: unknown) =>
     ? e
     : new StoreError(op, runId, e)
 
-/** Outcomes that are not the run's answer: a cancelled (or suspended) or broken run stays resumable. */
-const resumable = (r: AnyResult) =>
+/**
+ * Outcomes that are not the run's answer: a run that was stopped (its signal: cancelled, drained),
+ * suspended or broken stays resumable. A CancelledError the body ended with by itself (a child
+ * run that was cancelled, a step's own answer) is the run's answer: it is recorded.
+ */
+const resumable = (r: AnyResult, stopped: boolean) =>
   r.isErr() &&
-  (r.error instanceof CancelledError ||
+  ((r.error instanceof CancelledError && (stopped || isSuspended(r.error))) ||
     r.error instanceof ReplayMismatchError ||
     r.error instanceof RunLockedError ||
     r.error instanceof StoreError ||
@@ -112,6 +116,10 @@ export class Durable {
   /** On a worker: the longest sleep that sleeps in process instead of suspending (Infinity in process). */
   readonly sleepInProcessMs: number
   private readonly stopSignal: AbortSignal | undefined
+  /** Whether the run was stopped from outside (its signal: a cancel, a worker's drain). */
+  private get stopped(): boolean {
+    return this.stopSignal?.aborted === true
+  }
 
   private constructor(
     readonly store: WorkflowStore,
@@ -264,19 +272,23 @@ export class Durable {
    * records (or for the run's signal, or a lost lease), then answers the suspension due at the
    * earliest time any of its steps asked for.
    */
-  private async suspend(s: Suspended): Promise<AnyResult> {
+  private async suspend(s: Suspended, ran: AbortSignal | undefined): Promise<AnyResult> {
     const stop = this.stopSignal
-    if (this.inFlight.size > 0 && !this.lost && !stop?.aborted) {
+    // The run's own signal too: a run stopped meanwhile (a step's store error) saves no more
+    // records, so the steps it waits for would never be cleared.
+    if (this.inFlight.size > 0 && !this.lost && !stop?.aborted && !ran?.aborted) {
       let end: () => void = () => {}
       await new Promise<void>((resolve) => {
         end = () => resolve()
         this.idle = end
         this.signal.addEventListener('abort', end)
         stop?.addEventListener('abort', end)
+        ran?.addEventListener('abort', end)
       })
       this.idle = undefined
       this.signal.removeEventListener('abort', end)
       stop?.removeEventListener('abort', end)
+      ran?.removeEventListener('abort', end)
     }
     const due = s.dueAt === undefined || (this.dueAt !== undefined && this.dueAt < s.dueAt) ? this.dueAt : s.dueAt
     return err(due === s.dueAt ? s : new Suspended(due, s.why))
@@ -333,12 +345,12 @@ export class Durable {
    * or the durable machinery failed, so it can be resumed), releases the lease.
    */
   async close(r: AnyResult, run?: WorkflowRun): Promise<AnyResult> {
-    if (r.isErr() && isSuspended(r.error)) r = await this.suspend(r.error)
+    if (r.isErr() && isSuspended(r.error)) r = await this.suspend(r.error, run?.signal)
     else if (run && (run.undo || this.halt)) r = await this.compensate(r, run)
     this.closed = true
     await this.flushing
     let out = this.lost ? err(this.lost) : r
-    if (!this.lost && !resumable(r)) {
+    if (!this.lost && !resumable(r, this.stopped)) {
       let rec = toRecord(-1, '$result', r, 'workflow result')
       if (rec instanceof InvalidOptionsError) {
         out = err(rec)
@@ -359,8 +371,9 @@ export class Durable {
    */
   private async compensate(r: AnyResult, run: WorkflowRun): Promise<AnyResult> {
     if (!this.halt) {
-      if (r.isOk() || (resumable(r) && !(r.error instanceof CancelledError))) return r
-      if (r.error instanceof CancelledError && !this.owned) {
+      if (r.isOk() || (resumable(r, this.stopped) && !(r.error instanceof CancelledError))) return r
+      // Stopped on a worker: a cancel asked of the store, or a drain (handed back, not undone).
+      if (r.error instanceof CancelledError && this.stopped && !this.owned) {
         try {
           const info = await (this.store as Partial<RunQueue>).getRun?.(this.runId)
           if (!info?.cancelRequested) return r
@@ -368,7 +381,7 @@ export class Durable {
           return err(storeError('queue', this.runId, e))
         }
       }
-    } else if (r.isErr() && resumable(r) && !(r.error instanceof CancelledError)) return r
+    } else if (r.isErr() && resumable(r, this.stopped) && !(r.error instanceof CancelledError)) return r
     const { compensate } = await import('./compensate.js')
     return compensate(run, this.halt ?? r, this)
   }

@@ -355,6 +355,35 @@ export function childrenSuite(name: string, makeStore: () => Promise<RunStore>):
       expect(started).toHaveLength(2) // the others were never created
     })
 
+    it('a child cancelled on its own fails its fail-fast parent with that CancelledError, recorded once (no claim loop)', async () => {
+      const store = await makeStore()
+      const hold = defineTask('hold', async (x: number, { signal }) => {
+        if (x === 0) return okAsync(x)
+        await new Promise((r) => {
+          const t = setTimeout(r, 5000)
+          signal.addEventListener('abort', () => {
+            clearTimeout(t)
+            r(undefined)
+          })
+        })
+        return okAsync(x)
+      })
+      const parent = defineWorkflow('one-cancelled', { hold }, (step, deps, xs: number[]) =>
+        step.map('hold', xs, deps.hold),
+      )
+      const client = await start(store, [parent, hold])
+      await client.start(parent, [0, 1], { runId: 'oc' })
+      for (let i = 0; i < 1000 && (await children(store, 'oc')).length < 2; i++) await pause(5)
+      expect((await client.cancel('oc/0.1')).isOk()).toBe(true)
+      const e = (await client.result('oc', { timeoutMs: 20_000 }))._unsafeUnwrapErr()
+      expect(e).toMatchObject({ _tag: 'CancelledError' })
+      const info = (await client.get('oc'))._unsafeUnwrap()
+      // The run's answer, not a hand-back: it failed (so it can be retried), with its outcome recorded.
+      expect(info.state).toBe('failed')
+      expect(info.claims).toBeLessThan(10)
+      expect((await store.load('oc')).filter((r) => r.seq === -1)).toHaveLength(1)
+    })
+
     it('bad input ends the step with InvalidOptionsError naming the option (on a worker too)', async () => {
       const store = await makeStore()
       const t = defineTask('t', (x: number) => okAsync(x))

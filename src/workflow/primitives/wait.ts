@@ -1,5 +1,5 @@
 import { err, ok, type Result } from 'neverthrow'
-import { InvalidOptionsError, LeaseLostError, StoreError, TimeoutError } from '../../errors.js'
+import { InvalidOptionsError, LeaseLostError, StoreError, TimeoutError, UnexpectedError } from '../../errors.js'
 import { checkMs } from '../../internal/options.js'
 import { sleep as pause } from '../../internal/sleep.js'
 import type { Durable } from '../durable.js'
@@ -40,7 +40,10 @@ export const waitFor: LazyMethod = (s, name, key, options) => {
     s.name,
     'waitFor',
     (_, done) => {
-      wait(s, d as Durable, store as RunQueue, key as string, stepKey, timeoutMs).then(done)
+      // A store (or a save) that throws ends the step with it as an UnexpectedError, never a hang.
+      wait(s, d as Durable, store as RunQueue, key as string, stepKey, timeoutMs).then(done, (e: unknown) =>
+        done(err(UnexpectedError.from(e))),
+      )
     },
     stepKey,
     bad,

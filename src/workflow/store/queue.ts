@@ -246,12 +246,13 @@ export function createQueue(b: QueueBackend): RunQueue {
     },
     wake,
     async emit(key, payload) {
-      if (!(await b.createEvent(key, { payload, at: b.now() }))) return false
+      const first = await b.createEvent(key, { payload, at: b.now() })
       // Written first, then the waiters woken: a waiter registers before it reads, so it either
-      // reads this event or is registered in time to be woken here.
+      // reads this event or is registered in time to be woken here. A later emit of the key wakes
+      // them again (changing nothing else): an emit cut short between the two is made good by a retry.
       await each([...new Set(await b.waitersOf(key))], wake)
       b.changed?.()
-      return true
+      return first
     },
     async getEvent(key, waiter) {
       if (waiter !== undefined) await b.addWaiter(key, waiter)

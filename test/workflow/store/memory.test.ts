@@ -63,4 +63,24 @@ describe('memoryStore.wait and the durable primitives', () => {
       vi.useRealTimers()
     }
   })
+
+  it('a later emit of a key wakes its waiters again (first: false), so an emit cut short before its wake-ups is made good by a retry', async () => {
+    const store = memoryStore()
+    await store.createRun({ runId: 'w1', workflow: 'wf', version: 1, input: null })
+    const sleep = async () => {
+      const [c] = await store.claim(['wf'], 'w', 60_000, 1)
+      if (!c) throw new Error('nothing claimed')
+      await store.setState(c.lease, 'sleeping', { dueAt: Date.now() + 3_600_000 })
+    }
+    expect(await store.getEvent?.('k', 'w1')).toBeUndefined()
+    await sleep()
+    expect(await store.emit?.('k', 'go')).toBe(true)
+    // Claimed and asleep again without having read the event (as if the first wake-up never came).
+    await sleep()
+    expect(await store.claim(['wf'], 'w', 60_000, 1)).toEqual([])
+    // The retried emit changes nothing of the event and wakes the waiter.
+    expect(await store.emit?.('k', 'again')).toBe(false)
+    expect((await store.claim(['wf'], 'w', 60_000, 1)).map((x) => x.run.runId)).toEqual(['w1'])
+    expect(await store.getEvent?.('k')).toMatchObject({ payload: 'go' })
+  })
 })
