@@ -12,6 +12,7 @@ import {
   createClient,
   createWorker,
   createWorkflow,
+  defineTask,
   defineWorkflow,
   fileStore,
   memoryStore,
@@ -659,6 +660,33 @@ for (const [label, makeStore] of runStores) {
       expect((await client.get('tw1'))._unsafeUnwrap().state).toBe('cancelled')
       await worker.close()
       expect(log).toHaveLength(2)
+    })
+
+    it('client.cancel of a run waiting for its step.map children: the children are cancelled, the parent compensates', async () => {
+      const store = makeStore()
+      const log: string[] = []
+      let running = 0
+      const slow = defineTask('slow-child', (_: number, { signal }: { signal: AbortSignal }) => {
+        running++
+        return new Promise<Result<number, 'aborted'>>((resolve) =>
+          signal.addEventListener('abort', () => resolve(err('aborted')), { once: true }),
+        )
+      })
+      const wf = sagaThen('trip-map', log, (step) => step.map('fan out', [1, 2], slow))
+      const worker = createWorker(store, [wf, slow], { pollMs: 5, concurrency: 4 })
+      await worker.start()
+      const client = createClient(store, { pollMs: 5 })
+      await client.start(wf, null, { runId: 'tm1' })
+      await stateOf(store, 'tm1', 'sleeping')
+      await until(() => running === 2)
+      expect((await client.cancel('tm1'))._unsafeUnwrap().state).toBe('sleeping')
+      const e = compensatedOf(await client.result('tm1', { timeoutMs: 10_000 }))
+      expect(e.error).toBeInstanceOf(CancelledError)
+      expect(e.compensated).toEqual(['flight', 'hotel'])
+      expect(log).toEqual(['cancel flight("f-2")', 'cancel hotel("h-1")'])
+      await stateOf(store, 'tm1/2.0', 'cancelled')
+      await stateOf(store, 'tm1/2.1', 'cancelled')
+      await worker.close()
     })
 
     it('a sleeping run with no compensable step is still cancelled at once (no worker needed)', async () => {
