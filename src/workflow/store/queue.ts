@@ -113,7 +113,8 @@ export function createQueue(b: QueueBackend): RunQueue {
   async function cancelOne(runId: string): Promise<RunInfo | undefined> {
     const seen = await b.getInfo(runId)
     if (!seen) return undefined
-    const records = ENDED.includes(seen.state) ? [] : await b.load(runId)
+    // Read only for a run that waits to be claimed (a running one is flagged whatever it holds).
+    const records = seen.state === 'pending' || seen.state === 'sleeping' ? await b.load(runId) : []
     const undo = records.some((r) => r.undo === true && r.ok) && !records.some((r) => r.seq === -1)
     let ended = false
     const next = await b.update(runId, (info) => {
