@@ -30,6 +30,10 @@ export function statements(schema: string) {
     woken = p.state <> 'sleeping', updated_at = CASE WHEN p.state = 'sleeping' THEN ${NOW} ELSE p.updated_at END`
   const wakeable = `((p.state = 'sleeping' AND p.due_at > ${NOW}) OR (p.state IN ('pending', 'running') AND NOT p.woken))`
   const ENDED = `('succeeded', 'failed', 'cancelled')`
+  // A run of requestCancel's UPDATE that no worker holds and that waits to be claimed.
+  const free = `(r.state IN ('pending', 'sleeping') AND (r.owner IS NULL OR r.lease_expires_at <= ${NOW}))`
+  // … that has compensations to run, or changed (claimed, put to sleep) since the snapshot (x).
+  const kept = `(x.undo OR r.state <> x.state OR r.claims <> x.claims)`
   return {
     /**
      * One query string, so the simple-query protocol runs it as one implicit transaction on one
@@ -201,11 +205,11 @@ WITH c AS (
 SELECT * FROM u`,
 
     // $2 run, $3 fence, $4 owner, $5 state, $6 dueAt, $7 error (json). Any state but running
-    // gives the lease up. A woken run going to sleep is due at once; an end wakes the parent.
+    // gives the lease up. A woken (or cancelled) run going to sleep is due at once; an end wakes the parent.
     setState: `
 WITH u AS (
   UPDATE ${s}.runs SET state = $5::text, error = $7::json, updated_at = ${NOW},
-    due_at = CASE WHEN $5::text = 'sleeping' AND woken THEN ${NOW} ELSE $6::bigint END,
+    due_at = CASE WHEN $5::text = 'sleeping' AND (woken OR cancel_requested) THEN ${NOW} ELSE $6::bigint END,
     woken = CASE WHEN $5::text IN ('pending', 'running') THEN woken ELSE false END,
     owner = CASE WHEN $5::text = 'running' THEN owner END,
     lease_expires_at = CASE WHEN $5::text = 'running' THEN lease_expires_at END
@@ -220,19 +224,28 @@ WITH u AS (
 SELECT count(*)::int AS held FROM u`,
 
     // $2 run. The run and its unfinished descendants (children, their children, through ended
-    // ones too): a pending or sleeping run nobody holds ends at once; a held one is flagged. The
+    // ones too): a pending or sleeping run nobody holds ends at once; a held one is flagged. One
+    // with compensations to run (an ok record marked undo, no outcome) is flagged and made due now
+    // instead (a worker replays it to the cancel and compensates); so is one whose row changed
+    // since this statement's snapshot (its journal as read here may be missing a record). The
     // parent of one that ended at once (outside the tree: the run's own parent) is woken.
     requestCancel: `
 WITH RECURSIVE tree AS (
-  SELECT run_id FROM ${s}.runs WHERE run_id = $2
+  SELECT run_id, state, claims FROM ${s}.runs WHERE run_id = $2
   UNION
-  SELECT c.run_id FROM ${s}.runs c JOIN tree ON c.parent_id = tree.run_id
+  SELECT c.run_id, c.state, c.claims FROM ${s}.runs c JOIN tree ON c.parent_id = tree.run_id
+), undo AS (
+  SELECT DISTINCT st.run_id FROM ${s}.steps st JOIN tree ON st.run_id = tree.run_id
+  WHERE st.seq >= 0 AND st.ok AND st.record->>'undo' = 'true'
+    AND NOT EXISTS (SELECT 1 FROM ${s}.steps o WHERE o.run_id = st.run_id AND o.seq = -1)
+), x AS (
+  SELECT tree.*, undo.run_id IS NOT NULL AS undo FROM tree LEFT JOIN undo ON undo.run_id = tree.run_id
 ), u AS (
   UPDATE ${s}.runs r SET cancel_requested = true, updated_at = ${NOW},
-    state = CASE WHEN r.state IN ('pending', 'sleeping') AND (r.owner IS NULL OR r.lease_expires_at <= ${NOW})
-      THEN 'cancelled' ELSE r.state END,
-    woken = r.woken AND NOT (r.state IN ('pending', 'sleeping') AND (r.owner IS NULL OR r.lease_expires_at <= ${NOW}))
-  FROM tree WHERE r.run_id = tree.run_id AND r.state IN ('pending', 'sleeping', 'running')
+    state = CASE WHEN ${free} AND NOT ${kept} THEN 'cancelled' ELSE r.state END,
+    due_at = CASE WHEN ${free} AND ${kept} THEN ${NOW} ELSE r.due_at END,
+    woken = r.woken AND NOT ${free}
+  FROM x WHERE r.run_id = x.run_id AND r.state IN ('pending', 'sleeping', 'running')
   RETURNING ${cols('r.')}
 ), ev AS (${event('u', "'cancel requested'")}
 ), wk AS (

@@ -74,7 +74,11 @@ export interface Client {
   result(runId: string, options?: ResultOptions): ResultAsync<unknown, unknown>
   /** The run as the store has it now. */
   get(runId: string): ResultAsync<RunInfo, RunNotFoundError | StoreError>
-  /** Cancels a run: a pending one at once, a running one at its worker's next look (its steps are aborted). */
+  /**
+   * Cancels a run: a pending or sleeping one at once, a running one at its worker's next look (its
+   * steps are aborted). One that has compensations to run (a completed step with `compensate`) is
+   * left to a worker, which runs them: the answer then still says pending/sleeping, `cancelRequested`.
+   */
   cancel(runId: string): ResultAsync<RunInfo, RunNotFoundError | StoreError>
   /** Runs a failed (or cancelled) run again: its saved ok steps replay, it goes on from the step that failed. */
   retry(runId: string): ResultAsync<RunInfo, RunNotFoundError | StoreError | InvalidOptionsError>

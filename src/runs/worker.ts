@@ -13,7 +13,7 @@ import {
 } from '../errors.js'
 import { checkConcurrency, checkFunction, checkMs, checkSignal, firstError } from '../internal/options.js'
 import type { WorkflowEvent } from '../workflow/events.js'
-import { HELD_LEASE, SLEEP_IN_PROCESS } from '../workflow/held-lease.js'
+import { CANCELLED_RUN, HELD_LEASE, SLEEP_IN_PROCESS } from '../workflow/held-lease.js'
 import type { Lease, RunInfo, RunState, RunStore } from '../workflow/store/types.js'
 import { isSuspended } from '../workflow/suspend.js'
 import type { WorkflowOptions } from '../workflow/types.js'
@@ -210,9 +210,12 @@ export function createWorker(
     }
     // A run cancelled while it was suspending: the cancel is its end (not the suspension). A
     // cancelled run whose compensations ran ends cancelled too (its outcome, recorded, says which ran).
-    const error = summary(isSuspended(e) ? a.controller.signal.reason : e)
+    const cancel = a.controller.signal.reason ?? new CancelledError(`run "${a.run.runId}" was cancelled`)
+    const error = summary(isSuspended(e) ? cancel : e)
     const cancelled =
-      e instanceof CancelledError || (e instanceof CompensatedError && e.error instanceof CancelledError)
+      isSuspended(e) ||
+      e instanceof CancelledError ||
+      (e instanceof CompensatedError && e.error instanceof CancelledError)
     if (cancelled && a.stop === 'cancel') {
       if (await setState(a, 'cancelled', error)) m.cancelled++
       return
@@ -227,11 +230,10 @@ export function createWorker(
     const a: Active = { run, lease, controller, done: Promise.resolve() }
     active.set(run.runId, a)
     m.claimed++
-    // Cancelled while it slept (or before a wake-up was due): it stops at its first step.
-    if (run.cancelRequested) {
-      a.stop = 'cancel'
-      controller.abort(new CancelledError(`run "${run.runId}" was cancelled`))
-    }
+    // Cancelled while it slept (or waited to be claimed): it replays what it recorded (so its
+    // compensations are registered), ends cancelled at its first new step and compensates.
+    const cancelled = run.cancelRequested ? new CancelledError(`run "${run.runId}" was cancelled`) : undefined
+    if (cancelled) a.stop = 'cancel'
     const body = async (): Promise<void> => {
       if (!wf) {
         await settle(a, err(new InvalidOptionsError('workflow', run.workflow, 'a workflow this worker knows')))
@@ -247,6 +249,7 @@ export function createWorker(
         onEvent: options.onEvent,
         [HELD_LEASE]: lease,
         [SLEEP_IN_PROCESS]: options.sleepInProcessMs,
+        [CANCELLED_RUN]: cancelled,
       } as WorkflowOptions
       const r = await createWorkflow(wf.deps, o)((step, deps) => wf.body(step, deps, run.input))
       await settle(a, r)

@@ -13,6 +13,10 @@
  * error (durable.ts `halt`), which registers the compensations again with the recorded values;
  * then a compensation with an end marker is reported as it ended, one that started without
  * ending is `interrupted` (not run again: it may have taken effect), and the others run.
+ *
+ * A run cancelled while it slept off its worker is replayed the same way, to the cancel (the
+ * worker opens it with `CANCELLED_RUN`, held-lease.ts): its recorded steps register their
+ * compensations, its first new step ends cancelled, and it compensates as a running run would.
  */
 import { type Err, err, ok, type Result } from 'neverthrow'
 import { CompensatedError, InvalidOptionsError } from '../errors.js'

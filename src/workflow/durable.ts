@@ -34,7 +34,7 @@ import {
   StoreError,
   type StoreOperation,
 } from '../errors.js'
-import { HELD_LEASE, SLEEP_IN_PROCESS } from './held-lease.js'
+import { CANCELLED_RUN, HELD_LEASE, SLEEP_IN_PROCESS } from './held-lease.js'
 import type { WorkflowRun } from './run.js'
 import { fromRecord, type RecordMeta, type StepCodec, toRecord } from './store/record.js'
 import type { Lease, RunQueue, StepRecord, WorkflowStore } from './store/types.js'
@@ -78,6 +78,8 @@ export interface OpenOptions {
   readonly [HELD_LEASE]?: Lease | undefined
   /** On a worker: a `step.sleep` whose remainder is at most this long sleeps in process (default 1000). */
   readonly [SLEEP_IN_PROCESS]?: number | undefined
+  /** On a worker: the run was claimed with a cancel request; it replays to this error (`halt`) and compensates. */
+  readonly [CANCELLED_RUN]?: CancelledError | undefined
 }
 
 type Write = { rec: StepRecord; done: (e: DurableError | undefined) => void }
@@ -94,9 +96,13 @@ export class Durable {
   marks = new Map<number, StepRecord>()
   /**
    * Set when the run stopped while compensating: the error it had ended with. A step with no
-   * record then does not run: it ends with this error, so the body ends as it did before.
+   * record then does not run: it ends with this error, so the body ends as it did before. Also
+   * set (to the cancel) for a run a worker claimed with a cancel request (`cancelled`): it
+   * replays what it recorded, registering its compensations, and stops at its first new step.
    */
   halt: AnyResult | undefined
+  /** The run was claimed with a cancel request (see `halt`): it compensates as a cancelled run. */
+  cancelled = false
   closed = false
   /** Set when the lease was taken over: nothing more is written. */
   lost: LeaseLostError | undefined
@@ -118,7 +124,7 @@ export class Durable {
   private readonly stopSignal: AbortSignal | undefined
   /** Whether the run was stopped from outside (its signal: a cancel, a worker's drain). */
   private get stopped(): boolean {
-    return this.stopSignal?.aborted === true
+    return this.cancelled || this.stopSignal?.aborted === true
   }
 
   private constructor(
@@ -189,6 +195,11 @@ export class Durable {
     // it stopped, so it replays to that error and compensates on (see compensate.ts).
     const started = [...marks.values()].find((m) => m.seq % 2 === 0)
     if (started && !outcome) d.halt = fromRecord(started)
+    else if (o[CANCELLED_RUN] && !outcome) {
+      // Cancelled while it slept off its worker: it replays to the cancel, then compensates.
+      d.halt = err(o[CANCELLED_RUN])
+      d.cancelled = true
+    }
     return ok(d)
   }
 
@@ -346,7 +357,7 @@ export class Durable {
    */
   async close(r: AnyResult, run?: WorkflowRun): Promise<AnyResult> {
     if (r.isErr() && isSuspended(r.error)) r = await this.suspend(r.error, run?.signal)
-    else if (run && (run.undo || this.halt)) r = await this.compensate(r, run)
+    else if (run && (run.undo || (this.halt && !this.cancelled))) r = await this.compensate(r, run)
     this.closed = true
     await this.flushing
     let out = this.lost ? err(this.lost) : r
@@ -370,10 +381,12 @@ export class Durable {
    * for (`client.cancel`) counts as a cancel there.
    */
   private async compensate(r: AnyResult, run: WorkflowRun): Promise<AnyResult> {
-    if (!this.halt) {
+    // A run replayed to a cancel compensates as any cancelled run does (by what its body ended with).
+    const resuming = this.halt && !this.cancelled
+    if (!resuming) {
       if (r.isOk() || (resumable(r, this.stopped) && !(r.error instanceof CancelledError))) return r
       // Stopped on a worker: a cancel asked of the store, or a drain (handed back, not undone).
-      if (r.error instanceof CancelledError && this.stopped && !this.owned) {
+      if (r.error instanceof CancelledError && this.stopped && !this.owned && !this.cancelled) {
         try {
           const info = await (this.store as Partial<RunQueue>).getRun?.(this.runId)
           if (!info?.cancelRequested) return r
@@ -383,7 +396,7 @@ export class Durable {
       }
     } else if (r.isErr() && resumable(r, this.stopped) && !(r.error instanceof CancelledError)) return r
     const { compensate } = await import('./compensate.js')
-    return compensate(run, this.halt ?? r, this)
+    return compensate(run, resuming ? (this.halt as AnyResult) : r, this)
   }
 
   /** Stops the heartbeat and releases the lease (a held one stays with its worker). */

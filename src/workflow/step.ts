@@ -306,7 +306,7 @@ export function makeStep<E>(run: WorkflowRun): Step<E> {
         // A step that ends because the run was cancelled is not its outcome: leave it to re-run.
         // Nor is a suspension (`save` writes none: the run waits, off its worker, and asks again when woken).
         if (d && !old && !bad && !run.signal.aborted) {
-          const meta = { name, kind, startedAt, attempts: s.attempt, codec: saving.codec }
+          const meta = { name, kind, startedAt, attempts: s.attempt, codec: saving.codec, undo: saving.undo }
           d.save(pos, key as string, r, `step "${name}"`, meta).then(settle)
         } else settle(r)
       }

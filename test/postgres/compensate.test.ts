@@ -130,6 +130,63 @@ describe('compensation on postgresStore', () => {
   })
 })
 
+describe('a run cancelled while it sleeps off its worker (postgresStore)', () => {
+  it('client.cancel of a run in a 1-hour step.sleep: both compensations run once, in reverse order; it ends cancelled with the CompensatedError', async () => {
+    const log: string[] = []
+    const undo = (what: string) => (v: unknown) => {
+      log.push(`${what}(${JSON.stringify(v)})`)
+      return ok(undefined)
+    }
+    const trip = defineWorkflow('pg-trip-sleep', {}, async (step) => {
+      await step(() => ok('h-1'), { name: 'hotel', compensate: undo('cancel hotel') })
+      await step(() => ok('f-2'), { name: 'flight', compensate: undo('cancel flight') })
+      await step.sleep('cool off', 3_600_000)
+      await step(() => ok(log.push('after')), { name: 'after', compensate: undo('undo after') })
+      return 'booked'
+    })
+    const client = createClient(store, { pollMs: 10 })
+    const worker = createWorker(store, [trip], { pollMs: 10 })
+    await worker.start()
+    await client.start(trip, null, { runId: 'pg-sleep-1' })
+    for (;;) {
+      if ((await store.getRun('pg-sleep-1'))?.state === 'sleeping') break
+      await new Promise((r) => setTimeout(r, 10))
+    }
+    const rows = (
+      await pool.query(`SELECT record::text FROM "${schema}".steps WHERE run_id = 'pg-sleep-1' ORDER BY pos`)
+    ).rows
+    expect(rows.map((r) => (JSON.parse(r.record) as StepRecord).undo ?? false)).toEqual([true, true, false])
+    const answered = (await client.cancel('pg-sleep-1'))._unsafeUnwrap()
+    expect(answered).toMatchObject({ state: 'sleeping', cancelRequested: true })
+    const e = compensatedOf(await client.result('pg-sleep-1', { timeoutMs: 10_000 }))
+    await worker.close()
+    expect(e.error).toBeInstanceOf(CancelledError)
+    expect(e.compensated).toEqual(['flight', 'hotel'])
+    expect(log).toEqual(['cancel flight("f-2")', 'cancel hotel("h-1")'])
+    expect((await client.get('pg-sleep-1'))._unsafeUnwrap()).toMatchObject({ state: 'cancelled', claims: 2 })
+    expect(worker.metrics()).toMatchObject({ suspended: 1, cancelled: 1, failed: 0 })
+  })
+
+  it('a sleeping run with no compensable step is still cancelled at once', async () => {
+    const plain = defineWorkflow('pg-plain-sleep', {}, async (step) => {
+      await step(() => ok(1), { name: 'a' })
+      await step.sleep('nap', 3_600_000)
+      return 'never'
+    })
+    const client = createClient(store, { pollMs: 10 })
+    const worker = createWorker(store, [plain], { pollMs: 10 })
+    await worker.start()
+    await client.start(plain, null, { runId: 'pg-sleep-2' })
+    for (;;) {
+      if ((await store.getRun('pg-sleep-2'))?.state === 'sleeping') break
+      await new Promise((r) => setTimeout(r, 10))
+    }
+    await worker.close()
+    expect((await client.cancel('pg-sleep-2'))._unsafeUnwrap()).toMatchObject({ state: 'cancelled' })
+    expect((await client.result('pg-sleep-2', { timeoutMs: 1000 }))._unsafeUnwrapErr()).toBeInstanceOf(CancelledError)
+  })
+})
+
 describe('crash test (d): a worker SIGKILLed in the middle of its compensations', () => {
   const FIXTURE = new URL('./fixtures/compensate-worker.mjs', import.meta.url)
   const LEASE_MS = 1000

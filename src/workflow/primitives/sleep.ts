@@ -18,15 +18,16 @@ export const sleep: LazyMethod = (s, _name, ms) => {
   const { run, at, name } = s
   const d = run.durable as Durable
   const rec = d.steps.get(at)
-  // A run resuming its compensations (durable.ts `halt`) sleeps no more: replayed as it is, or
-  // (not reached before) ended with the run's error.
-  if (d.halt) return s.exec(name, 'sleep', NO_WORK, name, undefined, { codec: VOID }, at)
   const until = rec?.ok ? (rec.value as { until?: unknown } | undefined)?.until : undefined
   // Over already, another step recorded here (ReplayMismatchError), or a sleep recorded as a
   // plain step (0.2 and before): replayed as it is.
   if (rec && (rec.key !== name || typeof until !== 'number' || until <= Date.now())) {
     return s.exec(name, 'sleep', NO_WORK, name, undefined, { codec: VOID }, at)
   }
+  // A run resuming its compensations, or replayed to a cancel (durable.ts `halt`), sleeps no
+  // more: a sleep not over (or not reached before) ends with the run's error.
+  const halt = d.halt
+  if (halt) return s.exec(name, 'sleep', (_, done) => done(halt), name, undefined, { record: false }, at)
   const start: Start = (_, done) => {
     const wait = (u: number) => {
       const left = u - Date.now()

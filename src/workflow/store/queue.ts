@@ -104,12 +104,25 @@ export function createQueue(b: QueueBackend): RunQueue {
     b.changed?.()
   }
 
-  /** client.cancel of one run: a pending/sleeping run ends at once (waking its parent), a running one is flagged. */
+  /**
+   * client.cancel of one run: a pending/sleeping run ends at once (waking its parent), a running
+   * one is flagged. One with compensations to run (a record marked `undo`, no outcome) is flagged
+   * and made due now instead: a worker replays it to the cancel and compensates. So is one that
+   * changed (claimed, or put to sleep) while its journal was read: it may have written one since.
+   */
   async function cancelOne(runId: string): Promise<RunInfo | undefined> {
+    const seen = await b.getInfo(runId)
+    if (!seen) return undefined
+    // Read only for a run that waits to be claimed (a running one is flagged whatever it holds).
+    const records = seen.state === 'pending' || seen.state === 'sleeping' ? await b.load(runId) : []
+    const undo = records.some((r) => r.undo === true && r.ok) && !records.some((r) => r.seq === -1)
     let ended = false
     const next = await b.update(runId, (info) => {
       if (ENDED.includes(info.state)) return undefined
       if (info.state === 'running') return { ...info, cancelRequested: true, updatedAt: b.now() }
+      if (undo || info.state !== seen.state || info.claims !== seen.claims) {
+        return { ...without(info, 'woken'), dueAt: b.now(), cancelRequested: true, updatedAt: b.now() }
+      }
       ended = true
       return { ...without(info, 'dueAt', 'woken'), state: 'cancelled', cancelRequested: true, updatedAt: b.now() }
     })
@@ -178,8 +191,11 @@ export function createQueue(b: QueueBackend): RunQueue {
         let next: RunInfo = { ...without(info, 'dueAt', 'error'), state, updatedAt: b.now() }
         if (opts.dueAt !== undefined) next = { ...next, dueAt: opts.dueAt }
         if (opts.error !== undefined) next = { ...next, error: opts.error }
-        // A wake-up that came while the run was deciding to sleep: due at once.
-        if (state === 'sleeping' && info.woken) next = { ...without(next, 'woken'), dueAt: b.now() }
+        // A wake-up (or a cancel: its worker did not see it) that came while the run was
+        // deciding to sleep: due at once.
+        if (state === 'sleeping' && (info.woken || info.cancelRequested)) {
+          next = { ...without(next, 'woken'), dueAt: b.now() }
+        }
         if (RELEASING.includes(state)) next = without(next, 'owner')
         return ENDED.includes(state) ? without(next, 'woken') : next
       })

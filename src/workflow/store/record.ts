@@ -110,6 +110,8 @@ export interface RecordMeta {
   readonly endedAt?: number | undefined
   readonly attempts?: number | undefined
   readonly codec?: StepCodec | undefined
+  /** The step's `compensate` (any truthy value): its ok record is marked `undo: true`. */
+  readonly undo?: unknown
 }
 
 /** A step's record, or the InvalidOptionsError that names the step and the part that cannot be saved. */
@@ -128,6 +130,7 @@ export function toRecord(
     base.endedAt = meta.endedAt ?? Date.now()
   }
   if (meta.attempts !== undefined && meta.attempts > 1) base.attempts = meta.attempts
+  if (meta.undo && r.isOk()) base.undo = true
   const v = r.isOk() ? r.value : r.error
   const part = r.isOk() ? 'value' : 'error'
   if (r.isOk() && meta.codec) {

@@ -37,6 +37,11 @@ export interface StepRecord {
   readonly endedAt?: number
   /** Attempts made (more than 1 when the step's `retry` called it again). */
   readonly attempts?: number
+  /**
+   * True on the ok record of a step that has a `compensate`: a run with one (and no outcome) has
+   * something to undo, so `requestCancel` hands it to a worker instead of cancelling it at once.
+   */
+  readonly undo?: boolean
 }
 
 /** Who holds a run right now. `fence` grows at every grant of the lease (takeovers included). */
@@ -186,7 +191,8 @@ export interface RunQueue {
    * Sets the run's state under its lease (rejects `LeaseLostError` if the fence moved on):
    * succeeded/failed/cancelled record the end and release the lease; sleeping with dueAt
    * releases the lease; pending (e.g. drained by a shutting-down worker) releases it.
-   * Issue 19: `sleeping` of a run marked `woken` is due at once (woken cleared); an end
+   * Issue 19: `sleeping` of a run marked `woken` (or `cancelRequested`: a cancel its worker did
+   * not see before it suspended) is due at once (woken cleared); an end
    * (succeeded/failed/cancelled) of a run with a parentId wakes the parent (in the same
    * transaction where the store has them).
    */
@@ -196,8 +202,12 @@ export interface RunQueue {
     opts?: { readonly dueAt?: number; readonly error?: RunInfo['error'] },
   ): Promise<void>
   /**
-   * client.cancel: marks cancelRequested; a pending/sleeping run is cancelled at once. Issue 19:
-   * its unfinished descendants (children, their children) are cancelled the same way.
+   * client.cancel: marks cancelRequested; a pending/sleeping run is cancelled at once, unless its
+   * journal has an ok record with `undo: true` and no outcome (seq -1): such a run has
+   * compensations to run, so it stays pending/sleeping, flagged, and is made due now: a worker
+   * claims it, replays it to the cancel and compensates (a run that may have changed while the
+   * store looked, e.g. claimed meanwhile, is handed to a worker the same way rather than guessed
+   * at). Issue 19: its unfinished descendants (children, their children) are cancelled the same way.
    */
   requestCancel(runId: string): Promise<RunInfo | undefined>
   /** client.retry: a failed (or cancelled) run back to pending (its journal reopened on claim). */

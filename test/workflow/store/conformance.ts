@@ -799,6 +799,63 @@ export function describeStoreConformance(
         }
       })
 
+      it('requestCancel of a pending/sleeping run with compensations to run (an ok `undo` record, no outcome): flagged and due now, not cancelled; others at once', async () => {
+        const { store, clock, cleanup } = await setup()
+        try {
+          const wf = id('wf')
+          const later = clock.now() + 3_600_000
+          /** A run claimed, given these records, then put to sleep (or back to pending) for an hour. */
+          const made = async (runId: string, records: StepRecord[], state: RunState = 'sleeping') => {
+            await store.createRun({ runId, workflow: wf, version: 1, input: null })
+            const [c] = await store.claim([wf], 'w', LEASE, 1)
+            expect(c?.run.runId).toBe(runId)
+            for (const r of records) await store.append(c?.lease as Lease, r)
+            await store.setState(c?.lease as Lease, state, { dueAt: later })
+          }
+          await made(`${wf}-undo`, [rec(0, { undo: true }), rec(1), rec(2, { key: 'nap' })])
+          await made(`${wf}-undo-pending`, [rec(0, { undo: true })], 'pending')
+          await made(`${wf}-plain`, [rec(0), rec(1)])
+          // An undo mark on a failed step (it registered no compensation) does not count.
+          await made(`${wf}-failed-undo`, [rec(0, { undo: true, ok: false })])
+          const kept = await store.requestCancel(`${wf}-undo`)
+          expect(kept).toMatchObject({ state: 'sleeping', cancelRequested: true })
+          expect(kept?.dueAt ?? Number.POSITIVE_INFINITY).toBeLessThanOrEqual(clock.now())
+          expect(await store.requestCancel(`${wf}-undo-pending`)).toMatchObject({
+            state: 'pending',
+            cancelRequested: true,
+          })
+          expect(await store.requestCancel(`${wf}-plain`)).toMatchObject({ state: 'cancelled' })
+          expect(await store.requestCancel(`${wf}-failed-undo`)).toMatchObject({ state: 'cancelled' })
+          // The kept ones are claimable now (not in an hour), with the flag for the worker.
+          const got = await store.claim([wf], 'w2', LEASE, 10)
+          expect(got.map((c) => c.run.runId).sort()).toEqual([`${wf}-undo`, `${wf}-undo-pending`])
+          expect(got.every((c) => c.run.cancelRequested === true)).toBe(true)
+          for (const c of got) await store.setState(c.lease, 'cancelled')
+          expect(await store.getRun(`${wf}-undo`)).toMatchObject({ state: 'cancelled' })
+        } finally {
+          await cleanup()
+        }
+      })
+
+      it('a run flagged cancelRequested while running that then goes to sleep is due at once (its worker had not seen the cancel)', async () => {
+        const { store, clock, cleanup } = await setup()
+        try {
+          const wf = id('wf')
+          const runId = `${wf}-r`
+          await store.createRun({ runId, workflow: wf, version: 1, input: null })
+          const first = await claimOne(store, wf, runId)
+          expect(await store.requestCancel(runId)).toMatchObject({ state: 'running', cancelRequested: true })
+          await store.setState(first.lease, 'sleeping', { dueAt: clock.now() + 3_600_000 })
+          const info = await store.getRun(runId)
+          expect(info).toMatchObject({ state: 'sleeping', cancelRequested: true })
+          expect(info?.dueAt ?? Number.POSITIVE_INFINITY).toBeLessThanOrEqual(clock.now())
+          const again = await claimOne(store, wf, runId)
+          expect(again.run.cancelRequested).toBe(true)
+        } finally {
+          await cleanup()
+        }
+      })
+
       it('reopen empties a journal that has compensation markers (seq <= -2); the outcome is seq -1 only', async () => {
         const { store, cleanup } = await setup()
         try {
