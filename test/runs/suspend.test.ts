@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ok } from 'neverthrow'
+import { ok, type Result } from 'neverthrow'
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
 import {
   createClient,
@@ -183,6 +183,39 @@ describe('a long step.sleep on a worker suspends the run', () => {
     expect(slowRuns).toBe(1) // replayed from its record
     expect(cheapRuns).toBe(2) // never recorded: it runs again
     await worker.close()
+  })
+
+  it("a suspending run whose run stops meanwhile (a step's store error) does not wait for the steps it aborted: it goes to sleep, slot and lease free", async () => {
+    const store = memoryStore()
+    // The event store fails a little after the wait asks: the run stops, the slow step is aborted
+    // and saves nothing; the suspension must not wait for its record.
+    store.getEvent = async () => {
+      await new Promise((r) => setTimeout(r, 20))
+      throw new Error('store hiccup')
+    }
+    const wf = defineWorkflow('stopped-while-suspending', {}, async (step) => {
+      await Promise.all([
+        step.sleep('nap', 60_000),
+        step.waitFor('event', 'k1'),
+        step(
+          ({ signal }) =>
+            new Promise<Result<number, never>>((resolve) => {
+              const t = setTimeout(() => resolve(ok(1)), 200)
+              signal.addEventListener('abort', () => clearTimeout(t))
+            }),
+          { name: 'slow' },
+        ),
+      ])
+      return 'done'
+    })
+    const worker = createWorker(store, [wf], { pollMs: 5, leaseMs: 60_000 })
+    await worker.start()
+    const client = createClient(store, { pollMs: 5 })
+    await client.start(wf, null, { runId: 'sw1' })
+    const asleep = await stateOf(store, 'sw1', 'sleeping')
+    expect(asleep.owner).toBeUndefined()
+    expect(worker.metrics().running).toBe(0)
+    await worker.close({ drainMs: 0 })
   })
 
   it('two sleeps at once: the run wakes for the earlier one', async () => {
