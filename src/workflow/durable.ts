@@ -174,6 +174,9 @@ export class Durable {
     const reopened = o.retry === true && records.some((r) => r.seq === -1 && !r.ok)
     if (reopened) {
       try {
+        // Before the journal is reopened, so that a crash in between does this again: the
+        // failed children of the steps that will run again are run again too.
+        await requeueFailedChildren(store as WorkflowStore & Partial<RunQueue>, runId, records)
         await store.reopen(lease)
         records = await store.load(runId)
       } catch (e) {
@@ -404,5 +407,27 @@ export class Durable {
     this.closed = true
     this.stopHeartbeat()
     if (this.owned && !this.lost) await this.store.release(this.lease).catch(() => {})
+  }
+}
+
+/**
+ * A retried run's child runs (`<runId>/<pos>.<i>`) that failed or were cancelled, under the steps
+ * that will run again (the first failed one and after, or every step of a compensated run, whose
+ * journal is emptied): back to pending, so the retried steps find them running again. Children
+ * that ended ok are left: they never run again.
+ */
+async function requeueFailedChildren(
+  store: WorkflowStore & Partial<RunQueue>,
+  runId: string,
+  records: readonly StepRecord[],
+): Promise<void> {
+  if (!store.listChildren || !store.requeue) return
+  let from = Number.POSITIVE_INFINITY
+  for (const r of records) if (r.seq >= 0 && !r.ok && r.seq < from) from = r.seq
+  if (records.some((r) => r.seq <= -2)) from = 0
+  const prefix = `${runId}/`
+  for (const kid of await store.listChildren(runId, { prefix })) {
+    const pos = Number.parseInt(kid.runId.slice(prefix.length), 10)
+    if ((kid.state === 'failed' || kid.state === 'cancelled') && pos >= from) await store.requeue(kid.runId)
   }
 }

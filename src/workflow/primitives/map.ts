@@ -163,17 +163,8 @@ function onWorker(
   const what = `children of map "${s.name}"`
   const decide = async (): Promise<AnyResult> => {
     let kids = await look(store, parentId, units, eager)
-    if (s.run.durable?.reopened) {
-      // A retry runs the failed (or cancelled) children again; those that ended ok stay.
-      const again = units.filter((u) => {
-        const state = kids.get(u.runId)?.state
-        return state === 'failed' || state === 'cancelled'
-      })
-      if (again.length > 0) {
-        for (const u of again) await store.requeue(u.runId)
-        kids = await look(store, parentId, units, eager)
-      }
-    }
+    // A retried parent's failed (or cancelled) children were put back to pending when its journal
+    // was reopened (durable.ts): they run again; those that ended ok stay.
     if (o.mode === 'fail-fast') {
       for (const i of completionOrder(units, kids)) {
         let kid = kids.get((units[i] as Unit).runId)
