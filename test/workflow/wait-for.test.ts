@@ -185,6 +185,19 @@ describe('step.waitFor refuses what cannot work', () => {
     expect((await wf(body))._unsafeUnwrap()).toBe('here')
   })
 
+  it('a store whose wait throws synchronously → the step settles as an err (UnexpectedError), never a hang', async () => {
+    const store = memoryStore()
+    const broken: RunStore = {
+      ...store,
+      wait: () => {
+        throw new Error('not a promise')
+      },
+    }
+    const wf = createWorkflow({}, { store: broken, runId: 'sync-throw' })
+    const r = await wf((step) => step.waitFor('w', 'never', { timeoutMs: 60_000 }))
+    expect(r._unsafeUnwrapErr()).toMatchObject({ _tag: 'UnexpectedError' })
+  })
+
   it('a store whose emit rejects → StoreError', async () => {
     const store: RunStore = { ...memoryStore(), emit: () => Promise.reject(new Error('disk full')) }
     expect((await createClient(store).emit('k', null))._unsafeUnwrapErr()).toMatchObject({
