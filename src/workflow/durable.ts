@@ -35,7 +35,9 @@ import {
   type StoreOperation,
 } from '../errors.js'
 import { CANCELLED_RUN, HELD_LEASE, SLEEP_IN_PROCESS } from './held-lease.js'
+import { childPosition } from './primitives/children.js'
 import type { WorkflowRun } from './run.js'
+import { reopenFrom } from './store/queue.js'
 import { fromRecord, type RecordMeta, type StepCodec, toRecord } from './store/record.js'
 import type { Lease, RunQueue, StepRecord, WorkflowStore } from './store/types.js'
 import { isSuspended, Suspended } from './suspend.js'
@@ -106,7 +108,7 @@ export class Durable {
   closed = false
   /** Set when the lease was taken over: nothing more is written. */
   lost: LeaseLostError | undefined
-  /** True when `open` reopened a failed run (a retry): `step.map` then runs its failed children again. */
+  /** True when `open` reopened a failed run (a retry): in-process workflow children of `step.map` are retried too. */
   reopened = false
   private readonly lostController = new AbortController()
   private readonly queue: Write[] = []
@@ -422,12 +424,10 @@ async function requeueFailedChildren(
   records: readonly StepRecord[],
 ): Promise<void> {
   if (!store.listChildren || !store.requeue) return
-  let from = Number.POSITIVE_INFINITY
-  for (const r of records) if (r.seq >= 0 && !r.ok && r.seq < from) from = r.seq
-  if (records.some((r) => r.seq <= -2)) from = 0
-  const prefix = `${runId}/`
-  for (const kid of await store.listChildren(runId, { prefix })) {
-    const pos = Number.parseInt(kid.runId.slice(prefix.length), 10)
-    if ((kid.state === 'failed' || kid.state === 'cancelled') && pos >= from) await store.requeue(kid.runId)
+  const from = reopenFrom(records)
+  for (const kid of await store.listChildren(runId)) {
+    if ((kid.state === 'failed' || kid.state === 'cancelled') && childPosition(runId, kid.runId) >= from) {
+      await store.requeue(kid.runId)
+    }
   }
 }

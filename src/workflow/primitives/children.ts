@@ -2,8 +2,8 @@
 // results in completion order, and waits for them off its worker (suspended, holding no slot).
 // The one home of these rules for step.map, groups over task calls, select and waitCompleted.
 import { err, ok, type Result } from 'neverthrow'
-import { CancelledError, InvalidOptionsError, StoreError, UnexpectedError } from '../../errors.js'
-import type { LazyStep } from '../step.js'
+import { CancelledError, StoreError, UnexpectedError } from '../../errors.js'
+import type { LazyStep, Start } from '../step.js'
 import { fromRecord } from '../store/record.js'
 import type { ChildRun, JsonValue, NewRun, RunQueue, RunStore } from '../store/types.js'
 import { Suspended } from '../suspend.js'
@@ -16,9 +16,8 @@ export function childStore(
   s: LazyStep,
 ): (RunStore & Required<Pick<RunQueue, 'createRuns' | 'listChildren'>>) | undefined {
   const d = s.run.durable
-  if (!d || d.owned !== false) return undefined
-  // The Durable keeps its store to itself; children are the one other user of it.
-  const store = (d as unknown as { store: Partial<RunStore> }).store
+  if (d?.owned !== false) return undefined
+  const store = d.store as Partial<RunStore>
   return typeof store?.createRuns === 'function' &&
     typeof store.listChildren === 'function' &&
     typeof store.requeue === 'function'
@@ -28,6 +27,9 @@ export function childStore(
 
 /** The id of the child at `index` of the step at position `at`. */
 export const childId = (runId: string, at: number, index: number): string => `${runId}/${at}.${index}`
+
+/** The position of the step that made a child (`childId` read back). */
+export const childPosition = (runId: string, id: string): number => Number.parseInt(id.slice(runId.length + 1), 10)
 
 /** One child run as a step wants it: where it is, and how to create it if it is not there yet. */
 export interface Unit {
@@ -92,9 +94,16 @@ export async function createMissing(
 /** Waits off the worker until a child ends (the store wakes the parent then). */
 export const suspend = (what: string): AnyResult => err(new Suspended(undefined, what))
 
-/** A store failure while looking after children: the run is handed back and tries again later. */
-export const storeFailed = (runId: string, e: unknown): AnyResult =>
-  err(e instanceof StoreError ? e : new StoreError('queue', runId, e))
+/**
+ * The work of a step that decides from its children: `decide` looks at them and answers the
+ * step's Result (or a suspension). A store failure while it looks becomes a StoreError: the run
+ * is handed back and tries again later.
+ */
+export const deciding =
+  (runId: string, decide: () => Promise<AnyResult>): Start =>
+  (_, done) => {
+    decide().then(done, (e: unknown) => done(err(e instanceof StoreError ? e : new StoreError('queue', runId, e))))
+  }
 
 /** The units of task calls: bound calls attach to their runs, the others get `${runId}/${at}.${i}`. */
 export function callUnits(s: LazyStep, calls: readonly TaskCallInfo[]): Unit[] {
@@ -129,10 +138,6 @@ export const fromSettled = (j: unknown): AnyResult => {
   const x = j as { ok: boolean; value?: unknown; error?: unknown }
   return x.ok ? ok(x.value) : err(x.error)
 }
-
-/** A refusal that names what the step needs. */
-export const needs = (option: string, value: unknown, expected: string): InvalidOptionsError =>
-  new InvalidOptionsError(option, value, expected)
 
 /** JSON from a record (read through a step's codec) with its errors revived as Errors. */
 export const revive = (j: JsonValue): unknown => fromRecord({ seq: 0, key: '', ok: true, value: j })._unsafeUnwrap()

@@ -16,10 +16,10 @@ import {
   childStore,
   completionOrder,
   createMissing,
+  deciding,
   look,
   resultOf,
   revive,
-  storeFailed,
   suspend,
   type Unit,
 } from './children.js'
@@ -85,10 +85,7 @@ export function group(
     await cancelUnfinished(store, units, kids)
     return r
   }
-  const onWorker: Start = (_, done) => {
-    decide().then(done, (e: unknown) => done(storeFailed(parentId, e)))
-  }
-  return s.exec(s.name, kind, onWorker, key, undefined, { codec: WITH_ORDER(() => order) }, s.at)
+  return s.exec(s.name, kind, deciding(parentId, decide), key, undefined, { codec: WITH_ORDER(() => order) }, s.at)
 }
 
 /** The group's outcome from the children ended so far, in completion order; undefined: not yet. */

@@ -1,8 +1,6 @@
-// The step methods loaded on first use (see `lazy` in step.ts): one file per primitive.
-import { InvalidOptionsError } from '../../errors.js'
 import type { StepKind } from '../events.js'
 import { unreadable } from '../options.js'
-import { type LazyKind, type LazyMethod, type LazyStep, NO_WORK } from '../step.js'
+import { type LazyMethod, NO_WORK } from '../step.js'
 import { map as mapStep } from './map.js'
 import { offload as offloadStep } from './offload.js'
 import { select as selectStep } from './select.js'

@@ -5,7 +5,6 @@ import { err, ok, type Result } from 'neverthrow'
 import { type CancelledError, InvalidOptionsError } from '../../errors.js'
 import { runGroup } from '../../internal/group.js'
 import { checkConcurrency, checkMode } from '../../internal/options.js'
-import { runOnePromise } from '../../internal/run.js'
 import type { RegisteredWorkflow } from '../../runs/define.js'
 import { checkJson } from '../../runs/json.js'
 import type { TaskContext } from '../../types.js'
@@ -13,19 +12,18 @@ import { checkString, optionsOf } from '../options.js'
 import type { LazyMethod, LazyStep, Saving, Start } from '../step.js'
 import type { JsonValue, NewRun } from '../store/types.js'
 import { type ChunkOutput, type DurableTask, isTask } from '../task.js'
-import type { WorkflowOptions } from '../types.js'
 import {
   childId,
   childStore,
   completionOrder,
   createMissing,
+  deciding,
   ended,
   fromSettled,
   look,
   resultOf,
   revive,
   settledJson,
-  storeFailed,
   suspend,
   type Unit,
 } from './children.js'
@@ -102,7 +100,7 @@ function inProcess(
     // A workflow child runs as a workflow of its own; with a store, durably, under its child id:
     // a resumed parent finds its finished children's outcomes there, and a retried (reopened)
     // parent runs its failed children again, as on a worker.
-    const store = d ? (d as unknown as { store: WorkflowOptions['store'] }).store : undefined
+    const store = d?.store
     return import('../workflow.js').then(({ createWorkflow }) =>
       createWorkflow(w.deps, {
         name: w.name,
@@ -202,7 +200,5 @@ function onWorker(
     const failed = flat.find((r) => r.isErr())
     return failed ?? ok(flat.map((r) => r._unsafeUnwrap()))
   }
-  return (_, done) => {
-    decide().then(done, (e: unknown) => done(storeFailed(parentId, e)))
-  }
+  return deciding(parentId, decide)
 }

@@ -17,13 +17,12 @@ import {
   childStore,
   completionOrder,
   createMissing,
-  ended,
+  deciding,
   fromSettled,
   look,
   resultOf,
   revive,
   settledJson,
-  storeFailed,
   suspend,
 } from './children.js'
 import { callsOf } from './group.js'
@@ -109,9 +108,7 @@ export function completion(
       const rest = values.flatMap((_, i) => (done.has(i) ? [] : [restOf(i) as AnyInput]))
       return answer({ completed, rest })
     }
-    start = (_, done) => {
-      decide().then(done, (e: unknown) => done(storeFailed(parentId, e)))
-    }
+    start = deciding(parentId, decide)
   } else {
     start = (_, done) => {
       // Aborting the run's signal cancels the inputs still pending: nothing outlives the run.

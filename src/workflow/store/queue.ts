@@ -279,9 +279,17 @@ export function createQueue(b: QueueBackend): RunQueue {
 
 /** The records a reopened (retried) run keeps: no outcome, nothing from the first failed step on (none after compensation). */
 export function reopened(records: readonly StepRecord[]): StepRecord[] {
-  // Compensation markers (seq <= -2): the run was compensated, so it starts again from its first step.
-  if (records.some((r) => r.seq <= -2)) return []
+  const from = reopenFrom(records)
+  return records.filter((r) => r.seq >= 0 && r.seq < from)
+}
+
+/**
+ * The first position a reopened (retried) run runs again: its first failed step, or 0 for a
+ * compensated run (markers, seq <= -2: it starts again from its first step); Infinity if none.
+ */
+export function reopenFrom(records: readonly StepRecord[]): number {
+  if (records.some((r) => r.seq <= -2)) return 0
   let first = Number.POSITIVE_INFINITY
   for (const r of records) if (r.seq >= 0 && !r.ok && r.seq < first) first = r.seq
-  return records.filter((r) => r.seq >= 0 && r.seq < first)
+  return first
 }
