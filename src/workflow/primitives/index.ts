@@ -1,3 +1,4 @@
+// The step methods loaded on first use (see `lazy` in step.ts): one file per primitive.
 import type { StepKind } from '../events.js'
 import { unreadable } from '../options.js'
 import { type LazyMethod, NO_WORK } from '../step.js'
