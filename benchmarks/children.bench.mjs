@@ -6,35 +6,17 @@
 //    (8 concurrent runs each): children per second, and the wall time per child against the
 //    per-step cost. The machine is small (2 vCPUs) and shared: read ratios, not absolute numbers.
 // OKFLOW_BENCH_CHILDREN=n changes N; OKFLOW_BENCH_CHUNK=k maps with chunkSize k.
-import { fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { okAsync } from 'neverthrow'
 import pg from 'pg'
 import { startCluster } from '../test/setup/pg-cluster.mjs'
+import { inProcesses, medians, range, startWorkers, stopWorkers } from './pg-harness.mjs'
 
 const SELF = fileURLToPath(import.meta.url)
 const CHILD = '--okflow-children-bench-child'
 const N = Number(process.env.OKFLOW_BENCH_CHILDREN ?? 10_000)
 const CHUNK = Number(process.env.OKFLOW_BENCH_CHUNK ?? 0)
 const STEPS = 20
-
-/** Median ms per op of `fn`, samples of at least `minMs` each (no gc between samples). */
-async function perOp(fn, { rounds = 7, minMs = 60, warmup = 3 } = {}) {
-  for (let i = 0; i < warmup; i++) await fn()
-  const samples = []
-  for (let r = 0; r < rounds; r++) {
-    let ops = 0
-    const t0 = performance.now()
-    let t = t0
-    while (t - t0 < minMs) {
-      await fn()
-      ops++
-      t = performance.now()
-    }
-    samples.push((t - t0) / ops)
-  }
-  return [...samples].sort((a, b) => a - b)[samples.length >> 1]
-}
 
 /** µs per step of a plain durable 20-step workflow on this server. */
 async function perStep(url) {
@@ -52,10 +34,15 @@ async function perStep(url) {
     for (let i = 0; i < STEPS; i++) sum += await step(() => okAsync(i), { name: `step ${i}` })
     return sum
   }
-  const ms = await perOp(async () => {
-    const r = await wf(body, { runId: `s${n++}` })
-    if (r.isErr()) throw r.error
-  })
+  const { run: ms } = await medians([
+    {
+      name: 'run',
+      fn: async () => {
+        const r = await wf(body, { runId: `s${n++}` })
+        if (r.isErr()) throw r.error
+      },
+    },
+  ])
   await pool.query(`DROP SCHEMA "${schema}" CASCADE`)
   await pool.end()
   return (ms / STEPS) * 1000
@@ -71,17 +58,10 @@ async function mapOnce(url, workers) {
   const store = postgresStore(pool, { schema })
   const m = await store.migrate()
   if (m.isErr()) throw m.error
-  const kids = await Promise.all(
-    Array.from(
-      { length: workers },
-      () =>
-        new Promise((resolve) => {
-          const c = fork(new URL('./workers/pg-children-worker.mjs', import.meta.url), [url, schema, '8'], {
-            stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-          })
-          c.once('message', () => resolve(c))
-        }),
-    ),
+  const kids = await startWorkers(
+    new URL('./workers/pg-children-worker.mjs', import.meta.url),
+    [url, schema, '8'],
+    workers,
   )
   // Only the name matters to the client: the workers have the body.
   const parent = defineWorkflow('bench-map', {}, async () => [])
@@ -91,15 +71,7 @@ async function mapOnce(url, workers) {
   const r = await client.result('parent', { timeoutMs: 30 * 60_000 })
   const ms = performance.now() - t0
   if (r.isErr() || r.value.length !== N || r.value[N - 1] !== N) throw new Error(`bad result ${String(r.error)}`)
-  await Promise.all(
-    kids.map(
-      (c) =>
-        new Promise((resolve) => {
-          c.once('exit', resolve)
-          c.kill('SIGTERM')
-        }),
-    ),
-  )
+  await stopWorkers(kids)
   await pool.query(`DROP SCHEMA "${schema}" CASCADE`)
   await pool.end()
   return ms
@@ -112,24 +84,10 @@ async function child(url) {
   process.send?.({ stepUs, one, three })
 }
 
-const range = (xs, f) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[0] === s[s.length - 1] ? f(s[0]) : `${f(s[0])}–${f(s[s.length - 1])}`
-}
-
 async function main() {
   const cluster = await startCluster()
   try {
-    const reps = []
-    for (let i = 0; i < 3; i++) {
-      reps.push(
-        await new Promise((resolve, reject) => {
-          const c = fork(SELF, [CHILD, cluster.url], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-          c.once('message', resolve)
-          c.once('exit', (code) => code !== 0 && reject(new Error(`bench child exited with ${code}`)))
-        }),
-      )
-    }
+    const reps = await inProcesses(SELF, [CHILD, cluster.url])
     const what = CHUNK ? `${N} items in chunks of ${CHUNK}` : `${N} children`
     console.log(`\n## step.map of ${what} on Postgres (3 processes, ranges)\n`)
     console.log(

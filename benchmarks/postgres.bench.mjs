@@ -4,7 +4,6 @@
 //    DBOS Transact (@dbos-inc/dbos-sdk) on the same server, each step a trivial function;
 // 2. runs per second of a 10-step workflow with 1, 2 and 4 worker processes on one Postgres.
 // The machine is small (2 vCPUs) and shared: read ratios, not absolute numbers.
-import { fork } from 'node:child_process'
 import { closeSync, fdatasync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -12,32 +11,11 @@ import { fileURLToPath } from 'node:url'
 import { okAsync } from 'neverthrow'
 import pg from 'pg'
 import { startCluster } from '../test/setup/pg-cluster.mjs'
+import { inProcesses, medians, range, startWorkers, stopWorkers } from './pg-harness.mjs'
 
 const SELF = fileURLToPath(import.meta.url)
 const STEPS = 20
 const CHILD = '--okflow-pg-bench-child'
-
-/** Median ms per op of `fn`, samples of at least `minMs` each (no gc between samples). */
-async function perOp(cases, { rounds = 7, minMs = 60, warmup = 3 } = {}) {
-  for (const c of cases) for (let i = 0; i < warmup; i++) await c.fn()
-  const samples = new Map(cases.map((c) => [c.name, []]))
-  for (let r = 0; r < rounds; r++) {
-    for (let k = 0; k < cases.length; k++) {
-      const c = cases[(k + r) % cases.length]
-      let ops = 0
-      const t0 = performance.now()
-      let t = t0
-      while (t - t0 < minMs) {
-        await c.fn()
-        ops++
-        t = performance.now()
-      }
-      samples.get(c.name).push((t - t0) / ops)
-    }
-  }
-  const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1]
-  return Object.fromEntries(cases.map((c) => [c.name, median(samples.get(c.name))]))
-}
 
 async function child(url) {
   const { createWorkflow, fileStore, memoryStore } = await import('../dist/index.js')
@@ -93,11 +71,11 @@ async function child(url) {
       },
     })
   }
-  const res = await perOp(cases)
+  const res = await medians(cases)
   // The floor of a durable local append: one write + one fdatasync on the same disk.
   const fd = openSync(join(dir, 'fdatasync.log'), 'a')
   const line = Buffer.from(`${JSON.stringify({ seq: 1, key: 'step 1', ok: true, value: 1 })}\n`)
-  const sync = await perOp([
+  const sync = await medians([
     {
       name: 'fdatasync',
       fn: () =>
@@ -126,17 +104,10 @@ async function throughput(url, { workers, runs = 120, steps = 10, concurrency = 
   const store = postgresStore(pool, { schema })
   const m = await store.migrate()
   if (m.isErr()) throw m.error
-  const kids = await Promise.all(
-    Array.from(
-      { length: workers },
-      () =>
-        new Promise((resolve) => {
-          const c = fork(new URL('./workers/pg-runs-worker.mjs', import.meta.url), [url, schema, steps, concurrency], {
-            stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-          })
-          c.once('message', () => resolve(c))
-        }),
-    ),
+  const kids = await startWorkers(
+    new URL('./workers/pg-runs-worker.mjs', import.meta.url),
+    [url, schema, steps, concurrency],
+    workers,
   )
   const t0 = performance.now()
   // One statement makes every run pending at once (what many client.start calls would leave).
@@ -151,38 +122,16 @@ async function throughput(url, { workers, runs = 120, steps = 10, concurrency = 
     await new Promise((r) => setTimeout(r, 10))
   }
   const ms = performance.now() - t0
-  await Promise.all(
-    kids.map(
-      (c) =>
-        new Promise((resolve) => {
-          c.once('exit', resolve)
-          c.kill('SIGTERM')
-        }),
-    ),
-  )
+  await stopWorkers(kids)
   await pool.query(`DROP SCHEMA "${schema}" CASCADE`)
   await pool.end()
   return runs / (ms / 1000)
 }
 
-const range = (xs, f) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[0] === s[s.length - 1] ? f(s[0]) : `${f(s[0])}–${f(s[s.length - 1])}`
-}
-
 async function main() {
   const cluster = await startCluster()
   try {
-    const perStep = []
-    for (let i = 0; i < 3; i++) {
-      perStep.push(
-        await new Promise((resolve, reject) => {
-          const c = fork(SELF, [CHILD, cluster.url], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-          c.once('message', resolve)
-          c.once('exit', (code) => code !== 0 && reject(new Error(`bench child exited with ${code}`)))
-        }),
-      )
-    }
+    const perStep = await inProcesses(SELF, [CHILD, cluster.url])
     const names = Object.keys(perStep[0].perStepMs)
     const us = (ms) => `${(ms * 1000).toFixed(0)}`
     console.log(`\n## Durable ${STEPS}-step workflow: cost per step (3 processes, range of medians)\n`)
