@@ -5,13 +5,11 @@ import { type ChildProcess, fork } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { err, ok, okAsync, type Result } from 'neverthrow'
+import { err, ok, type Result } from 'neverthrow'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  CancelledError,
   CompensatedError,
   createClient,
-  createWorker,
   createWorkflow,
   defineWorkflow,
   type StepRecord,
@@ -19,7 +17,7 @@ import {
   type WorkflowStore,
 } from '../../src/index.js'
 import { postgresStore } from '../../src/postgres/index.js'
-import { until } from '../helpers.js'
+import { workerCompensationSuite } from '../workflow/compensate-suite.js'
 import { dropSchema, freshSchema, testPool } from './helpers.js'
 
 const pool = testPool(6)
@@ -93,99 +91,10 @@ describe('compensation on postgresStore', () => {
     expect([e.compensated, e.interrupted, e.failed]).toEqual([['ship', 'reserve'], ['charge'], []])
     expect(log).toEqual(['recall(3)', 'refund("ch-1")', 'release({"id":"r1"})'])
   })
-
-  it('client.cancel of a run on a worker: compensations run, the run ends cancelled, result() gives the CompensatedError', async () => {
-    const log: string[] = []
-    let inFlight = false
-    const trip = defineWorkflow('pg-trip', { hang }, async (step, d) => {
-      await step(() => okAsync('hotel-1'), {
-        name: 'hotel',
-        compensate: (v) => {
-          log.push(`cancel ${v}`)
-          return okAsync(undefined)
-        },
-      })
-      await step(
-        (ctx) => {
-          inFlight = true
-          return d.hang(ctx)
-        },
-        { name: 'flight' },
-      )
-      return 'booked'
-    })
-    const client = createClient(store, { pollMs: 10 })
-    const worker = createWorker(store, [trip], { pollMs: 10 })
-    await worker.start()
-    const started = (await client.start(trip, {}))._unsafeUnwrap()
-    await until(() => inFlight)
-    await client.cancel(started.runId)
-    const r = await client.result(started.runId, { timeoutMs: 10_000 })
-    await worker.close()
-    const e = compensatedOf(r)
-    expect(e.error).toBeInstanceOf(CancelledError)
-    expect(e.compensated).toEqual(['hotel'])
-    expect(log).toEqual(['cancel hotel-1'])
-    expect((await client.get(started.runId))._unsafeUnwrap().state).toBe('cancelled')
-  })
 })
 
-describe('a run cancelled while it sleeps off its worker (postgresStore)', () => {
-  it('client.cancel of a run in a 1-hour step.sleep: both compensations run once, in reverse order; it ends cancelled with the CompensatedError', async () => {
-    const log: string[] = []
-    const undo = (what: string) => (v: unknown) => {
-      log.push(`${what}(${JSON.stringify(v)})`)
-      return ok(undefined)
-    }
-    const trip = defineWorkflow('pg-trip-sleep', {}, async (step) => {
-      await step(() => ok('h-1'), { name: 'hotel', compensate: undo('cancel hotel') })
-      await step(() => ok('f-2'), { name: 'flight', compensate: undo('cancel flight') })
-      await step.sleep('cool off', 3_600_000)
-      await step(() => ok(log.push('after')), { name: 'after', compensate: undo('undo after') })
-      return 'booked'
-    })
-    const client = createClient(store, { pollMs: 10 })
-    const worker = createWorker(store, [trip], { pollMs: 10 })
-    await worker.start()
-    await client.start(trip, null, { runId: 'pg-sleep-1' })
-    for (;;) {
-      if ((await store.getRun('pg-sleep-1'))?.state === 'sleeping') break
-      await new Promise((r) => setTimeout(r, 10))
-    }
-    const rows = (
-      await pool.query(`SELECT record::text FROM "${schema}".steps WHERE run_id = 'pg-sleep-1' ORDER BY pos`)
-    ).rows
-    expect(rows.map((r) => (JSON.parse(r.record) as StepRecord).undo ?? false)).toEqual([true, true, false])
-    const answered = (await client.cancel('pg-sleep-1'))._unsafeUnwrap()
-    expect(answered).toMatchObject({ state: 'sleeping', cancelRequested: true })
-    const e = compensatedOf(await client.result('pg-sleep-1', { timeoutMs: 10_000 }))
-    await worker.close()
-    expect(e.error).toBeInstanceOf(CancelledError)
-    expect(e.compensated).toEqual(['flight', 'hotel'])
-    expect(log).toEqual(['cancel flight("f-2")', 'cancel hotel("h-1")'])
-    expect((await client.get('pg-sleep-1'))._unsafeUnwrap()).toMatchObject({ state: 'cancelled', claims: 2 })
-    expect(worker.metrics()).toMatchObject({ suspended: 1, cancelled: 1, failed: 0 })
-  })
-
-  it('a sleeping run with no compensable step is still cancelled at once', async () => {
-    const plain = defineWorkflow('pg-plain-sleep', {}, async (step) => {
-      await step(() => ok(1), { name: 'a' })
-      await step.sleep('nap', 3_600_000)
-      return 'never'
-    })
-    const client = createClient(store, { pollMs: 10 })
-    const worker = createWorker(store, [plain], { pollMs: 10 })
-    await worker.start()
-    await client.start(plain, null, { runId: 'pg-sleep-2' })
-    for (;;) {
-      if ((await store.getRun('pg-sleep-2'))?.state === 'sleeping') break
-      await new Promise((r) => setTimeout(r, 10))
-    }
-    await worker.close()
-    expect((await client.cancel('pg-sleep-2'))._unsafeUnwrap()).toMatchObject({ state: 'cancelled' })
-    expect((await client.result('pg-sleep-2', { timeoutMs: 1000 }))._unsafeUnwrapErr()).toBeInstanceOf(CancelledError)
-  })
-})
+// client.cancel on a worker: of a running run, and of runs sleeping off their worker.
+workerCompensationSuite('postgresStore', async () => store)
 
 describe('crash test (d): a worker SIGKILLed in the middle of its compensations', () => {
   const FIXTURE = new URL('./fixtures/compensate-worker.mjs', import.meta.url)
