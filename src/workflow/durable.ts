@@ -32,11 +32,11 @@ import {
   ReplayMismatchError,
   RunLockedError,
   StoreError,
-  type StoreOperation,
 } from '../errors.js'
 import { CANCELLED_RUN, HELD_LEASE, SLEEP_IN_PROCESS } from './held-lease.js'
 import { childPosition } from './primitives/children.js'
 import type { WorkflowRun } from './run.js'
+import { storeError } from './store/failure.js'
 import { reopenFrom } from './store/queue.js'
 import { fromRecord, type RecordMeta, type StepCodec, toRecord } from './store/record.js'
 import type { Lease, RunQueue, StepRecord, WorkflowStore } from './store/types.js'
@@ -50,10 +50,6 @@ type AnyResult = Result<unknown, unknown>
 export type DurableError = ReplayMismatchError | RunLockedError | StoreError | LeaseLostError
 
 /** Store failures become typed errors; a typed one the store chose is kept. */
-const storeError = (op: StoreOperation, runId: string, e: unknown) =>
-  e instanceof RunLockedError || e instanceof StoreError || e instanceof LeaseLostError
-    ? e
-    : new StoreError(op, runId, e)
 
 /**
  * Outcomes that are not the run's answer: a run that was stopped (its signal: cancelled, drained),

@@ -2,8 +2,9 @@
 // results in completion order, and waits for them off its worker (suspended, holding no slot).
 // The one home of these rules for step.map, groups over task calls, select and waitCompleted.
 import { err, ok, type Result } from 'neverthrow'
-import { CancelledError, StoreError, UnexpectedError } from '../../errors.js'
+import { CancelledError, UnexpectedError } from '../../errors.js'
 import type { LazyStep, Start } from '../step.js'
+import { storeError } from '../store/failure.js'
 import { fromRecord } from '../store/record.js'
 import type { ChildRun, JsonValue, NewRun, RunQueue, RunStore } from '../store/types.js'
 import { Suspended } from '../suspend.js'
@@ -102,7 +103,7 @@ export const suspend = (what: string): AnyResult => err(new Suspended(undefined,
 export const deciding =
   (runId: string, decide: () => Promise<AnyResult>): Start =>
   (_, done) => {
-    decide().then(done, (e: unknown) => done(err(e instanceof StoreError ? e : new StoreError('queue', runId, e))))
+    decide().then(done, (e: unknown) => done(err(storeError('queue', runId, e))))
   }
 
 /** The units of task calls: bound calls attach to their runs, the others get `${runId}/${at}.${i}`. */

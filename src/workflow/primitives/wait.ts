@@ -1,10 +1,11 @@
 import { err, ok, type Result } from 'neverthrow'
-import { InvalidOptionsError, LeaseLostError, StoreError, TimeoutError, UnexpectedError } from '../../errors.js'
+import { InvalidOptionsError, TimeoutError, UnexpectedError } from '../../errors.js'
 import { checkMs } from '../../internal/options.js'
 import { sleep as pause } from '../../internal/sleep.js'
 import type { Durable } from '../durable.js'
 import { checkString, optionsOf } from '../options.js'
 import { type LazyMethod, type LazyStep, must } from '../step.js'
+import { storeError } from '../store/failure.js'
 import type { EmittedEvent, RunQueue } from '../store/types.js'
 import { Suspended } from '../suspend.js'
 
@@ -66,7 +67,7 @@ async function wait(
   // The store failed, not the wait: the run ends with it, and nothing is recorded as the wait's
   // outcome (stopped first, so the outcome is not saved), so it can be resumed.
   const broken = (e: unknown): AnyResult => {
-    const se = e instanceof StoreError || e instanceof LeaseLostError ? e : new StoreError('queue', run.runId, e)
+    const se = storeError('queue', run.runId, e)
     run.exit ??= { error: se }
     run.stop(se)
     return err(se)
